@@ -20,6 +20,18 @@ export interface KindInfo {
   readonly subresources: readonly string[];
   /** True for kinds that came from a CustomResourceDefinition. */
   readonly custom: boolean;
+  /** A CRD's additionalPrinterColumns: extra Table columns for `kubectl get`. */
+  readonly printerColumns?: readonly PrinterColumn[];
+}
+
+export interface PrinterColumn {
+  readonly name: string;
+  readonly type: string;
+  readonly format?: string;
+  readonly description?: string;
+  readonly priority: number;
+  /** A simple JSONPath such as `.status.endpoint.host`. */
+  readonly jsonPath: string;
 }
 
 export const ALL_VERBS: readonly string[] = [

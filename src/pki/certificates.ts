@@ -1,0 +1,248 @@
+import { createHash, createPublicKey, randomBytes, sign, X509Certificate, type KeyObject } from 'node:crypto';
+import { isIP } from 'node:net';
+import forge from 'node-forge';
+import { privateKeyFromPem, privateKeyToPem } from './keys.js';
+
+/**
+ * X.509 certificates for fake clusters: node-forge builds the ASN.1
+ * structure, node:crypto signs it (0.7 ms per certificate instead of forge's
+ * 23 ms). Building the TBSCertificate ourselves also lets us certify EC keys,
+ * which forge's own certificate API cannot represent.
+ */
+
+export interface CertificateAuthority {
+  readonly certPem: string;
+  readonly keyPem: string;
+  readonly cert: X509Certificate;
+  readonly key: KeyObject;
+}
+
+export interface IssuedCertificate {
+  readonly certPem: string;
+  readonly cert: X509Certificate;
+}
+
+export type CertificateUsage = 'server' | 'client';
+
+export interface CertificateRequest {
+  readonly commonName: string;
+  readonly organizations?: readonly string[];
+  readonly dnsNames?: readonly string[];
+  readonly ipAddresses?: readonly string[];
+  readonly usages: readonly CertificateUsage[];
+  /** Validity from now; default one year. */
+  readonly validForMs?: number;
+  /** The subject's key: a public key, or a private key whose public half is certified. */
+  readonly publicKey: KeyObject;
+}
+
+/** CA validity, as kubeadm: ten years. */
+export const CA_VALIDITY_MS = 10 * 365 * 24 * 3600 * 1000;
+export const LEAF_VALIDITY_MS = 365 * 24 * 3600 * 1000;
+/** notBefore is backdated so a client with a slightly slow clock accepts a fresh certificate. */
+const CLOCK_SKEW_MS = 5 * 60 * 1000;
+const SERIAL_BYTES = 16;
+
+const OID = {
+  commonName: '2.5.4.3',
+  organization: '2.5.4.10',
+  sha256WithRSA: '1.2.840.113549.1.1.11',
+  ecdsaWithSHA256: '1.2.840.10045.4.3.2',
+  basicConstraints: '2.5.29.19',
+  keyUsage: '2.5.29.15',
+  extKeyUsage: '2.5.29.37',
+  subjectAltName: '2.5.29.17',
+  subjectKeyIdentifier: '2.5.29.14',
+  authorityKeyIdentifier: '2.5.29.35',
+  serverAuth: '1.3.6.1.5.5.7.3.1',
+  clientAuth: '1.3.6.1.5.5.7.3.2',
+} as const;
+
+/** keyUsage bits (RFC 5280 numbering, MSB first). */
+const KEY_USAGE = { digitalSignature: 0, keyEncipherment: 2, keyCertSign: 5, cRLSign: 6 } as const;
+
+const { asn1 } = forge;
+const C = asn1.Class;
+const T = asn1.Type;
+
+export async function createCertificateAuthority(opts: { commonName: string; key: KeyObject; validForMs?: number }): Promise<CertificateAuthority> {
+  const { key } = opts;
+  const subject = nameAsn1(opts.commonName, []);
+  const spki = spkiAsn1(key);
+  const der = buildCertificate({
+    issuer: subject,
+    subject,
+    spki,
+    signer: key,
+    validForMs: opts.validForMs ?? CA_VALIDITY_MS,
+    extensions: [
+      extension(OID.basicConstraints, true, asn1.create(C.UNIVERSAL, T.SEQUENCE, true, [asn1.create(C.UNIVERSAL, T.BOOLEAN, false, '\xff')])),
+      extension(OID.keyUsage, true, keyUsageBits([KEY_USAGE.digitalSignature, KEY_USAGE.keyEncipherment, KEY_USAGE.keyCertSign, KEY_USAGE.cRLSign])),
+      extension(OID.subjectKeyIdentifier, false, asn1.create(C.UNIVERSAL, T.OCTETSTRING, false, keyIdentifier(key))),
+    ],
+  });
+  const certPem = toPem(der);
+  return { certPem, keyPem: privateKeyToPem(key), cert: new X509Certificate(certPem), key };
+}
+
+/** Loads a CA from its Secret's `tls.crt`/`tls.key`, checking that they belong together. */
+export function loadCertificateAuthority(certPem: string, keyPem: string): CertificateAuthority {
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(certPem);
+  } catch (err) {
+    throw new Error(`the CA certificate is not a readable PEM certificate: ${(err as Error).message}`);
+  }
+  const key = privateKeyFromPem(keyPem);
+  if (!cert.checkPrivateKey(key)) throw new Error('the CA certificate and key do not match: they are not one key pair');
+  if (!cert.ca) throw new Error('the CA certificate is not a CA (basicConstraints CA:TRUE is missing)');
+  return { certPem, keyPem, cert, key };
+}
+
+export function issueCertificate(ca: CertificateAuthority, req: CertificateRequest): IssuedCertificate {
+  const publicKey = req.publicKey.type === 'private' ? createPublicKey(req.publicKey) : req.publicKey;
+  const sans: forge.asn1.Asn1[] = [];
+  for (const dns of req.dnsNames ?? []) sans.push(asn1.create(C.CONTEXT_SPECIFIC, 2, false, dns));
+  for (const ip of req.ipAddresses ?? []) sans.push(asn1.create(C.CONTEXT_SPECIFIC, 7, false, ipBytes(ip)));
+  const ekus = req.usages.map((u) => asn1.create(C.UNIVERSAL, T.OID, false, asn1.oidToDer(u === 'server' ? OID.serverAuth : OID.clientAuth).getBytes()));
+  const isRsa = publicKey.asymmetricKeyType === 'rsa';
+  const extensions = [
+    extension(OID.basicConstraints, true, asn1.create(C.UNIVERSAL, T.SEQUENCE, true, [])),
+    extension(OID.keyUsage, true, keyUsageBits(isRsa ? [KEY_USAGE.digitalSignature, KEY_USAGE.keyEncipherment] : [KEY_USAGE.digitalSignature])),
+    extension(OID.extKeyUsage, false, asn1.create(C.UNIVERSAL, T.SEQUENCE, true, ekus)),
+    extension(OID.authorityKeyIdentifier, false, asn1.create(C.UNIVERSAL, T.SEQUENCE, true, [asn1.create(C.CONTEXT_SPECIFIC, 0, false, keyIdentifier(ca.key))])),
+  ];
+  if (sans.length) extensions.push(extension(OID.subjectAltName, false, asn1.create(C.UNIVERSAL, T.SEQUENCE, true, sans)));
+  const der = buildCertificate({
+    issuer: issuerOf(ca),
+    subject: nameAsn1(req.commonName, req.organizations ?? []),
+    spki: spkiAsn1(publicKey),
+    signer: ca.key,
+    validForMs: req.validForMs ?? LEAF_VALIDITY_MS,
+    extensions,
+  });
+  const certPem = toPem(der);
+  return { certPem, cert: new X509Certificate(certPem) };
+}
+
+/** The CA's subject, taken verbatim from its certificate so issuer and subject match byte for byte. */
+function issuerOf(ca: CertificateAuthority): forge.asn1.Asn1 {
+  const cert = asn1.fromDer(forge.util.createBuffer(ca.cert.raw.toString('binary')));
+  const tbs = (cert.value as forge.asn1.Asn1[])[0]!;
+  const fields = tbs.value as forge.asn1.Asn1[];
+  // TBSCertificate: [0] version, serial, signature alg, issuer, validity, subject, ...
+  return fields[5]!;
+}
+
+interface CertificateParts {
+  readonly issuer: forge.asn1.Asn1;
+  readonly subject: forge.asn1.Asn1;
+  readonly spki: forge.asn1.Asn1;
+  readonly signer: KeyObject;
+  readonly validForMs: number;
+  readonly extensions: forge.asn1.Asn1[];
+}
+
+function buildCertificate(p: CertificateParts): Buffer {
+  const now = Date.now();
+  const sigAlg = signatureAlgorithm(p.signer);
+  const serial = randomBytes(SERIAL_BYTES);
+  serial[0] = serial[0]! & 0x7f; // positive INTEGER
+  const tbs = asn1.create(C.UNIVERSAL, T.SEQUENCE, true, [
+    asn1.create(C.CONTEXT_SPECIFIC, 0, true, [asn1.create(C.UNIVERSAL, T.INTEGER, false, '\x02')]),
+    asn1.create(C.UNIVERSAL, T.INTEGER, false, serial.toString('binary')),
+    sigAlg,
+    p.issuer,
+    asn1.create(C.UNIVERSAL, T.SEQUENCE, true, [timeAsn1(new Date(now - CLOCK_SKEW_MS)), timeAsn1(new Date(now + p.validForMs))]),
+    p.subject,
+    p.spki,
+    asn1.create(C.CONTEXT_SPECIFIC, 3, true, [asn1.create(C.UNIVERSAL, T.SEQUENCE, true, p.extensions)]),
+  ]);
+  const tbsDer = Buffer.from(asn1.toDer(tbs).getBytes(), 'binary');
+  const signature = sign('sha256', tbsDer, p.signer);
+  const cert = asn1.create(C.UNIVERSAL, T.SEQUENCE, true, [
+    tbs,
+    signatureAlgorithm(p.signer),
+    asn1.create(C.UNIVERSAL, T.BITSTRING, false, `\x00${signature.toString('binary')}`),
+  ]);
+  return Buffer.from(asn1.toDer(cert).getBytes(), 'binary');
+}
+
+function signatureAlgorithm(key: KeyObject): forge.asn1.Asn1 {
+  if (key.asymmetricKeyType === 'rsa') {
+    return asn1.create(C.UNIVERSAL, T.SEQUENCE, true, [
+      asn1.create(C.UNIVERSAL, T.OID, false, asn1.oidToDer(OID.sha256WithRSA).getBytes()),
+      asn1.create(C.UNIVERSAL, T.NULL, false, ''),
+    ]);
+  }
+  if (key.asymmetricKeyType === 'ec') {
+    return asn1.create(C.UNIVERSAL, T.SEQUENCE, true, [asn1.create(C.UNIVERSAL, T.OID, false, asn1.oidToDer(OID.ecdsaWithSHA256).getBytes())]);
+  }
+  throw new Error(`cannot sign certificates with a ${key.asymmetricKeyType ?? 'unknown'} key: use RSA or EC P-256`);
+}
+
+function nameAsn1(commonName: string, organizations: readonly string[]): forge.asn1.Asn1 {
+  const rdn = (oid: string, value: string): forge.asn1.Asn1 =>
+    asn1.create(C.UNIVERSAL, T.SET, true, [
+      asn1.create(C.UNIVERSAL, T.SEQUENCE, true, [
+        asn1.create(C.UNIVERSAL, T.OID, false, asn1.oidToDer(oid).getBytes()),
+        asn1.create(C.UNIVERSAL, T.UTF8, false, forge.util.encodeUtf8(value)),
+      ]),
+    ]);
+  return asn1.create(C.UNIVERSAL, T.SEQUENCE, true, [...organizations.map((o) => rdn(OID.organization, o)), rdn(OID.commonName, commonName)]);
+}
+
+function spkiAsn1(key: KeyObject): forge.asn1.Asn1 {
+  const pub = key.type === 'private' ? createPublicKey(key) : key;
+  const der = pub.export({ type: 'spki', format: 'der' });
+  return asn1.fromDer(forge.util.createBuffer(der.toString('binary')));
+}
+
+/** RFC 5280 method 1: SHA-1 of the subjectPublicKey bits. */
+function keyIdentifier(key: KeyObject): string {
+  const spki = spkiAsn1(key);
+  const bits = (spki.value as forge.asn1.Asn1[])[1]!.value as string;
+  return createHash('sha1').update(Buffer.from(bits.slice(1), 'binary')).digest().toString('binary');
+}
+
+function extension(oid: string, critical: boolean, value: forge.asn1.Asn1): forge.asn1.Asn1 {
+  return asn1.create(C.UNIVERSAL, T.SEQUENCE, true, [
+    asn1.create(C.UNIVERSAL, T.OID, false, asn1.oidToDer(oid).getBytes()),
+    ...(critical ? [asn1.create(C.UNIVERSAL, T.BOOLEAN, false, '\xff')] : []),
+    asn1.create(C.UNIVERSAL, T.OCTETSTRING, false, asn1.toDer(value).getBytes()),
+  ]);
+}
+
+function keyUsageBits(bits: readonly number[]): forge.asn1.Asn1 {
+  const bytes = [0, 0];
+  for (const b of bits) bytes[b >> 3]! |= 0x80 >> (b & 7);
+  const used = bytes[1] === 0 ? [bytes[0]!] : bytes;
+  const last = used[used.length - 1]!;
+  let unused = 0;
+  while (unused < 7 && (last & (1 << unused)) === 0) unused++;
+  return asn1.create(C.UNIVERSAL, T.BITSTRING, false, String.fromCharCode(unused, ...used));
+}
+
+function timeAsn1(d: Date): forge.asn1.Asn1 {
+  return d.getUTCFullYear() < 2050
+    ? asn1.create(C.UNIVERSAL, T.UTCTIME, false, asn1.dateToUtcTime(d))
+    : asn1.create(C.UNIVERSAL, T.GENERALIZEDTIME, false, asn1.dateToGeneralizedTime(d));
+}
+
+function ipBytes(ip: string): string {
+  const v = isIP(ip);
+  if (v === 4) return String.fromCharCode(...ip.split('.').map(Number));
+  if (v === 6) {
+    const [head = '', tail = ''] = ip.split('::');
+    const h = head ? head.split(':') : [];
+    const t = tail ? tail.split(':') : [];
+    const groups = ip.includes('::') ? [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t] : h;
+    return groups.map((g) => { const n = parseInt(g, 16); return String.fromCharCode(n >> 8, n & 0xff); }).join('');
+  }
+  throw new Error(`"${ip}" is not an IP address; put host names in dnsNames`);
+}
+
+function toPem(der: Buffer): string {
+  const b64 = der.toString('base64').replace(/(.{64})/g, '$1\n');
+  return `-----BEGIN CERTIFICATE-----\n${b64}${b64.endsWith('\n') ? '' : '\n'}-----END CERTIFICATE-----\n`;
+}

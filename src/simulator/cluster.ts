@@ -1,0 +1,155 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { KindRegistry, storageKey } from './kinds/registry.js';
+import type { KindInfo } from './kinds/kind.js';
+import type { ClusterView, Identity } from './http/cluster-view.js';
+import type { ClusterListener, ServingTls } from './http/listener.js';
+import { Resources } from './store/resources.js';
+import { namespaceBehavior } from './store/behaviors/namespace.js';
+import { crdBehavior } from './store/behaviors/crd.js';
+import { kubeTime, type KubeObject } from './store/object.js';
+import { nodeObject, type NodeSpec } from './templates/node.js';
+import { StatusError } from './api/errors.js';
+
+/**
+ * One fake workload cluster: its kinds, its objects, its TLS listener.
+ * Created through Simulator.createCluster.
+ */
+
+/** Namespaces every cluster has from the start, as after `kubeadm init`. */
+export const INITIAL_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'] as const;
+
+export interface PortForwardHandler {
+  (cluster: FakeCluster, req: IncomingMessage, socket: Duplex, head: Buffer, namespace: string, pod: string): void;
+}
+
+export interface FakeClusterInit {
+  readonly name: string;
+  readonly kubernetesVersion: string;
+  /** Host written into endpoints and kubeconfigs. */
+  readonly advertiseHost: string;
+  readonly tokens?: ReadonlyMap<string, Identity>;
+  readonly now: () => Date;
+  readonly portForward?: PortForwardHandler;
+}
+
+export class FakeCluster implements ClusterView {
+  readonly name: string;
+  readonly registry = new KindRegistry();
+  readonly resources: Resources;
+  readonly versionInfo: Record<string, string>;
+  readonly tokens?: ReadonlyMap<string, Identity>;
+  readonly advertiseHost: string;
+  private listener?: ClusterListener;
+  private readonly portForwardHandler?: PortForwardHandler;
+
+  constructor(init: FakeClusterInit) {
+    this.name = init.name;
+    this.advertiseHost = init.advertiseHost;
+    if (init.tokens) this.tokens = init.tokens;
+    if (init.portForward) this.portForwardHandler = init.portForward;
+    this.versionInfo = versionInfo(init.kubernetesVersion, init.now());
+    this.resources = new Resources(init.now);
+    this.resources.kindResolver = (collection) => this.kindForCollection(collection);
+    this.resources.setBehavior({ group: '', plural: 'namespaces' }, namespaceBehavior(init.now));
+    this.resources.setBehavior({ group: 'apiextensions.k8s.io', plural: 'customresourcedefinitions' }, crdBehavior(this.registry, init.now));
+    for (const name of INITIAL_NAMESPACES) this.resources.create(this.kind('', 'v1', 'namespaces'), undefined, { metadata: { name } });
+  }
+
+  /** Called once by the simulator after the listener is open. */
+  attachListener(listener: ClusterListener): void {
+    this.listener = listener;
+  }
+
+  get port(): number {
+    return this.listener?.port ?? 0;
+  }
+
+  get serverAddress(): string {
+    return `${this.advertiseHost}:${this.port}`;
+  }
+
+  /** `https://host:port`, what goes into a kubeconfig or a cluster template. */
+  get endpoint(): { host: string; port: number; url: string } {
+    return { host: this.advertiseHost, port: this.port, url: `https://${this.serverAddress}` };
+  }
+
+  get kubernetesVersion(): string {
+    return this.versionInfo.gitVersion!;
+  }
+
+  get portForward(): ClusterView['portForward'] {
+    const handler = this.portForwardHandler;
+    if (!handler) return undefined;
+    return (req, socket, head, namespace, pod) => handler(this, req, socket, head, namespace, pod);
+  }
+
+  kind(group: string, version: string, plural: string): KindInfo {
+    const k = this.registry.byResource(group, version, plural);
+    if (!k) throw new Error(`kind ${plural}.${group}/${version} is not served by fake cluster ${this.name}`);
+    return k;
+  }
+
+  /** Creates the object, or replaces it when it exists (keeping its identity), status included. */
+  upsert(group: string, version: string, plural: string, object: KubeObject): KubeObject {
+    const k = this.kind(group, version, plural);
+    const { namespace, name } = object.metadata;
+    if (!this.resources.find(k, namespace, name!)) return this.resources.create(k, namespace, object);
+    const unconditional = { ...object, metadata: { ...object.metadata, resourceVersion: '' } };
+    let stored = this.resources.update(k, namespace, name!, unconditional);
+    if (k.subresources.includes('status') && object.status !== undefined) {
+      stored = this.resources.update(k, namespace, name!, unconditional, { subresource: 'status' });
+    }
+    return stored;
+  }
+
+  /** Registers (or refreshes) a Ready node. */
+  addNode(spec: Omit<NodeSpec, 'kubeletVersion'> & { kubeletVersion?: string }): KubeObject {
+    const now = kubeTime(new Date());
+    return this.upsert('', 'v1', 'nodes', nodeObject({ ...spec, kubeletVersion: spec.kubeletVersion ?? this.kubernetesVersion }, now));
+  }
+
+  removeNode(name: string): boolean {
+    const k = this.kind('', 'v1', 'nodes');
+    if (!this.resources.find(k, undefined, name)) return false;
+    this.resources.delete(k, undefined, name);
+    return true;
+  }
+
+  /** Certificates can change (CA rotation) without the port changing. */
+  rotateTls(tls: ServingTls): void {
+    if (!this.listener) throw new StatusError(409, 'Conflict', `fake cluster ${this.name} has no listener to rotate`);
+    this.listener.rotate(tls);
+  }
+
+  get openConnections(): number {
+    return this.listener?.connections ?? 0;
+  }
+
+  async close(): Promise<void> {
+    await this.listener?.close();
+  }
+
+  private kindForCollection(collection: string): KindInfo | undefined {
+    for (const k of this.registry.all()) if (storageKey(k) === collection) return k;
+    return undefined;
+  }
+}
+
+function versionInfo(version: string, buildDate: Date): Record<string, string> {
+  const m = /^v?(\d+)\.(\d+)\.(\d+)(.*)$/.exec(version);
+  if (!m) {
+    throw new StatusError(422, 'Invalid', `kubernetesVersion "${version}" is not a version like v1.32.0`);
+  }
+  return {
+    major: m[1]!,
+    minor: m[2]!,
+    gitVersion: `v${m[1]}.${m[2]}.${m[3]}${m[4]}`,
+    gitCommit: '0000000000000000000000000000000000000000',
+    gitTreeState: 'clean',
+    buildDate: kubeTime(buildDate),
+    goVersion: 'go1.24.0',
+    compiler: 'gc',
+    platform: 'linux/amd64',
+  };
+}

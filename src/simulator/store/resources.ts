@@ -1,0 +1,369 @@
+import { randomUUID, randomInt } from 'node:crypto';
+import {
+  StatusError,
+  alreadyExists,
+  badRequest,
+  conflict,
+  invalid,
+  notFound,
+  type StatusCause,
+} from '../api/errors.js';
+import { apiVersionOf, type KindInfo } from '../kinds/kind.js';
+import { storageKey } from '../kinds/registry.js';
+import { ObjectStore } from './object-store.js';
+import { cloneObject, isPlainObject, jsonEqual, kubeTime, type KubeObject } from './object.js';
+import { validateObjectMeta } from './meta-validation.js';
+
+/**
+ * Kubernetes API semantics over the raw ObjectStore of one fake cluster:
+ * uid, timestamps, resourceVersion and generation bookkeeping, optimistic
+ * concurrency, namespaces that must exist, finalizers and deletionTimestamp,
+ * the status subresource split, owner-reference garbage collection.
+ * Kinds that really behave differently plug in a KindBehavior.
+ */
+
+export interface WriteOptions {
+  readonly dryRun?: boolean;
+}
+
+export interface UpdateOptions extends WriteOptions {
+  /** 'status' writes only .status; undefined writes everything but .status (when the kind has a status subresource). */
+  readonly subresource?: 'status';
+}
+
+export type PropagationPolicy = 'Orphan' | 'Background' | 'Foreground';
+
+export interface DeleteOptions extends WriteOptions {
+  readonly preconditions?: { readonly uid?: string; readonly resourceVersion?: string };
+  readonly propagationPolicy?: PropagationPolicy;
+}
+
+export interface DeleteResult {
+  readonly object: KubeObject;
+  /** False when finalizers keep the object (it only got a deletionTimestamp). */
+  readonly removed: boolean;
+}
+
+/** Hooks for the few kinds whose writes have side effects beyond storage. */
+export interface KindBehavior {
+  /** Fill server-set fields on create (e.g. namespace phase, CRD conditions). */
+  prepareCreate?(object: KubeObject, resources: Resources): void;
+  /** Called after an object of this kind was stored (create or update). */
+  afterWrite?(object: KubeObject, previous: KubeObject | undefined, resources: Resources): void;
+  /**
+   * Called when deletion of an object without finalizers starts. 'keep'
+   * means the behavior marked the object terminating itself and will
+   * remove it later (namespaces wait for their contents).
+   */
+  beforeDelete?(object: KubeObject, resources: Resources): 'remove' | 'keep';
+  /** Called after an object was removed from storage. */
+  afterRemove?(object: KubeObject, resources: Resources): void;
+}
+
+const NAMESPACES = storageKey({ group: '', plural: 'namespaces' });
+/** Characters kube-apiserver uses for generateName suffixes (no vowels, no look-alikes). */
+const GENERATE_NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+const GENERATE_NAME_SUFFIX_LENGTH = 5;
+const MAX_GENERATE_ATTEMPTS = 8;
+
+export class Resources {
+  readonly store = new ObjectStore();
+  private readonly behaviors = new Map<string, KindBehavior>();
+
+  constructor(private readonly now: () => Date = () => new Date()) {}
+
+  setBehavior(kind: Pick<KindInfo, 'group' | 'plural'>, behavior: KindBehavior): void {
+    this.behaviors.set(storageKey(kind), behavior);
+  }
+
+  get(kind: KindInfo, namespace: string | undefined, name: string): KubeObject {
+    const obj = this.store.get(storageKey(kind), scope(kind, namespace), name);
+    if (!obj) throw notFound({ group: kind.group, resource: kind.plural, name });
+    return obj;
+  }
+
+  find(kind: KindInfo, namespace: string | undefined, name: string): KubeObject | undefined {
+    return this.store.get(storageKey(kind), scope(kind, namespace), name);
+  }
+
+  create(kind: KindInfo, namespace: string | undefined, body: KubeObject, opts: WriteOptions = {}): KubeObject {
+    const ns = scope(kind, namespace);
+    const obj = cloneObject(body);
+    checkTypeMeta(kind, obj);
+    const meta = obj.metadata;
+    if (kind.namespaced) {
+      if (meta.namespace && meta.namespace !== ns) {
+        throw badRequest(
+          `the namespace of the provided object (${meta.namespace}) does not match the namespace sent on the request (${ns})`,
+        );
+      }
+      meta.namespace = ns;
+    } else {
+      delete meta.namespace;
+    }
+    if (!meta.name && meta.generateName) meta.name = this.generateName(kind, ns, meta.generateName);
+    const causes = validateObjectMeta(kind, obj, 'create');
+    if (causes.length) throw invalid({ group: kind.group, resource: kind.plural, kind: kind.kind, name: meta.name }, causes);
+    const name = meta.name!;
+    if (ns !== undefined) this.requireActiveNamespace(ns);
+    if (this.store.get(storageKey(kind), ns, name)) {
+      throw alreadyExists({ group: kind.group, resource: kind.plural, name });
+    }
+    obj.apiVersion = apiVersionOf(kind);
+    obj.kind = kind.kind;
+    meta.uid = randomUUID();
+    meta.creationTimestamp = kubeTime(this.now());
+    meta.generation = 1;
+    delete meta.deletionTimestamp;
+    delete meta.deletionGracePeriodSeconds;
+    if (meta.finalizers?.length === 0) delete meta.finalizers;
+    const behavior = this.behaviors.get(storageKey(kind));
+    behavior?.prepareCreate?.(obj, this);
+    if (opts.dryRun) {
+      meta.resourceVersion = String(this.store.resourceVersion);
+      return obj;
+    }
+    meta.resourceVersion = String(this.store.nextResourceVersion());
+    this.store.put(storageKey(kind), obj, undefined);
+    behavior?.afterWrite?.(obj, undefined, this);
+    return obj;
+  }
+
+  /**
+   * PUT semantics. An empty resourceVersion is an unconditional update (as in
+   * kube-apiserver); a stale one is a 409 Conflict.
+   */
+  update(kind: KindInfo, namespace: string | undefined, name: string, body: KubeObject, opts: UpdateOptions = {}): KubeObject {
+    const ns = scope(kind, namespace);
+    const ref = { group: kind.group, resource: kind.plural, kind: kind.kind, name };
+    checkTypeMeta(kind, body);
+    if (!isPlainObject(body.metadata)) throw invalid(ref, [{ field: 'metadata', message: 'Required value' }]);
+    if (body.metadata.name !== undefined && body.metadata.name !== name) {
+      throw badRequest(`the name of the object (${String(body.metadata.name)}) does not match the name on the URL (${name})`);
+    }
+    if (kind.namespaced && body.metadata.namespace && body.metadata.namespace !== ns) {
+      throw badRequest(
+        `the namespace of the provided object (${body.metadata.namespace}) does not match the namespace sent on the request (${ns})`,
+      );
+    }
+    const existing = this.get(kind, ns, name);
+    const rv = body.metadata.resourceVersion;
+    if (rv !== undefined && rv !== '' && rv !== existing.metadata.resourceVersion) {
+      throw conflict(ref, 'the object has been modified; please apply your changes to the latest version and try again');
+    }
+    if (body.metadata.uid && body.metadata.uid !== existing.metadata.uid) {
+      throw conflict(ref, `Precondition failed: UID in precondition: ${existing.metadata.uid}, UID in object meta: ${body.metadata.uid}`);
+    }
+    let next: KubeObject;
+    const hasStatusSubresource = kind.subresources.includes('status');
+    if (opts.subresource === 'status') {
+      next = cloneObject(existing);
+      if (body.status === undefined) delete next.status;
+      else next.status = cloneObject(body.status);
+    } else {
+      next = cloneObject(body);
+      if (hasStatusSubresource) {
+        if (existing.status === undefined) delete next.status;
+        else next.status = cloneObject(existing.status);
+      }
+      const causes = validateObjectMeta(kind, next, 'update');
+      if (causes.length) throw invalid(ref, causes);
+    }
+    return this.commit(kind, existing, next, opts);
+  }
+
+  /**
+   * Stores `next` as the new version of `existing` after restoring the
+   * fields clients cannot change. Shared by update and patch.
+   */
+  commit(kind: KindInfo, existing: KubeObject, next: KubeObject, opts: WriteOptions = {}): KubeObject {
+    const meta = next.metadata;
+    const old = existing.metadata;
+    next.apiVersion = apiVersionOf(kind);
+    next.kind = kind.kind;
+    meta.name = old.name;
+    if (old.namespace === undefined) delete meta.namespace;
+    else meta.namespace = old.namespace;
+    meta.uid = old.uid;
+    meta.creationTimestamp = old.creationTimestamp;
+    meta.generation = old.generation ?? 1;
+    if (old.deletionTimestamp) {
+      meta.deletionTimestamp = old.deletionTimestamp;
+      meta.deletionGracePeriodSeconds = old.deletionGracePeriodSeconds ?? 0;
+    } else {
+      delete meta.deletionTimestamp;
+      delete meta.deletionGracePeriodSeconds;
+    }
+    if (meta.finalizers?.length === 0) delete meta.finalizers;
+    meta.resourceVersion = old.resourceVersion;
+    if (jsonEqual(existing, next)) return existing; // a no-op write keeps its resourceVersion
+    if (specChanged(existing, next)) meta.generation = (old.generation ?? 1) + 1;
+    if (opts.dryRun) return next;
+    if (meta.deletionTimestamp && !meta.finalizers?.length) {
+      return this.removeNow(kind, next);
+    }
+    meta.resourceVersion = String(this.store.nextResourceVersion());
+    this.store.put(storageKey(kind), next, existing);
+    this.behaviors.get(storageKey(kind))?.afterWrite?.(next, existing, this);
+    return next;
+  }
+
+  delete(kind: KindInfo, namespace: string | undefined, name: string, opts: DeleteOptions = {}): DeleteResult {
+    const ns = scope(kind, namespace);
+    const existing = this.get(kind, ns, name);
+    const ref = { group: kind.group, resource: kind.plural, kind: kind.kind, name };
+    const pre = opts.preconditions;
+    if (pre?.uid && pre.uid !== existing.metadata.uid) {
+      throw conflict(ref, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${existing.metadata.uid ?? ''}`);
+    }
+    if (pre?.resourceVersion && pre.resourceVersion !== existing.metadata.resourceVersion) {
+      throw conflict(
+        ref,
+        `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${existing.metadata.resourceVersion ?? ''}`,
+      );
+    }
+    if (opts.dryRun) return { object: existing, removed: !existing.metadata.finalizers?.length };
+    const policy = opts.propagationPolicy ?? 'Background';
+    const behavior = this.behaviors.get(storageKey(kind));
+    if (existing.metadata.finalizers?.length) {
+      if (existing.metadata.deletionTimestamp) return { object: existing, removed: false };
+      const marked = cloneObject(existing);
+      marked.metadata.deletionTimestamp = kubeTime(this.now());
+      marked.metadata.deletionGracePeriodSeconds = 0;
+      marked.metadata.resourceVersion = String(this.store.nextResourceVersion());
+      this.store.put(storageKey(kind), marked, existing);
+      this.collectDependents(existing, policy);
+      return { object: marked, removed: false };
+    }
+    if (behavior?.beforeDelete?.(existing, this) === 'keep') {
+      return { object: this.get(kind, ns, name), removed: false };
+    }
+    if (policy === 'Foreground') this.collectDependents(existing, policy);
+    const removed = this.removeNow(kind, this.find(kind, ns, name) ?? existing);
+    if (policy !== 'Foreground') this.collectDependents(existing, policy);
+    return { object: removed, removed: true };
+  }
+
+  /** Kinds known to this cluster's store, used for garbage collection and namespace cleanup. */
+  kindsInStore(): string[] {
+    return this.store.collectionNames();
+  }
+
+  /** Lookup used by GC and namespace cleanup: provided by the cluster, which owns the kind registry. */
+  kindResolver?: (collection: string) => KindInfo | undefined;
+
+  /** Deletes every object in a namespace (namespace termination). */
+  deleteNamespaceContents(namespace: string): void {
+    for (const collection of this.store.collectionNames()) {
+      const kind = this.kindResolver?.(collection);
+      if (!kind?.namespaced) continue;
+      for (const { object } of this.store.list(collection, namespace)) {
+        this.delete(kind, namespace, object.metadata.name!, {});
+      }
+    }
+  }
+
+  namespaceIsEmpty(namespace: string): boolean {
+    for (const collection of this.store.collectionNames()) {
+      if (collection === NAMESPACES) continue;
+      if (this.store.list(collection, namespace).length > 0) return false;
+    }
+    return true;
+  }
+
+  /** Removes an object now; the last object leaving a terminating namespace lets the namespace go. */
+  removeNow(kind: KindInfo, object: KubeObject): KubeObject {
+    const final = cloneObject(object);
+    final.metadata.resourceVersion = String(this.store.nextResourceVersion());
+    this.store.remove(storageKey(kind), final, object);
+    this.behaviors.get(storageKey(kind))?.afterRemove?.(final, this);
+    const ns = final.metadata.namespace;
+    if (ns && kind.namespaced) {
+      const namespace = this.store.get(NAMESPACES, undefined, ns);
+      if (namespace?.metadata.deletionTimestamp && this.namespaceIsEmpty(ns)) {
+        const nsKind = this.kindResolver?.(NAMESPACES);
+        if (nsKind) this.removeNow(nsKind, namespace);
+      }
+    }
+    return final;
+  }
+
+  /** Owner-reference garbage collection, done at once: a fake cluster has no GC controller. */
+  private collectDependents(owner: KubeObject, policy: PropagationPolicy): void {
+    const uid = owner.metadata.uid;
+    if (!uid || !this.kindResolver) return;
+    for (const collection of this.store.collectionNames()) {
+      const kind = this.kindResolver(collection);
+      if (!kind) continue;
+      for (const { object } of this.store.list(collection)) {
+        const refs = object.metadata.ownerReferences;
+        if (!refs?.some((r) => r.uid === uid)) continue;
+        if (policy === 'Orphan') {
+          const orphan = cloneObject(object);
+          orphan.metadata.ownerReferences = refs.filter((r) => r.uid !== uid);
+          if (orphan.metadata.ownerReferences.length === 0) delete orphan.metadata.ownerReferences;
+          this.commit(kind, object, orphan);
+        } else if (this.store.get(collection, object.metadata.namespace, object.metadata.name!)) {
+          this.delete(kind, object.metadata.namespace, object.metadata.name!, { propagationPolicy: policy });
+        }
+      }
+    }
+  }
+
+  private requireActiveNamespace(namespace: string): void {
+    const ns = this.store.get(NAMESPACES, undefined, namespace);
+    if (!ns) throw notFound({ group: '', resource: 'namespaces', name: namespace });
+    if (ns.metadata.deletionTimestamp) {
+      throw new StatusError(
+        403,
+        'Forbidden',
+        `unable to create new content in namespace ${namespace} because it is being terminated`,
+        { name: namespace, kind: 'namespaces', causes: [{ reason: 'NamespaceTerminating', message: `namespace ${namespace} is being terminated`, field: 'metadata.namespace' }] },
+      );
+    }
+  }
+
+  private generateName(kind: KindInfo, namespace: string | undefined, prefix: string): string {
+    for (let i = 0; i < MAX_GENERATE_ATTEMPTS; i++) {
+      let suffix = '';
+      for (let j = 0; j < GENERATE_NAME_SUFFIX_LENGTH; j++) suffix += GENERATE_NAME_ALPHABET[randomInt(GENERATE_NAME_ALPHABET.length)];
+      const name = `${prefix}${suffix}`;
+      if (!this.store.get(storageKey(kind), namespace, name)) return name;
+    }
+    throw new StatusError(500, 'InternalError', `could not generate a unique name from generateName "${prefix}"; retry the request`);
+  }
+}
+
+function scope(kind: KindInfo, namespace: string | undefined): string | undefined {
+  return kind.namespaced ? namespace : undefined;
+}
+
+/** A body's apiVersion/kind, when given, must name the resource of the URL. */
+function checkTypeMeta(kind: KindInfo, body: KubeObject): void {
+  if (!isPlainObject(body)) throw badRequest('the request body must be a JSON object');
+  if (!isPlainObject(body.metadata)) {
+    if (body.metadata !== undefined) throw badRequest('metadata must be an object');
+    body.metadata = {};
+  }
+  const expected = apiVersionOf(kind);
+  if (body.kind !== undefined && body.kind !== kind.kind) {
+    throw badRequest(`the kind in the data (${String(body.kind)}) does not match the expected kind (${kind.kind}) of ${kind.plural}`);
+  }
+  if (body.apiVersion !== undefined && body.apiVersion !== expected) {
+    throw badRequest(
+      `the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${expected})`,
+    );
+  }
+}
+
+/** Anything but metadata and status changed: what bumps metadata.generation. */
+function specChanged(a: KubeObject, b: KubeObject): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  for (const k of keys) {
+    if (k === 'metadata' || k === 'status' || k === 'apiVersion' || k === 'kind') continue;
+    if (!jsonEqual(a[k], b[k])) return true;
+  }
+  return false;
+}
+
+export type { StatusCause };
