@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+import { simulate } from './simulate.js';
+
+/** `fkas <command>`: the process entry point. */
+const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
+  simulate,
+};
+
+const USAGE = `usage: fkas <command> [options]
+commands:
+  simulate   serve one fake workload cluster and write its kubeconfig`;
+
+async function main(): Promise<void> {
+  const [command, ...rest] = process.argv.slice(2);
+  const run = command ? COMMANDS[command] : undefined;
+  if (!run) {
+    console.error(command ? `unknown command "${command}"\n${USAGE}` : USAGE);
+    process.exit(2);
+  }
+  await run(rest);
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : String(err));
+  process.exit(1);
+});

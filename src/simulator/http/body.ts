@@ -1,0 +1,49 @@
+import { load as loadYaml } from 'js-yaml';
+import { badRequest, unsupportedMediaType } from '../api/errors.js';
+import { decodeKubernetesProtobuf, PROTOBUF_CONTENT_TYPE } from '../protobuf/decode.js';
+import { isPlainObject, type KubeObject } from '../store/object.js';
+import { mediaType, parseJsonBody, type Exchange } from './exchange.js';
+
+/** Media types accepted for create/update/delete bodies. PATCH bodies are handled by the patch engines. */
+export const OBJECT_CONTENT_TYPES = ['application/json', 'application/yaml', PROTOBUF_CONTENT_TYPE] as const;
+
+/**
+ * Reads an object body in any accepted wire format. controller-runtime sends
+ * built-in kinds as Kubernetes protobuf; kubectl sends JSON; people send YAML.
+ */
+export async function readObjectBody(ex: Exchange): Promise<KubeObject> {
+  const value = decodeBody(await ex.body(), ex.header('content-type'));
+  if (!isPlainObject(value)) throw badRequest('the request body must be a Kubernetes object (a JSON object)');
+  return value as KubeObject;
+}
+
+/** Like readObjectBody, but an empty body is allowed (DELETE options). */
+export async function readOptionalBody(ex: Exchange): Promise<Record<string, unknown> | undefined> {
+  const buf = await ex.body();
+  if (buf.length === 0) return undefined;
+  const value = decodeBody(buf, ex.header('content-type'));
+  if (value === null || value === undefined) return undefined;
+  if (!isPlainObject(value)) throw badRequest('the request body must be a JSON object');
+  return value;
+}
+
+export function decodeBody(buf: Buffer, contentType: string | undefined): unknown {
+  const type = mediaType(contentType);
+  switch (type) {
+    case '':
+    case 'application/json':
+      return parseJsonBody(buf);
+    case 'application/yaml':
+    case 'application/x-yaml':
+    case 'text/yaml':
+      try {
+        return loadYaml(buf.toString('utf8'));
+      } catch (e) {
+        throw badRequest(`the request body is not valid YAML: ${(e as Error).message}`);
+      }
+    case PROTOBUF_CONTENT_TYPE:
+      return decodeKubernetesProtobuf(buf);
+    default:
+      throw unsupportedMediaType(type, OBJECT_CONTENT_TYPES);
+  }
+}

@@ -1,0 +1,123 @@
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import { StatusError, badRequest } from '../api/errors.js';
+
+/**
+ * One request/response pair, whether it arrived over HTTP/1.1 or HTTP/2:
+ * the handlers only see this, so neither protocol leaks into them.
+ */
+export type AnyRequest = IncomingMessage | Http2ServerRequest;
+export type AnyResponse = ServerResponse | Http2ServerResponse;
+
+/** Request bodies above this are refused with 413 (kube-apiserver's limit is 3 MiB for most kinds). */
+export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+/** A watch whose client has this much unread output is dropped; the client re-watches from its last resourceVersion. */
+export const MAX_WATCH_BACKLOG_BYTES = 16 * 1024 * 1024;
+
+export const JSON_CONTENT_TYPE = 'application/json';
+
+export class Exchange {
+  readonly url: URL;
+
+  constructor(
+    readonly req: AnyRequest,
+    readonly res: AnyResponse,
+  ) {
+    // The host part is irrelevant: only path and query are used.
+    this.url = new URL(req.url ?? '/', 'https://fake.invalid');
+  }
+
+  get method(): string {
+    return (this.req.method ?? 'GET').toUpperCase();
+  }
+
+  get headers(): IncomingHttpHeaders {
+    return this.req.headers;
+  }
+
+  get query(): URLSearchParams {
+    return this.url.searchParams;
+  }
+
+  header(name: string): string | undefined {
+    const v = this.req.headers[name.toLowerCase()];
+    return Array.isArray(v) ? v.join(', ') : v;
+  }
+
+  /** Reads the whole body, refusing more than MAX_BODY_BYTES with 413. */
+  async body(limit = MAX_BODY_BYTES): Promise<Buffer> {
+    const declared = Number(this.header('content-length'));
+    if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of this.req as AsyncIterable<Buffer | string>) {
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      size += buf.length;
+      if (size > limit) throw tooLarge(limit);
+      chunks.push(buf);
+    }
+    return Buffer.concat(chunks);
+  }
+
+  sendJson(code: number, body: unknown, contentType = JSON_CONTENT_TYPE): void {
+    this.sendRaw(code, typeof body === 'string' ? body : JSON.stringify(body), contentType);
+  }
+
+  sendRaw(code: number, text: string, contentType: string): void {
+    if (this.res.headersSent) {
+      this.res.end();
+      return;
+    }
+    const payload = Buffer.from(text);
+    this.res.writeHead(code, {
+      'content-type': contentType,
+      'content-length': String(payload.length),
+      'cache-control': 'no-cache, private',
+    });
+    if (this.method === 'HEAD') this.res.end();
+    else this.res.end(payload);
+  }
+
+  sendError(err: StatusError): void {
+    this.sendJson(err.code, err.toStatus());
+  }
+
+  /** Starts a chunked streaming response (watch). */
+  startStream(contentType = JSON_CONTENT_TYPE): { write(text: string): boolean; end(): void } {
+    const res = this.res as ServerResponse;
+    // No content-length: HTTP/1.1 goes chunked, HTTP/2 streams DATA frames.
+    res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-cache, private' });
+    res.flushHeaders();
+    return {
+      write: (text: string): boolean => {
+        if (res.destroyed || res.writableEnded) return false;
+        res.write(text);
+        return res.writableLength <= MAX_WATCH_BACKLOG_BYTES;
+      },
+      end: (): void => {
+        if (!res.writableEnded) res.end();
+      },
+    };
+  }
+
+  onClose(fn: () => void): void {
+    this.res.on('close', fn);
+  }
+}
+
+function tooLarge(limit: number): StatusError {
+  return new StatusError(413, 'RequestEntityTooLarge', `the request body is larger than the ${limit} byte limit; send a smaller object`);
+}
+
+/** Media type without parameters, lower-cased: `application/json`. */
+export function mediaType(contentType: string | undefined): string {
+  return (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+export function parseJsonBody(buf: Buffer): unknown {
+  try {
+    return JSON.parse(buf.toString('utf8'));
+  } catch (e) {
+    throw badRequest(`the request body is not valid JSON: ${(e as Error).message}`);
+  }
+}

@@ -1,0 +1,182 @@
+import http2, { type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import tls, { type TLSSocket } from 'node:tls';
+import { StatusError } from '../api/errors.js';
+import type { Logger } from '../../telemetry/logger.js';
+import { handleApiRequest } from './api-handler.js';
+import type { ClusterView, Identity } from './cluster-view.js';
+import { Exchange } from './exchange.js';
+import { parseRequestInfo } from './request-info.js';
+
+/**
+ * The network side of the simulator. Each fake cluster gets its own TLS
+ * listener (its port, its certificate, its client CA); every accepted and
+ * authenticated connection is then handed to ONE shared HTTP/2 server (with
+ * HTTP/1.1 fallback for upgrades and old clients), so per-cluster cost is a
+ * listening socket and a TLS context, not a whole HTTP stack.
+ */
+
+export interface ServingTls {
+  /** Serving certificate (and chain) in PEM. */
+  readonly certPem: string;
+  readonly keyPem: string;
+  /** CA bundle that client certificates must chain to. */
+  readonly clientCaPem: string;
+}
+
+const CLUSTER = Symbol('fkas.cluster');
+const IDENTITY = Symbol('fkas.identity');
+
+interface TaggedSocket {
+  [CLUSTER]?: ClusterView;
+  [IDENTITY]?: Identity;
+}
+
+/** TLS handshakes that take longer are dropped (slowloris protection). */
+const HANDSHAKE_TIMEOUT_MS = 10_000;
+const ALPN_PROTOCOLS = ['h2', 'http/1.1'];
+
+export class ClusterListener {
+  private readonly sockets = new Set<TLSSocket>();
+
+  constructor(
+    private readonly server: tls.Server,
+    readonly port: number,
+  ) {
+    server.on('secureConnection', (s) => {
+      this.sockets.add(s);
+      s.once('close', () => this.sockets.delete(s));
+    });
+  }
+
+  /** Swaps certificates without dropping the port (CA rotation). Existing connections keep theirs. */
+  rotate(tlsOptions: ServingTls): void {
+    this.server.setSecureContext(secureContextOptions(tlsOptions));
+  }
+
+  /** Stops accepting, and drops the connections of this cluster so clients see it gone. */
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const s of this.sockets) s.destroy();
+    await closed;
+  }
+
+  get connections(): number {
+    return this.sockets.size;
+  }
+}
+
+function secureContextOptions(t: ServingTls): tls.SecureContextOptions {
+  return { cert: t.certPem, key: t.keyPem, ca: t.clientCaPem };
+}
+
+export class ApiServerHost {
+  private readonly shared: Http2SecureServer;
+
+  constructor(private readonly log: Logger) {
+    this.shared = http2.createSecureServer({ allowHTTP1: true });
+    this.shared.on('request', (req: Http2ServerRequest | IncomingMessage, res: Http2ServerResponse | ServerResponse) => this.onRequest(req, res));
+    this.shared.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
+    this.shared.on('sessionError', (err) => this.log.debug({ err }, 'http2 session error'));
+  }
+
+  /** Opens the TLS listener of one fake cluster. Port 0 picks a free port. */
+  async listen(cluster: ClusterView, host: string, port: number, tlsOptions: ServingTls): Promise<ClusterListener> {
+    const server = tls.createServer({
+      ...secureContextOptions(tlsOptions),
+      requestCert: true,
+      // Unauthenticated clients still reach /healthz, /version and `/`; the handler answers 401 elsewhere.
+      rejectUnauthorized: false,
+      ALPNProtocols: ALPN_PROTOCOLS,
+      handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
+    });
+    server.on('secureConnection', (socket: TLSSocket) => {
+      const tagged = socket as TLSSocket & TaggedSocket;
+      tagged[CLUSTER] = cluster;
+      const identity = certificateIdentity(socket);
+      if (identity) tagged[IDENTITY] = identity;
+      this.shared.emit('secureConnection', socket);
+    });
+    server.on('tlsClientError', (err) => this.log.debug({ err: err.message, cluster: cluster.name }, 'TLS handshake failed'));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', (err) => this.log.error({ err, cluster: cluster.name }, 'listener error'));
+    const address = server.address();
+    const actualPort = typeof address === 'object' && address ? address.port : port;
+    return new ClusterListener(server, actualPort);
+  }
+
+  private onRequest(req: Http2ServerRequest | IncomingMessage, res: Http2ServerResponse | ServerResponse): void {
+    const socket = socketOf(req);
+    const cluster = socket[CLUSTER];
+    const ex = new Exchange(req, res);
+    if (!cluster) {
+      ex.sendError(new StatusError(503, 'ServiceUnavailable', 'this connection belongs to no fake cluster'));
+      return;
+    }
+    const identity = bearerIdentity(req.headers.authorization, cluster) ?? socket[IDENTITY];
+    void handleApiRequest(ex, cluster, identity, this.log);
+  }
+
+  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const tagged = req.socket as unknown as TaggedSocket;
+    const cluster = tagged[CLUSTER];
+    const identity = cluster ? (bearerIdentity(req.headers.authorization, cluster) ?? tagged[IDENTITY]) : undefined;
+    const fail = (err: StatusError): void => writeUpgradeError(socket, err);
+    if (!cluster) return fail(new StatusError(503, 'ServiceUnavailable', 'this connection belongs to no fake cluster'));
+    if (!identity) return fail(new StatusError(401, 'Unauthorized', 'Unauthorized'));
+    const url = new URL(req.url ?? '/', 'https://fake.invalid');
+    const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
+    if (!info.isResource || info.resource !== 'pods' || info.subresource !== 'portforward' || !info.namespace || !info.name) {
+      return fail(new StatusError(400, 'BadRequest', `connection upgrades are only served for pods/portforward, not ${url.pathname}`));
+    }
+    if (!cluster.portForward) return fail(new StatusError(501, 'InternalError', 'port-forward is not enabled on this fake cluster'));
+    const podKind = cluster.registry.byResource('', 'v1', 'pods')!;
+    if (!cluster.resources.find(podKind, info.namespace, info.name)) {
+      return fail(new StatusError(404, 'NotFound', `pods "${info.name}" not found`, { name: info.name, kind: 'pods' }));
+    }
+    try {
+      cluster.portForward(req, socket, head, info.namespace, info.name);
+    } catch (err) {
+      this.log.error({ err, cluster: cluster.name }, 'port-forward failed');
+      socket.destroy();
+    }
+  }
+}
+
+function socketOf(req: Http2ServerRequest | IncomingMessage): TaggedSocket {
+  // For HTTP/2 this is the session's socket proxy; symbol properties pass through to the TLS socket.
+  return req.socket as unknown as TaggedSocket;
+}
+
+/** Kubernetes maps a client certificate to user = CN and groups = O. */
+function certificateIdentity(socket: TLSSocket): Identity | undefined {
+  if (!socket.authorized) return undefined;
+  const cert = socket.getPeerCertificate();
+  if (!cert || !cert.subject) return undefined;
+  const cn = cert.subject.CN;
+  const o = cert.subject.O as string | string[] | undefined;
+  const user = Array.isArray(cn) ? cn[0] : cn;
+  if (!user) return undefined;
+  return { user, groups: o === undefined ? [] : Array.isArray(o) ? o : [o] };
+}
+
+function bearerIdentity(header: string | undefined, cluster: ClusterView): Identity | undefined {
+  if (!header || !cluster.tokens) return undefined;
+  const m = /^Bearer\s+(\S+)$/i.exec(header);
+  return m ? cluster.tokens.get(m[1]!) : undefined;
+}
+
+function writeUpgradeError(socket: Duplex, err: StatusError): void {
+  const body = JSON.stringify(err.toStatus());
+  const reason = { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 501: 'Not Implemented', 503: 'Service Unavailable' }[err.code] ?? 'Error';
+  socket.end(
+    `HTTP/1.1 ${err.code} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}

@@ -1,0 +1,285 @@
+import { StatusError, badRequest, invalid } from '../api/errors.js';
+import { apiVersionOf, type KindInfo } from '../kinds/kind.js';
+import { storageKey } from '../kinds/registry.js';
+import { applyPatch, PATCH_CONTENT_TYPES } from '../patch/index.js';
+import { isPlainObject, type KubeObject } from '../store/object.js';
+import type { DeleteOptions, PropagationPolicy } from '../store/resources.js';
+import { Watch } from '../store/watch.js';
+import { readObjectBody, readOptionalBody } from './body.js';
+import type { ClusterView } from './cluster-view.js';
+import { mediaType, type Exchange } from './exchange.js';
+import { listFilter } from './list-filter.js';
+import type { ResourceRequest } from './request-info.js';
+import { responseShape, shapeList, shapeObject } from './response-shape.js';
+import { evictPod } from './eviction.js';
+
+/**
+ * CRUD, list and watch for every kind, from one code path. The kind record
+ * says what is served; the store applies the semantics; this file maps HTTP
+ * to those calls.
+ */
+
+/** Watches without timeoutSeconds end after a random 30-60 minutes, as kube-apiserver's min-request-timeout does. */
+const DEFAULT_WATCH_TIMEOUT_MS = 30 * 60_000;
+const SUBRESOURCE_NOT_FOUND = 'the server could not find the requested resource';
+
+export async function handleResource(ex: Exchange, cluster: ClusterView, info: ResourceRequest): Promise<void> {
+  const kind = cluster.registry.byResource(info.group, info.version, info.resource);
+  if (!kind) throw new StatusError(404, 'NotFound', SUBRESOURCE_NOT_FOUND, { group: info.group, kind: info.resource });
+  if (!kind.namespaced && info.namespace !== undefined) {
+    throw new StatusError(404, 'NotFound', `${kind.plural} is not a namespaced resource; drop /namespaces/${info.namespace} from the path`);
+  }
+  if (kind.namespaced && info.namespace === undefined && info.name !== undefined) {
+    throw new StatusError(404, 'NotFound', `${kind.plural} is a namespaced resource; use /namespaces/<namespace>/${kind.plural}/${info.name}`);
+  }
+  if (info.subresource !== undefined && !kind.subresources.includes(info.subresource)) {
+    throw new StatusError(404, 'NotFound', SUBRESOURCE_NOT_FOUND, { name: info.name, group: kind.group, kind: kind.plural });
+  }
+  const r = cluster.resources;
+  const ns = info.namespace;
+  const dryRun = ex.query.getAll('dryRun').includes('All');
+  const sub = info.subresource;
+
+  switch (info.verb) {
+    case 'get': {
+      const obj = r.get(kind, ns, info.name!);
+      if (sub !== undefined && sub !== 'status') throw methodNotAllowed(ex, kind, sub);
+      return sendObject(ex, kind, obj, 200);
+    }
+    case 'list':
+      return sendList(ex, cluster, kind, ns);
+    case 'watch':
+      return serveWatch(ex, cluster, kind, ns, info.name);
+    case 'create': {
+      if (sub === 'eviction') {
+        const body = await readObjectBody(ex);
+        evictPod(cluster, kind, ns!, info.name!, body);
+        return ex.sendJson(201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+      }
+      if (sub !== undefined || info.name !== undefined) throw methodNotAllowed(ex, kind, sub);
+      if (kind.namespaced && ns === undefined) throw new StatusError(404, 'NotFound', `${kind.plural} must be created in a namespace: POST to /namespaces/<namespace>/${kind.plural}`);
+      const body = await readObjectBody(ex);
+      const created = r.create(kind, ns, body, { dryRun });
+      return sendObject(ex, kind, created, 201);
+    }
+    case 'update': {
+      if (sub !== undefined && sub !== 'status' && sub !== 'finalize') throw methodNotAllowed(ex, kind, sub);
+      const body = await readObjectBody(ex);
+      const updated = r.update(kind, ns, info.name!, body, { dryRun, ...(sub === 'status' ? { subresource: 'status' as const } : {}) });
+      return sendObject(ex, kind, updated, 200);
+    }
+    case 'patch':
+      return servePatch(ex, cluster, kind, info, dryRun);
+    case 'delete': {
+      if (sub !== undefined) throw methodNotAllowed(ex, kind, sub);
+      const opts = await deleteOptions(ex, dryRun);
+      const result = r.delete(kind, ns, info.name!, opts);
+      return sendObject(ex, kind, result.object, 200);
+    }
+    case 'deletecollection': {
+      const opts = await deleteOptions(ex, dryRun);
+      const matches = listFilter(ex.query, kind);
+      const deleted: KubeObject[] = [];
+      for (const { object } of r.store.list(storageKey(kind), ns)) {
+        if (!matches(object)) continue;
+        deleted.push(r.delete(kind, object.metadata.namespace, object.metadata.name!, opts).object);
+      }
+      return ex.sendJson(200, { kind: kind.listKind, apiVersion: apiVersionOf(kind), metadata: { resourceVersion: String(r.store.resourceVersion) }, items: deleted });
+    }
+    case 'connect': {
+      // Upgrades arrive through the server's 'upgrade' event; a plain request here cannot be served.
+      throw new StatusError(400, 'BadRequest', `${kind.plural}/${sub ?? ''} needs a connection upgrade (SPDY/3.1 or WebSocket)`);
+    }
+  }
+}
+
+function methodNotAllowed(ex: Exchange, kind: KindInfo, sub: string | undefined): StatusError {
+  const target = sub ? `${kind.plural}/${sub}` : kind.plural;
+  return new StatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource (${ex.method} ${target})`);
+}
+
+function sendObject(ex: Exchange, kind: KindInfo, obj: KubeObject, code: number): void {
+  const shape = responseShape(ex.header('accept'));
+  ex.sendJson(code, shapeObject(shape, kind, obj, ex.query), shape.contentType);
+}
+
+function sendList(ex: Exchange, cluster: ClusterView, kind: KindInfo, ns: string | undefined): void {
+  const r = cluster.resources;
+  const q = ex.query;
+  const rvMatch = q.get('resourceVersionMatch');
+  const rv = q.get('resourceVersion');
+  if (rv && rv !== '0') {
+    const want = Number(rv);
+    if (!Number.isSafeInteger(want) || want < 0) throw badRequest(`invalid resourceVersion "${rv}": it must be a non-negative integer`);
+    if (want > r.store.resourceVersion) {
+      throw new StatusError(504, 'Timeout', `Too large resource version: ${want}, current resource version: ${r.store.resourceVersion}`, { retryAfterSeconds: 1 });
+    }
+    // Only the newest state is kept, so an exact read of an older version is gone.
+    if (rvMatch === 'Exact' && want !== r.store.resourceVersion) {
+      throw new StatusError(410, 'Expired', `resource version ${want} is no longer available: only the current version ${r.store.resourceVersion} is kept; list without resourceVersion`);
+    }
+  }
+  const matches = listFilter(q, kind);
+  const limit = Number(q.get('limit') ?? '0');
+  if (!Number.isSafeInteger(limit) || limit < 0) throw badRequest(`invalid limit "${q.get('limit') ?? ''}": it must be a non-negative integer`);
+  const cont = q.get('continue');
+  let after: string | undefined;
+  let listRv = String(r.store.resourceVersion);
+  if (cont) {
+    const token = decodeContinue(cont);
+    after = token.start;
+    listRv = token.rv;
+  }
+  const all = r.store.list(storageKey(kind), ns);
+  const page: { object: KubeObject; json: () => string }[] = [];
+  let remaining = 0;
+  let nextKey: string | undefined;
+  for (const entry of all) {
+    if (after !== undefined && entry.key <= after) continue;
+    if (!matches(entry.object)) continue;
+    if (limit > 0 && page.length >= limit) {
+      remaining++;
+      continue;
+    }
+    page.push(entry);
+    nextKey = entry.key;
+  }
+  const metadata: Record<string, unknown> = { resourceVersion: listRv };
+  if (remaining > 0 && nextKey !== undefined) {
+    metadata.continue = encodeContinue(listRv, nextKey);
+    metadata.remainingItemCount = remaining;
+  }
+  const shape = responseShape(ex.header('accept'));
+  if (shape.kind === 'object') {
+    // Fast path: splice cached object JSON instead of re-serializing every item.
+    const head = JSON.stringify({ kind: kind.listKind, apiVersion: apiVersionOf(kind), metadata });
+    ex.sendRaw(200, `${head.slice(0, -1)},"items":[${page.map((e) => e.json()).join(',')}]}`, shape.contentType);
+    return;
+  }
+  ex.sendJson(200, shapeList(shape, kind, page.map((e) => e.object), metadata, q), shape.contentType);
+}
+
+interface ContinueToken {
+  readonly rv: string;
+  readonly start: string;
+}
+
+function encodeContinue(rv: string, start: string): string {
+  return Buffer.from(JSON.stringify({ v: 'fkas.v1', rv, start })).toString('base64url');
+}
+
+function decodeContinue(token: string): ContinueToken {
+  try {
+    const t = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Record<string, unknown>;
+    if (t.v === 'fkas.v1' && typeof t.rv === 'string' && typeof t.start === 'string') return { rv: t.rv, start: t.start };
+  } catch {
+    // fall through to the error below
+  }
+  throw badRequest('invalid continue token: pass the metadata.continue value of the previous list response unchanged');
+}
+
+function serveWatch(ex: Exchange, cluster: ClusterView, kind: KindInfo, ns: string | undefined, name: string | undefined): void {
+  const q = ex.query;
+  const filter = listFilter(q, kind);
+  const matches = name === undefined ? filter : (o: KubeObject): boolean => o.metadata.name === name && filter(o);
+  const timeoutSeconds = q.get('timeoutSeconds');
+  let timeoutMs = DEFAULT_WATCH_TIMEOUT_MS * (1 + Math.random());
+  if (timeoutSeconds !== null) {
+    const t = Number(timeoutSeconds);
+    if (!Number.isFinite(t) || t < 0) throw badRequest(`invalid timeoutSeconds "${timeoutSeconds}"`);
+    if (t > 0) timeoutMs = t * 1000;
+  }
+  const sendInitial = q.get('sendInitialEvents');
+  if (sendInitial === 'true' && q.get('resourceVersionMatch') !== 'NotOlderThan') {
+    throw invalid({ group: '', resource: 'ListOptions', kind: 'ListOptions' }, [
+      { field: 'resourceVersionMatch', message: "sendInitialEvents requires resourceVersionMatch=NotOlderThan" },
+    ]);
+  }
+  const shape = responseShape(ex.header('accept'));
+  const render = shape.kind === 'object' ? undefined : (o: KubeObject): string => JSON.stringify(shapeObject(shape, kind, o, q));
+  const sink = ex.startStream(shape.contentType);
+  const watch = new Watch(cluster.resources.store, {
+    kind,
+    collection: storageKey(kind),
+    ...(ns !== undefined ? { namespace: ns } : {}),
+    matches,
+    ...(q.get('resourceVersion') !== null ? { resourceVersion: q.get('resourceVersion')! } : {}),
+    ...(sendInitial !== null ? { sendInitialEvents: sendInitial === 'true' } : {}),
+    allowBookmarks: q.get('allowWatchBookmarks') === 'true',
+    timeoutMs,
+    ...(render ? { render } : {}),
+  }, sink);
+  ex.onClose(() => watch.close());
+  watch.start();
+}
+
+async function servePatch(ex: Exchange, cluster: ClusterView, kind: KindInfo, info: ResourceRequest, dryRun: boolean): Promise<void> {
+  const r = cluster.resources;
+  const sub = info.subresource;
+  if (sub !== undefined && sub !== 'status') throw methodNotAllowed(ex, kind, sub);
+  const contentType = mediaType(ex.header('content-type'));
+  if (!(PATCH_CONTENT_TYPES as readonly string[]).includes(contentType)) {
+    throw new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${PATCH_CONTENT_TYPES.join(', ')}`);
+  }
+  if (kind.custom && contentType === 'application/strategic-merge-patch+json') {
+    throw new StatusError(415, 'UnsupportedMediaType', `strategic merge patch is not supported for custom resources (${kind.plural}.${kind.group}); use a JSON merge patch (--type=merge) or a JSON patch`);
+  }
+  const body = await ex.body();
+  const isApply = contentType === 'application/apply-patch+yaml';
+  const fieldManager = ex.query.get('fieldManager') ?? undefined;
+  const force = ex.query.get('force') === 'true';
+  const existing = r.find(kind, info.namespace, info.name!);
+  const opts = { apiVersion: apiVersionOf(kind), kind: kind.kind, fieldManager, force, namespaced: kind.namespaced };
+  if (!existing) {
+    if (!isApply || sub !== undefined) r.get(kind, info.namespace, info.name!); // throws the NotFound
+    const applied = applyPatch(contentType, undefined, body, opts);
+    if (applied.metadata?.name !== undefined && applied.metadata.name !== info.name) {
+      throw badRequest(`the name of the object (${String(applied.metadata.name)}) does not match the name on the URL (${info.name!})`);
+    }
+    const created = r.create(kind, info.namespace, { ...applied, metadata: { ...applied.metadata, name: info.name! } }, { dryRun });
+    return sendObject(ex, kind, created, 201);
+  }
+  const patched = applyPatch(contentType, existing, body, opts);
+  if (!isPlainObject(patched.metadata)) throw badRequest('the patch removed metadata; metadata must stay an object');
+  // The status subresource and the main resource each change only their own part.
+  if (kind.subresources.includes('status')) {
+    if (sub === 'status') {
+      const next = { ...existing, metadata: existing.metadata } as KubeObject;
+      if (patched.status === undefined) delete next.status;
+      else next.status = patched.status;
+      // Metadata changes through /status are ignored, as in kube-apiserver.
+      return sendObject(ex, kind, r.commit(kind, existing, structuredClone(next), { dryRun }), 200);
+    }
+    if (existing.status === undefined) delete patched.status;
+    else patched.status = existing.status;
+  }
+  const rv = (patched.metadata as KubeObject['metadata']).resourceVersion;
+  if (rv && rv !== existing.metadata.resourceVersion) {
+    throw new StatusError(409, 'Conflict', `Operation cannot be fulfilled on ${kind.plural} "${info.name!}": the object has been modified; please apply your changes to the latest version and try again`);
+  }
+  return sendObject(ex, kind, r.commit(kind, existing, structuredClone(patched), { dryRun }), 200);
+}
+
+async function deleteOptions(ex: Exchange, dryRun: boolean): Promise<DeleteOptions> {
+  const body = await readOptionalBody(ex);
+  const q = ex.query;
+  const policy = (body?.propagationPolicy ?? q.get('propagationPolicy') ?? undefined) as string | undefined;
+  if (policy !== undefined && !['Orphan', 'Background', 'Foreground'].includes(policy)) {
+    throw badRequest(`invalid propagationPolicy "${policy}": use Orphan, Background or Foreground`);
+  }
+  const orphan = body?.orphanDependents ?? q.get('orphanDependents');
+  const pre = isPlainObject(body?.preconditions) ? body.preconditions : undefined;
+  const bodyDryRun = Array.isArray(body?.dryRun) && body.dryRun.includes('All');
+  return {
+    dryRun: dryRun || bodyDryRun,
+    ...(policy ? { propagationPolicy: policy as PropagationPolicy } : orphan === true || orphan === 'true' ? { propagationPolicy: 'Orphan' as const } : {}),
+    ...(pre
+      ? {
+          preconditions: {
+            ...(typeof pre.uid === 'string' ? { uid: pre.uid } : {}),
+            ...(typeof pre.resourceVersion === 'string' ? { resourceVersion: pre.resourceVersion } : {}),
+          },
+        }
+      : {}),
+  };
+}

@@ -1,0 +1,173 @@
+import type { KeyObject } from 'node:crypto';
+import {
+  createCertificateAuthority,
+  issueCertificate,
+  loadCertificateAuthority,
+  type CertificateAuthority,
+} from '../pki/certificates.js';
+import { generateEcKey, privateKeyToPem } from '../pki/keys.js';
+import { buildKubeconfig } from '../pki/kubeconfig.js';
+import { componentLogger, type Logger } from '../telemetry/logger.js';
+import { FakeCluster, type PortForwardHandler } from './cluster.js';
+import type { Identity } from './http/cluster-view.js';
+import { ApiServerHost } from './http/listener.js';
+
+/**
+ * The simulator engine: many fake workload clusters in one process, each
+ * with its own CA, serving certificate and port, all served by one HTTP
+ * stack. It knows nothing of the operator or our CRDs; they drive it
+ * through this API.
+ */
+
+export const DEFAULT_KUBERNETES_VERSION = 'v1.32.0';
+export const DEFAULT_BIND_HOST = '127.0.0.1';
+/** The in-cluster service IP of the API server (kubeadm's default service CIDR). */
+const KUBERNETES_SERVICE_IP = '10.96.0.1';
+/** DNS names kube-apiserver's serving certificate carries. */
+const SERVING_DNS_NAMES = ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'];
+/** The identity CAPI's generated kubeconfigs use. */
+export const ADMIN_USER: Identity = { user: 'kubernetes-admin', groups: ['system:masters'] };
+
+export interface PemPair {
+  readonly certPem: string;
+  readonly keyPem: string;
+}
+
+export interface ClusterOptions {
+  readonly name: string;
+  readonly kubernetesVersion?: string;
+  /** The cluster CA (CAPI's `<cluster>-ca`). Generated (EC P-256) when absent. */
+  readonly ca?: PemPair;
+  /** Address to bind; defaults to the simulator's bind host. */
+  readonly bindHost?: string;
+  /** Host advertised in endpoints and certificates; defaults to the bind host. */
+  readonly advertiseHost?: string;
+  /** 0 (default) picks a free port. */
+  readonly port?: number;
+  /** Bearer tokens accepted besides client certificates. */
+  readonly tokens?: Readonly<Record<string, Identity>>;
+}
+
+export interface SimulatorOptions {
+  readonly bindHost?: string;
+  readonly logger?: Logger;
+  readonly now?: () => Date;
+  /** Serves pods/portforward (wired by the etcd emulation). */
+  readonly portForward?: PortForwardHandler;
+}
+
+interface ClusterEntry {
+  readonly cluster: FakeCluster;
+  readonly ca: CertificateAuthority;
+}
+
+export class Simulator {
+  private readonly host: ApiServerHost;
+  private readonly clusters = new Map<string, ClusterEntry>();
+  private readonly log: Logger;
+  private readonly bindHost: string;
+  private readonly now: () => Date;
+  /** One serving key for every cluster: each cluster still has its own CA and certificate. */
+  private servingKey?: Promise<KeyObject>;
+
+  constructor(private readonly opts: SimulatorOptions = {}) {
+    this.log = opts.logger ?? componentLogger('simulator');
+    this.bindHost = opts.bindHost ?? DEFAULT_BIND_HOST;
+    this.now = opts.now ?? (() => new Date());
+    this.host = new ApiServerHost(this.log);
+  }
+
+  async createCluster(options: ClusterOptions): Promise<FakeCluster> {
+    if (this.clusters.has(options.name)) {
+      throw new Error(`fake cluster "${options.name}" already exists; close it first or pick another name`);
+    }
+    const ca = options.ca
+      ? loadCertificateAuthority(options.ca.certPem, options.ca.keyPem)
+      : await createCertificateAuthority({ commonName: 'kubernetes', key: await generateEcKey() });
+    const bindHost = options.bindHost ?? this.bindHost;
+    const advertiseHost = options.advertiseHost ?? bindHost;
+    const cluster = new FakeCluster({
+      name: options.name,
+      kubernetesVersion: options.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION,
+      advertiseHost,
+      now: this.now,
+      ...(options.tokens ? { tokens: new Map(Object.entries(options.tokens)) } : {}),
+      ...(this.opts.portForward ? { portForward: this.opts.portForward } : {}),
+    });
+    // Reserve the name before awaiting so two concurrent creates can't both win.
+    this.clusters.set(options.name, { cluster, ca });
+    try {
+      const tls = await this.servingTls(ca, advertiseHost);
+      const listener = await this.host.listen(cluster, bindHost, options.port ?? 0, tls);
+      cluster.attachListener(listener);
+    } catch (err) {
+      this.clusters.delete(options.name);
+      throw err;
+    }
+    this.log.debug({ cluster: options.name, endpoint: cluster.endpoint.url }, 'fake cluster serving');
+    return cluster;
+  }
+
+  get(name: string): FakeCluster | undefined {
+    return this.clusters.get(name)?.cluster;
+  }
+
+  list(): FakeCluster[] {
+    return [...this.clusters.values()].map((e) => e.cluster);
+  }
+
+  /** The CA a cluster trusts (for issuing more client certificates). */
+  caOf(name: string): CertificateAuthority | undefined {
+    return this.clusters.get(name)?.ca;
+  }
+
+  /** Replaces a cluster's CA: new serving certificate, same port. */
+  async rotateCa(name: string, ca: PemPair): Promise<void> {
+    const entry = this.require(name);
+    const loaded = loadCertificateAuthority(ca.certPem, ca.keyPem);
+    entry.cluster.rotateTls(await this.servingTls(loaded, entry.cluster.advertiseHost));
+    this.clusters.set(name, { cluster: entry.cluster, ca: loaded });
+  }
+
+  /** A kubeconfig for `kubernetes-admin` (system:masters), as CAPI writes into `<cluster>-kubeconfig`. */
+  async adminKubeconfig(name: string, user: Identity = ADMIN_USER): Promise<string> {
+    const { cluster, ca } = this.require(name);
+    const key = await generateEcKey();
+    const cert = issueCertificate(ca, { commonName: user.user, organizations: [...user.groups], usages: ['client'], publicKey: key });
+    return buildKubeconfig({
+      clusterName: cluster.name,
+      server: cluster.endpoint.url,
+      caPem: ca.certPem,
+      user: user.user,
+      clientCertPem: cert.certPem,
+      clientKeyPem: privateKeyToPem(key),
+    });
+  }
+
+  async closeCluster(name: string): Promise<boolean> {
+    const entry = this.clusters.get(name);
+    if (!entry) return false;
+    this.clusters.delete(name);
+    await entry.cluster.close();
+    return true;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.clusters.keys()].map((n) => this.closeCluster(n)));
+  }
+
+  private require(name: string): ClusterEntry {
+    const entry = this.clusters.get(name);
+    if (!entry) throw new Error(`fake cluster "${name}" does not exist`);
+    return entry;
+  }
+
+  private async servingTls(ca: CertificateAuthority, advertiseHost: string): Promise<{ certPem: string; keyPem: string; clientCaPem: string }> {
+    const key = await (this.servingKey ??= generateEcKey());
+    const isIp = /^[\d.]+$|:/.test(advertiseHost);
+    const ips = [...new Set(['127.0.0.1', KUBERNETES_SERVICE_IP, ...(isIp ? [advertiseHost] : [])])];
+    const dns = [...new Set([...SERVING_DNS_NAMES, ...(isIp ? [] : [advertiseHost])])];
+    const cert = issueCertificate(ca, { commonName: 'kube-apiserver', dnsNames: dns, ipAddresses: ips, usages: ['server'], publicKey: key });
+    return { certPem: cert.certPem, keyPem: privateKeyToPem(key), clientCaPem: ca.certPem };
+  }
+}
