@@ -96,6 +96,9 @@ export class ApiServerHost {
       tagged[CLUSTER] = cluster;
       const identity = certificateIdentity(socket);
       if (identity) tagged[IDENTITY] = identity;
+      // The HTTP/1.1 fallback of the shared server keeps its per-server state on
+      // `socket.server`: point it at the shared server that now owns the socket.
+      (socket as TLSSocket & { server: unknown }).server = this.shared;
       this.shared.emit('secureConnection', socket);
     });
     server.on('tlsClientError', (err) => this.log.debug({ err: err.message, cluster: cluster.name }, 'TLS handshake failed'));
