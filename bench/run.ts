@@ -1,0 +1,16 @@
+/**
+ * `npm run bench`: prints the figures the issues set targets for. Not a
+ * test: it measures, prints figures and ratios to targets, and fails only
+ * when a benchmark cannot run.
+ */
+import { benchHttp } from './http.bench.js';
+import { benchScale } from './scale.bench.js';
+
+const SECTIONS: Record<string, () => Promise<void>> = { http: benchHttp, scale: benchScale };
+
+const only = process.argv.slice(2);
+for (const [name, run] of Object.entries(SECTIONS)) {
+  if (only.length && !only.includes(name)) continue;
+  await run();
+  console.log('');
+}

@@ -1,0 +1,43 @@
+/**
+ * Scale benchmark process: creates N idle fake clusters in a fresh process
+ * and prints creation time and RSS per cluster as one JSON line. A fresh
+ * process keeps the RSS baseline clean.
+ */
+import { createCertificateAuthority } from '../src/pki/certificates.js';
+import { generateRsaKey } from '../src/pki/keys.js';
+import { Simulator } from '../src/simulator/simulator.js';
+
+const count = Number(process.argv[2] ?? '1000');
+const mode = (process.argv[3] ?? 'shared-ca') as 'shared-ca' | 'own-ca';
+const gc = (globalThis as { gc?: () => void }).gc;
+
+function settle(): number {
+  gc?.();
+  gc?.();
+  return process.memoryUsage().rss;
+}
+
+const sim = new Simulator();
+// Warm up code paths and the shared serving key, so the baseline includes them.
+const caKey = await generateRsaKey();
+const ca = await createCertificateAuthority({ commonName: 'kubernetes', key: caKey });
+await sim.createCluster({ name: 'warmup', ca });
+await sim.closeCluster('warmup');
+const before = settle();
+const start = performance.now();
+// Created in batches: the way an operator reconciling many CRs would, without unbounded concurrency.
+const BATCH = 100;
+for (let i = 0; i < count; i += BATCH) {
+  const batch: Promise<unknown>[] = [];
+  for (let j = i; j < Math.min(count, i + BATCH); j++) {
+    batch.push(sim.createCluster({ name: `c${j}`, ...(mode === 'shared-ca' ? { ca } : {}) }));
+  }
+  await Promise.all(batch);
+}
+const createMs = performance.now() - start;
+const after = settle();
+process.stdout.write(
+  JSON.stringify({ count, mode, createMs, rssBeforeMiB: before / 2 ** 20, rssAfterMiB: after / 2 ** 20, rssPerClusterKiB: (after - before) / count / 1024 }) + '\n',
+);
+await sim.close();
+process.exit(0);
