@@ -1,13 +1,16 @@
 #!/usr/bin/env node
+import { operator } from './operator.js';
 import { simulate } from './simulate.js';
 
 /** `fkas <command>`: the process entry point. */
 const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
+  operator,
   simulate,
 };
 
 const USAGE = `usage: fkas <command> [options]
 commands:
+  operator   run the operator (FakeAPIServer, FakeNode) and the legacy /register API
   simulate   serve one fake workload cluster and write its kubeconfig`;
 
 async function main(): Promise<void> {

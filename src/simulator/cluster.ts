@@ -103,6 +103,21 @@ export class FakeCluster implements ClusterView {
     return stored;
   }
 
+  /** Creates or replaces an object of any served kind, found by its apiVersion and kind. */
+  applyObject(object: KubeObject): KubeObject {
+    const k = this.registry.byKind(object.apiVersion ?? '', object.kind ?? '');
+    if (!k) throw new Error(`kind ${object.kind ?? '?'} (${object.apiVersion ?? '?'}) is not served by fake cluster ${this.name}`);
+    return this.upsert(k.group, k.version, k.plural, object);
+  }
+
+  /** Deletes an object if it exists; true when something was deleted. */
+  deleteObject(apiVersion: string, kind: string, namespace: string | undefined, name: string): boolean {
+    const k = this.registry.byKind(apiVersion, kind);
+    if (!k || !this.resources.find(k, namespace, name)) return false;
+    this.resources.delete(k, namespace, name);
+    return true;
+  }
+
   /** Registers (or refreshes) a Ready node. */
   addNode(spec: Omit<NodeSpec, 'kubeletVersion'> & { kubeletVersion?: string }): KubeObject {
     const now = kubeTime(new Date());

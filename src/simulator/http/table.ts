@@ -128,7 +128,8 @@ const BUILTIN_COLUMNS: Record<string, readonly Column[]> = {
 function columnsFor(kind: KindInfo): readonly Column[] {
   const builtin = BUILTIN_COLUMNS[`${kind.group}/${kind.plural}`];
   if (builtin && !kind.custom) return builtin;
-  if (kind.printerColumns?.length) return [nameColumn, ...kind.printerColumns.map(printerColumn), ageColumn];
+  // As kube-apiserver: a CRD that lists its columns gets NAME plus exactly those (Age only if listed).
+  if (kind.printerColumns?.length) return [nameColumn, ...kind.printerColumns.map(printerColumn)];
   return [nameColumn, ageColumn];
 }
 
@@ -140,12 +141,39 @@ function printerColumn(c: PrinterColumn): Column {
     priority: c.priority,
     description: c.description ?? '',
     cell: (o, now) => {
-      const v = get(o, c.jsonPath);
+      const v = evaluateJsonPath(o, c.jsonPath);
       if (c.type === 'date') return typeof v === 'string' ? age(v, now) : '<unknown>';
       if (v === undefined || v === null) return null;
       return typeof v === 'object' ? JSON.stringify(v) : (v as string | number | boolean);
     },
   };
+}
+
+/**
+ * The JSONPath subset CRD printer columns use: `.a.b`, `[0]`, `[*]` and
+ * filters `[?(@.type=="Ready")]`; the first match wins, as in kubectl.
+ */
+export function evaluateJsonPath(obj: unknown, path: string): unknown {
+  const tokens = path.match(/\.[^.[\]]+|\[\?\(@\.[^)]*\)\]|\[\*\]|\[\d+\]/g) ?? [];
+  let current: unknown[] = [obj];
+  for (const t of tokens) {
+    const next: unknown[] = [];
+    for (const v of current) {
+      if (t.startsWith('.')) {
+        if (isPlainObject(v) && t.slice(1) in v) next.push(v[t.slice(1)]);
+      } else if (t === '[*]') {
+        if (Array.isArray(v)) next.push(...v);
+      } else if (t.startsWith('[?(')) {
+        const m = /^\[\?\(@\.([\w.]+)\s*==\s*["']?([^"']*)["']?\)\]$/.exec(t);
+        if (m && Array.isArray(v)) next.push(...v.filter((x) => String(get(x, m[1]!)) === m[2]));
+      } else if (Array.isArray(v)) {
+        const i = Number(t.slice(1, -1));
+        if (i < v.length) next.push(v[i]);
+      }
+    }
+    current = next;
+  }
+  return current[0];
 }
 
 export type IncludeObject = 'None' | 'Object' | 'Metadata';

@@ -1,0 +1,113 @@
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startEmbeddedManagementApi, EMBEDDED_KUBECONFIG, EMBEDDED_PORT, type EmbeddedManagementApi } from '../operator/embedded.js';
+import { FkasOperator } from '../operator/manager.js';
+import { DEFAULT_PORT_RANGE } from '../operator/controllers/port-allocator.js';
+import { DEFAULT_SHIM_PORT, startShim } from '../shim/server.js';
+import { componentLogger } from '../telemetry/logger.js';
+
+/**
+ * `fkas operator`: the main job. Against the cluster of --kubeconfig,
+ * $KUBECONFIG, ~/.kube/config or the pod's service account; with none of
+ * those (or --embedded), against an embedded management API it starts itself.
+ */
+
+const USAGE = `usage: fkas operator [--kubeconfig PATH | --embedded] [options]
+  --embedded                 serve the management API in-process (default when no kubeconfig is found)
+  --embedded-port N          port of the embedded management API (default ${EMBEDDED_PORT})
+  --embedded-kubeconfig P    where to write its admin kubeconfig (default ${EMBEDDED_KUBECONFIG})
+  --bind-host H              address fake clusters listen on (default 0.0.0.0 in a pod, else 127.0.0.1)
+  --advertise-host H         host written into endpoints (default $POD_IP, else the bind host)
+  --port-range A-B           ports for fake clusters (default ${DEFAULT_PORT_RANGE.min}-${DEFAULT_PORT_RANGE.max})
+  --probe-port N             /healthz, /readyz, /metrics (default 8081)
+  --shim-port N              legacy /register and /updateNode API (default ${DEFAULT_SHIM_PORT}; 0 turns it off)
+  --install-crds             create or update the CRDs at start (default: on with --embedded)
+  --service-selector k=v,..  operator pod labels, for exposure: Service
+  --workload-templates DIR   your templates for what fake clusters contain
+  --concurrency N            parallel reconciles per controller (default 8)`;
+
+export async function operator(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      kubeconfig: { type: 'string' },
+      embedded: { type: 'boolean', default: false },
+      'embedded-port': { type: 'string', default: String(EMBEDDED_PORT) },
+      'embedded-kubeconfig': { type: 'string', default: EMBEDDED_KUBECONFIG },
+      'bind-host': { type: 'string' },
+      'advertise-host': { type: 'string' },
+      'port-range': { type: 'string', default: `${DEFAULT_PORT_RANGE.min}-${DEFAULT_PORT_RANGE.max}` },
+      'probe-port': { type: 'string', default: '8081' },
+      'shim-port': { type: 'string', default: String(DEFAULT_SHIM_PORT) },
+      'install-crds': { type: 'boolean' },
+      'service-selector': { type: 'string' },
+      'workload-templates': { type: 'string' },
+      concurrency: { type: 'string', default: '8' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const log = componentLogger('main');
+  const inCluster = Boolean(process.env.KUBERNETES_SERVICE_HOST);
+  const kubeconfig = values.kubeconfig ?? process.env.KUBECONFIG ?? (existsSync(join(homedir(), '.kube', 'config')) ? join(homedir(), '.kube', 'config') : undefined);
+  const embedded = values.embedded || (!kubeconfig && !inCluster);
+  const [min, max] = values['port-range'].split('-').map(Number);
+  if (!Number.isInteger(min) || !Number.isInteger(max)) throw new Error(`--port-range ${values['port-range']} must look like 20000-29999\n${USAGE}`);
+  const bindHost = values['bind-host'] ?? (inCluster ? '0.0.0.0' : '127.0.0.1');
+  const advertiseHost = values['advertise-host'] ?? process.env.POD_IP ?? (bindHost === '0.0.0.0' ? '127.0.0.1' : bindHost);
+
+  let management: EmbeddedManagementApi | undefined;
+  if (embedded) {
+    management = await startEmbeddedManagementApi({ port: number(values['embedded-port'], '--embedded-port'), kubeconfigPath: values['embedded-kubeconfig'] });
+    log.info({ server: management.server, kubeconfig: management.kubeconfigPath }, `embedded management API ready: kubectl --kubeconfig ${management.kubeconfigPath} apply -f config/samples/`);
+  }
+  const op = new FkasOperator({
+    ...(management ? { kubeconfigPath: management.kubeconfigPath } : kubeconfig ? { kubeconfigPath: kubeconfig } : {}),
+    bindHost,
+    advertiseHost,
+    portRange: { min: min!, max: max! },
+    probePort: number(values['probe-port'], '--probe-port'),
+    installCrds: values['install-crds'] ?? embedded,
+    concurrency: number(values.concurrency, '--concurrency'),
+    ...(values['service-selector'] ? { serviceSelector: parseSelector(values['service-selector']) } : {}),
+    ...(values['workload-templates'] ? { workloadTemplateDir: values['workload-templates'] } : {}),
+  });
+  await op.start();
+  const shimPort = number(values['shim-port'], '--shim-port');
+  const shim = shimPort > 0 ? await startShim({ client: op.client, log: componentLogger('shim'), host: bindHost === '127.0.0.1' ? '127.0.0.1' : '0.0.0.0', port: shimPort }) : undefined;
+  if (shim) log.info({ port: shim.port }, 'legacy API listening: POST /register, PUT /updateNode');
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping: no new work, draining, closing listeners');
+    void (async () => {
+      await shim?.close();
+      await op.shutdown();
+      await management?.close();
+      process.exit(0);
+    })();
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
+
+function number(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${flag} ${v} is not a port or count (0-65535)\n${USAGE}`);
+  return n;
+}
+
+function parseSelector(s: string): Record<string, string> {
+  return Object.fromEntries(s.split(',').map((kv) => {
+    const [k, v] = kv.split('=');
+    if (!k || v === undefined) throw new Error(`--service-selector ${s} must look like app=metal3-fkas,component=operator`);
+    return [k.trim(), v.trim()];
+  }));
+}

@@ -1,0 +1,56 @@
+import type { FakeCluster } from '../simulator/cluster.js';
+import type { Simulator } from '../simulator/simulator.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { FakeAPIServer, FakeNode } from './api/v1alpha1.js';
+import type { PortAllocator } from './controllers/port-allocator.js';
+import type { KubeClient } from './kube/client.js';
+import type { Informer } from './kube/informer.js';
+import type { WorkQueue } from './queue/work-queue.js';
+
+/** A fake cluster the operator serves for one FakeAPIServer. */
+export interface ServedCluster {
+  readonly cluster: FakeCluster;
+  readonly port: number;
+  readonly host: string;
+  readonly version: string;
+  /** resourceVersions of the CA Secrets it serves with: a change means rotate. */
+  caVersion: string;
+  etcdCaVersion: string;
+}
+
+/** Everything the reconcilers share; built by the manager. */
+export interface OperatorContext {
+  readonly client: KubeClient;
+  readonly simulator: Simulator;
+  readonly ports: PortAllocator;
+  readonly log: Logger;
+  readonly now: () => Date;
+  /** Host the listeners bind to. */
+  readonly bindHost: string;
+  /** Host written into endpoints unless a FakeAPIServer says otherwise (POD_IP in a cluster). */
+  readonly advertiseHost: string;
+  /** Labels of the operator's pods, for per-FakeAPIServer Services (exposure: Service). */
+  readonly serviceSelector?: Readonly<Record<string, string>>;
+  readonly workloadTemplateDir?: string;
+  /** FakeAPIServer key (namespace/name) → its running fake cluster. */
+  readonly served: Map<string, ServedCluster>;
+  readonly fakeApiServers: Informer<FakeAPIServer>;
+  readonly fakeNodes: Informer<FakeNode>;
+  readonly fasQueue: WorkQueue;
+  readonly nodeQueue: WorkQueue;
+}
+
+/** `namespace/clusterName` → the key of the FakeAPIServer serving that cluster. */
+export function fakeApiServerKeyFor(ctx: OperatorContext, namespace: string, clusterName: string): string | undefined {
+  for (const fas of ctx.fakeApiServers.list()) {
+    if (fas.metadata.namespace === namespace && (fas.spec?.clusterName || fas.metadata.name) === clusterName) {
+      return `${namespace}/${fas.metadata.name}`;
+    }
+  }
+  return undefined;
+}
+
+export function splitKey(key: string): { namespace: string; name: string } {
+  const i = key.indexOf('/');
+  return { namespace: key.slice(0, i), name: key.slice(i + 1) };
+}

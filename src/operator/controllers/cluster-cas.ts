@@ -1,0 +1,71 @@
+import { createCertificateAuthority, loadCertificateAuthority } from '../../pki/certificates.js';
+import { generateRsaKey } from '../../pki/keys.js';
+import type { PemPair } from '../../simulator/simulator.js';
+import { CAPI_CLUSTER_NAME_LABEL, CAPI_SECRET_TYPE } from '../api/v1alpha1.js';
+import { isAlreadyExists, isNotFound, type KubeClient } from '../kube/client.js';
+
+/**
+ * The CAs a fake cluster serves with are CAPI's own: `<cluster>-ca` and
+ * `<cluster>-etcd` in the cluster's namespace. When they exist we use them
+ * (CAPI made them, and the kubeconfig CAPI writes trusts them); when they
+ * don't, we create them in CAPI's format so CAPI adopts them instead of
+ * generating its own. An existing CA is never overwritten.
+ */
+
+interface Secret {
+  metadata: { name: string; namespace?: string; resourceVersion?: string };
+  type?: string;
+  data?: Record<string, string>;
+}
+
+export class CaSecretError extends Error {}
+
+/** kubeadm's CA common names. */
+const CA_COMMON_NAME = { cluster: 'kubernetes', etcd: 'etcd-ca' } as const;
+
+export async function ensureCaSecret(
+  client: KubeClient,
+  namespace: string,
+  secretName: string,
+  clusterName: string,
+  purpose: keyof typeof CA_COMMON_NAME,
+): Promise<PemPair & { created: boolean; resourceVersion: string }> {
+  const path = { apiVersion: 'v1', plural: 'secrets', namespace, name: secretName };
+  try {
+    const secret = await client.get<Secret>(path);
+    return { ...readCa(secret), created: false, resourceVersion: secret.metadata.resourceVersion ?? '' };
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+  const ca = await createCertificateAuthority({ commonName: CA_COMMON_NAME[purpose], key: await generateRsaKey() });
+  try {
+    const created = await client.create<Secret>(path, {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: secretName, namespace, labels: { [CAPI_CLUSTER_NAME_LABEL]: clusterName } },
+      type: CAPI_SECRET_TYPE,
+      data: { 'tls.crt': Buffer.from(ca.certPem).toString('base64'), 'tls.key': Buffer.from(ca.keyPem).toString('base64') },
+    });
+    return { certPem: ca.certPem, keyPem: ca.keyPem, created: true, resourceVersion: created.metadata.resourceVersion ?? '' };
+  } catch (err) {
+    // Somebody (CAPI) created it between our read and our create: theirs wins.
+    if (!isAlreadyExists(err)) throw err;
+    const secret = await client.get<Secret>(path);
+    return { ...readCa(secret), created: false, resourceVersion: secret.metadata.resourceVersion ?? '' };
+  }
+}
+
+function readCa(secret: Secret): PemPair {
+  const where = `Secret ${secret.metadata.namespace ?? ''}/${secret.metadata.name}`;
+  const crt = secret.data?.['tls.crt'];
+  const key = secret.data?.['tls.key'];
+  if (!crt || !key) throw new CaSecretError(`${where} must have data keys tls.crt and tls.key (CAPI's CA format); fix or delete it`);
+  const certPem = Buffer.from(crt, 'base64').toString('utf8');
+  const keyPem = Buffer.from(key, 'base64').toString('utf8');
+  try {
+    loadCertificateAuthority(certPem, keyPem);
+  } catch (err) {
+    throw new CaSecretError(`${where} does not hold a usable CA: ${(err as Error).message}`);
+  }
+  return { certPem, keyPem };
+}

@@ -1,0 +1,49 @@
+import type { FakeAPIServer } from '../api/v1alpha1.js';
+import type { OperatorContext } from '../context.js';
+import { isNotFound } from '../kube/client.js';
+
+/**
+ * exposure: Service — a Service per FakeAPIServer whose ClusterIP on port
+ * 6443 forwards to this FakeAPIServer's port on the operator pods, so the
+ * endpoint written into cluster templates survives operator restarts and
+ * moves.
+ */
+
+export const SERVICE_PORT = 6443;
+
+interface Service {
+  spec?: { clusterIP?: string };
+}
+
+export function serviceName(fas: FakeAPIServer): string {
+  return `${fas.metadata.name}-fkas`.slice(0, 63);
+}
+
+/** Ensures the Service exists with the right target port; returns its ClusterIP once assigned. */
+export async function ensureService(ctx: OperatorContext, fas: FakeAPIServer, targetPort: number): Promise<string | undefined> {
+  if (!ctx.serviceSelector) {
+    throw new Error('exposure: Service needs the operator pod labels: start the operator with --service-selector key=value');
+  }
+  const path = { apiVersion: 'v1', plural: 'services', namespace: fas.metadata.namespace!, name: serviceName(fas) };
+  const desired = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: {
+      name: path.name,
+      namespace: path.namespace,
+      labels: { 'app.kubernetes.io/managed-by': 'metal3-fkas' },
+      ownerReferences: [{ apiVersion: fas.apiVersion, kind: fas.kind, name: fas.metadata.name, uid: fas.metadata.uid!, controller: true, blockOwnerDeletion: true }],
+    },
+    spec: { type: 'ClusterIP', selector: ctx.serviceSelector, ports: [{ name: 'https', port: SERVICE_PORT, targetPort, protocol: 'TCP' }] },
+  };
+  let svc: Service;
+  try {
+    await ctx.client.get<Service>(path);
+    svc = await ctx.client.patch<Service>(path, 'merge', { metadata: { labels: desired.metadata.labels }, spec: desired.spec });
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    svc = await ctx.client.create<Service>(path, desired);
+  }
+  const ip = svc.spec?.clusterIP;
+  return ip && ip !== 'None' ? ip : undefined;
+}

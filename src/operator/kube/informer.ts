@@ -1,0 +1,170 @@
+import type { Logger } from '../../telemetry/logger.js';
+import { KubeApiError, resourceUrl, type KubeClient, type ResourcePath, type WatchHandle } from './client.js';
+
+/**
+ * List-then-watch cache of one kind, the client-go way: every (re)list is
+ * diffed against the cache, so objects deleted while no watch was open are
+ * reported as deleted; a watch resumes from the last resourceVersion seen;
+ * 410 Gone means relist; any other error means back off and try again. It
+ * never exits the process (unlike @dot-i/k8s-operator's watch, which calls
+ * process.exit on any watch error).
+ */
+
+export type InformerEvent = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export interface KubeObjectLike {
+  metadata: { name: string; namespace?: string; resourceVersion?: string };
+}
+
+export interface InformerOptions {
+  readonly resource: Omit<ResourcePath, 'name' | 'subresource'>;
+  readonly labelSelector?: string;
+  readonly onEvent: (type: InformerEvent, object: KubeObjectLike, previous?: KubeObjectLike) => void;
+  readonly log: Logger;
+}
+
+const LIST_PAGE_SIZE = 500;
+/** Backoff after a failed list or watch, doubling up to the max. */
+const RETRY_BASE_MS = 250;
+const RETRY_MAX_MS = 30_000;
+/** Ask the server to end each watch after this long so connections get refreshed. */
+const WATCH_TIMEOUT_SECONDS = 300;
+
+export const keyOf = (o: { metadata: { name: string; namespace?: string } }): string =>
+  o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name;
+
+export class Informer<T extends KubeObjectLike = KubeObjectLike> {
+  private readonly cache = new Map<string, T>();
+  private resourceVersion = '';
+  private watchHandle?: WatchHandle;
+  private retryTimer?: NodeJS.Timeout;
+  private failures = 0;
+  private stopped = false;
+  private syncedResolve?: () => void;
+  /** Resolves after the first successful list. */
+  readonly synced: Promise<void>;
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly opts: InformerOptions,
+  ) {
+    this.synced = new Promise((resolve) => (this.syncedResolve = resolve));
+  }
+
+  start(): void {
+    void this.relist();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    this.watchHandle?.abort();
+  }
+
+  get(key: string): T | undefined {
+    return this.cache.get(key);
+  }
+
+  list(): T[] {
+    return [...this.cache.values()];
+  }
+
+  keys(): string[] {
+    return [...this.cache.keys()];
+  }
+
+  private async relist(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      const seen = new Map<string, T>();
+      let cont: string | undefined;
+      let rv = '';
+      do {
+        const query: Record<string, string> = { limit: String(LIST_PAGE_SIZE) };
+        if (cont) query.continue = cont;
+        if (this.opts.labelSelector) query.labelSelector = this.opts.labelSelector;
+        const page = await this.client.list<T>(this.opts.resource, query);
+        for (const item of page.items) seen.set(keyOf(item), item);
+        cont = page.metadata.continue || undefined;
+        rv = page.metadata.resourceVersion;
+      } while (cont);
+      if (this.stopped) return;
+      for (const [key, old] of this.cache) {
+        if (!seen.has(key)) {
+          this.cache.delete(key);
+          this.opts.onEvent('DELETED', old, old);
+        }
+      }
+      for (const [key, obj] of seen) {
+        const old = this.cache.get(key);
+        this.cache.set(key, obj);
+        if (!old) this.opts.onEvent('ADDED', obj);
+        else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) this.opts.onEvent('MODIFIED', obj, old);
+      }
+      this.resourceVersion = rv;
+      this.failures = 0;
+      this.syncedResolve?.();
+      this.startWatch();
+    } catch (err) {
+      this.retry(err, 'list');
+    }
+  }
+
+  private startWatch(): void {
+    if (this.stopped) return;
+    const query: Record<string, string> = {
+      resourceVersion: this.resourceVersion,
+      allowWatchBookmarks: 'true',
+      timeoutSeconds: String(WATCH_TIMEOUT_SECONDS),
+    };
+    if (this.opts.labelSelector) query.labelSelector = this.opts.labelSelector;
+    let expired = false;
+    this.watchHandle = this.client.watch(
+      resourceUrl(this.opts.resource),
+      query,
+      (type, object) => {
+        const obj = object as unknown as T;
+        if (type === 'BOOKMARK') {
+          this.resourceVersion = obj.metadata.resourceVersion ?? this.resourceVersion;
+          return;
+        }
+        if (type === 'ERROR') {
+          const code = (object as { code?: number }).code;
+          if (code === 410) expired = true;
+          return;
+        }
+        this.resourceVersion = obj.metadata.resourceVersion ?? this.resourceVersion;
+        const key = keyOf(obj);
+        const old = this.cache.get(key);
+        if (type === 'DELETED') {
+          this.cache.delete(key);
+          this.opts.onEvent('DELETED', obj, old);
+        } else {
+          this.cache.set(key, obj);
+          this.opts.onEvent(old ? 'MODIFIED' : 'ADDED', obj, old);
+        }
+      },
+      (err) => {
+        if (this.stopped) return;
+        if (expired || (err instanceof KubeApiError && err.code === 410)) {
+          this.opts.log.debug({ resource: this.opts.resource.plural }, 'watch expired; relisting');
+          void this.relist();
+        } else if (err) {
+          this.retry(err, 'watch');
+        } else {
+          // The server ended the watch (timeout): resume where we were.
+          this.startWatch();
+        }
+      },
+    );
+  }
+
+  private retry(err: unknown, what: string): void {
+    if (this.stopped) return;
+    this.failures++;
+    const delay = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.min(this.failures - 1, 16));
+    this.opts.log.warn({ err: (err as Error).message, resource: this.opts.resource.plural, retryInMs: delay }, `${what} failed; retrying`);
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => void this.relist(), delay);
+  }
+}

@@ -1,0 +1,191 @@
+import k8sOperator from '@dot-i/k8s-operator';
+import { KubeConfig } from '@kubernetes/client-node';
+import { Simulator } from '../simulator/simulator.js';
+import { componentLogger, type Logger } from '../telemetry/logger.js';
+import { OperatorMetrics } from '../telemetry/metrics.js';
+import { API_VERSION, FAKE_API_SERVER, FAKE_NODE, type FakeAPIServer, type FakeNode } from './api/v1alpha1.js';
+import type { OperatorContext, ServedCluster } from './context.js';
+import { fakeApiServerKeyFor } from './context.js';
+import { reconcileFakeApiServer, stopServing } from './controllers/fakeapiserver-controller.js';
+import { reconcileFakeNode } from './controllers/fakenode-controller.js';
+import { DEFAULT_PORT_RANGE, PortAllocator, type PortRange } from './controllers/port-allocator.js';
+import { KubeClient } from './kube/client.js';
+import { installCrds } from './kube/crds.js';
+import { Informer, keyOf } from './kube/informer.js';
+import { startProbeServer, type ProbeServer } from './probes.js';
+import { WorkQueue } from './queue/work-queue.js';
+
+/**
+ * The operator: informers feed per-key work queues, reconcilers drive the
+ * simulator. Built on @dot-i/k8s-operator's Operator lifecycle (start calls
+ * init), with its watch, queue, status and finalizer helpers replaced by
+ * ours (see src/operator/kube/*), because they exit the process on watch
+ * errors, lose deletions, swallow errors and clobber finalizers.
+ */
+
+export interface ManagerConfig {
+  /** Management cluster kubeconfig; undefined means the default loading rules (KUBECONFIG, in-cluster). */
+  readonly kubeconfigPath?: string;
+  readonly kubeConfig?: KubeConfig;
+  readonly bindHost: string;
+  readonly advertiseHost: string;
+  readonly portRange?: PortRange;
+  /** Probe and metrics port; 0 picks one. */
+  readonly probePort: number;
+  readonly probeHost?: string;
+  readonly installCrds?: boolean;
+  readonly concurrency?: number;
+  readonly resyncMs?: number;
+  readonly serviceSelector?: Readonly<Record<string, string>>;
+  readonly workloadTemplateDir?: string;
+  readonly logger?: Logger;
+}
+
+const DEFAULT_CONCURRENCY = 8;
+/** Every object is reconciled again this often, to repair drift nobody told us about. */
+const DEFAULT_RESYNC_MS = 10 * 60_000;
+
+/** The library ships CommonJS: its class is the module's default export. */
+const Operator = k8sOperator.default;
+
+export class FkasOperator extends Operator {
+  readonly metrics = new OperatorMetrics({ processMetrics: true });
+  readonly simulator: Simulator;
+  readonly client: KubeClient;
+  private readonly log: Logger;
+  private ctx?: OperatorContext;
+  private probes?: ProbeServer;
+  private ready = false;
+  private resyncTimer?: NodeJS.Timeout;
+  private stopped = false;
+
+  constructor(private readonly config: ManagerConfig) {
+    super();
+    this.log = config.logger ?? componentLogger('operator');
+    const kc = config.kubeConfig ?? new KubeConfig();
+    if (!config.kubeConfig) {
+      if (config.kubeconfigPath) kc.loadFromFile(config.kubeconfigPath);
+      else kc.loadFromDefault();
+    }
+    this.client = new KubeClient(kc);
+    this.simulator = new Simulator({ bindHost: config.bindHost, logger: componentLogger('simulator') });
+  }
+
+  get probePort(): number | undefined {
+    return this.probes?.port;
+  }
+
+  get isReady(): boolean {
+    return this.ready;
+  }
+
+  get context(): OperatorContext | undefined {
+    return this.ctx;
+  }
+
+  /** Called by the library's start(). */
+  protected async init(): Promise<void> {
+    const c = this.config;
+    this.probes = await startProbeServer(c.probeHost ?? '0.0.0.0', c.probePort, () => this.ready, this.metrics.registry);
+    if (c.installCrds) await installCrds(this.client);
+    const served = new Map<string, ServedCluster>();
+    const concurrency = c.concurrency ?? DEFAULT_CONCURRENCY;
+    let ctx!: OperatorContext;
+    const queue = (name: string, reconcile: (key: string) => ReturnType<typeof reconcileFakeApiServer>): WorkQueue =>
+      new WorkQueue({
+        name,
+        concurrency,
+        log: this.log,
+        reconcile: (key) => reconcile(key),
+        onResult: (_key, result, ms) => {
+          this.metrics.reconciles.inc({ controller: name, result });
+          this.metrics.activeClusters.set(served.size);
+          this.metrics.reconcileSeconds.observe({ controller: name }, ms / 1000);
+        },
+      });
+    const fasQueue = queue('fakeapiserver', (key) => reconcileFakeApiServer(ctx, key));
+    const nodeQueue = queue('fakenode', (key) => reconcileFakeNode(ctx, key));
+    const fakeApiServers = new Informer<FakeAPIServer>(this.client, {
+      resource: { apiVersion: API_VERSION, plural: FAKE_API_SERVER.plural },
+      log: this.log,
+      onEvent: (_type, obj) => {
+        fasQueue.add(keyOf(obj));
+        // Nodes waiting for this server wake up when it changes.
+        const fas = obj as FakeAPIServer;
+        const cluster = fas.spec?.clusterName || fas.metadata.name;
+        for (const fn of ctx.fakeNodes.list()) if (fn.metadata.namespace === fas.metadata.namespace && fn.spec.clusterName === cluster) nodeQueue.add(keyOf(fn));
+      },
+    });
+    const fakeNodes = new Informer<FakeNode>(this.client, {
+      resource: { apiVersion: API_VERSION, plural: FAKE_NODE.plural },
+      log: this.log,
+      onEvent: (_type, obj) => nodeQueue.add(keyOf(obj)),
+    });
+    ctx = {
+      client: this.client,
+      simulator: this.simulator,
+      ports: new PortAllocator(c.portRange ?? DEFAULT_PORT_RANGE),
+      log: this.log,
+      now: () => new Date(),
+      bindHost: c.bindHost,
+      advertiseHost: c.advertiseHost,
+      ...(c.serviceSelector ? { serviceSelector: c.serviceSelector } : {}),
+      ...(c.workloadTemplateDir ? { workloadTemplateDir: c.workloadTemplateDir } : {}),
+      served,
+      fakeApiServers,
+      fakeNodes,
+      fasQueue,
+      nodeQueue,
+    };
+    this.ctx = ctx;
+    fakeApiServers.start();
+    fakeNodes.start();
+    await Promise.all([fakeApiServers.synced, fakeNodes.synced]);
+    // Every FakeAPIServer gets back the port its status records before anyone asks for a new one.
+    for (const fas of fakeApiServers.list()) {
+      const port = fas.spec.port ?? fas.status?.endpoint?.port;
+      if (port !== undefined && (fas.spec.exposure ?? 'Direct') === 'Direct') ctx.ports.reserve(keyOf(fas), port);
+    }
+    await fasQueue.drain();
+    await nodeQueue.drain();
+    await fasQueue.drain();
+    this.ready = true;
+    this.resyncTimer = setInterval(() => {
+      for (const k of fakeApiServers.keys()) fasQueue.add(k);
+      for (const k of fakeNodes.keys()) nodeQueue.add(k);
+      this.metrics.queueDepth.set({ controller: 'fakeapiserver' }, fasQueue.depth);
+      this.metrics.queueDepth.set({ controller: 'fakenode' }, nodeQueue.depth);
+    }, c.resyncMs ?? DEFAULT_RESYNC_MS);
+    this.resyncTimer.unref();
+    this.log.info({ fakeApiServers: served.size, probePort: this.probes.port }, 'operator ready');
+  }
+
+  /** The library's stop() would only abort its own watches; ours stops everything, without exiting. */
+  override stop(): void {
+    void this.shutdown();
+  }
+
+  /** Graceful stop: no new work, running reconciles finish, listeners close. */
+  async shutdown(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.ready = false;
+    clearInterval(this.resyncTimer);
+    const ctx = this.ctx;
+    if (ctx) {
+      ctx.fakeApiServers.stop();
+      ctx.fakeNodes.stop();
+      await Promise.all([ctx.fasQueue.shutdown(), ctx.nodeQueue.shutdown()]);
+      for (const key of [...ctx.served.keys()]) await stopServing(ctx, key, { keepPort: true });
+    }
+    await this.simulator.close();
+    await this.probes?.close();
+    this.client.close();
+    this.log.info('operator stopped');
+  }
+
+  /** The FakeAPIServer key serving a cluster name in a namespace (for the shim and tests). */
+  keyFor(namespace: string, clusterName: string): string | undefined {
+    return this.ctx ? fakeApiServerKeyFor(this.ctx, namespace, clusterName) : undefined;
+  }
+}

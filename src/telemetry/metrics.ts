@@ -1,0 +1,27 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The operator's Prometheus metrics, in a registry of its own (several
+ * operators can live in one test process without clashing).
+ */
+export class OperatorMetrics {
+  readonly registry = new Registry();
+  readonly reconciles: Counter<'controller' | 'result'>;
+  readonly reconcileSeconds: Histogram<'controller'>;
+  readonly queueDepth: Gauge<'controller'>;
+  readonly activeClusters: Gauge;
+
+  constructor(opts: { processMetrics?: boolean } = {}) {
+    if (opts.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'fkas_' });
+    this.reconciles = new Counter({ name: 'fkas_reconcile_total', help: 'Reconciles by controller and result (success, error).', labelNames: ['controller', 'result'], registers: [this.registry] });
+    this.reconcileSeconds = new Histogram({
+      name: 'fkas_reconcile_duration_seconds',
+      help: 'Time per reconcile.',
+      labelNames: ['controller'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [this.registry],
+    });
+    this.queueDepth = new Gauge({ name: 'fkas_workqueue_depth', help: 'Keys waiting in each work queue.', labelNames: ['controller'], registers: [this.registry] });
+    this.activeClusters = new Gauge({ name: 'fkas_fake_clusters_active', help: 'Fake clusters being served.', registers: [this.registry] });
+  }
+}
