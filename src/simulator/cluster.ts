@@ -137,6 +137,11 @@ export class FakeCluster implements ClusterView {
     this.listener.rotate(tls);
   }
 
+  /** Drops all client connections while staying up, like an apiserver restart (for chaos tests). */
+  dropConnections(): void {
+    this.listener?.dropConnections();
+  }
+
   get openConnections(): number {
     return this.listener?.connections ?? 0;
   }

@@ -62,6 +62,11 @@ export class ClusterListener {
     await closed;
   }
 
+  /** Drops every open connection but keeps listening: what clients see when an apiserver restarts. */
+  dropConnections(): void {
+    for (const s of this.sockets) s.destroy();
+  }
+
   get connections(): number {
     return this.sockets.size;
   }
