@@ -24,6 +24,12 @@ export const CAPI_CLUSTER_NAME_LABEL = 'cluster.x-k8s.io/cluster-name';
 export const CAPI_CONTROL_PLANE_LABEL = 'cluster.x-k8s.io/control-plane';
 export const CAPI_SECRET_TYPE = 'cluster.x-k8s.io/secret';
 export const NODE_ROLE_CONTROL_PLANE_LABEL = 'node-role.kubernetes.io/control-plane';
+/** Which node reconciler made a FakeNode (src/reconcilers); FakeNodes without it are users'. */
+export const MANAGED_BY_LABEL = `${GROUP}/managed-by`;
+/** `<Kind>:<namespace>/<name>` of the object a reconciler made a FakeNode for. */
+export const SOURCE_ANNOTATION = `${GROUP}/source`;
+/** On a CAPI Cluster, "true" opts the cluster in to FakeNodes for its Machines (like FakeAPIServer spec.machineNodes). */
+export const MACHINE_NODES_ANNOTATION = `${GROUP}/machine-nodes`;
 
 export const DEFAULT_KUBERNETES_VERSION = 'v1.32.0';
 
@@ -62,6 +68,8 @@ export interface FakeAPIServerSpec {
   exposure?: Exposure;
   caSecretName?: string;
   etcdCASecretName?: string;
+  /** Opt in to FakeNodes for this cluster's CAPI Machines (the machine-nodes reconciler). */
+  machineNodes?: boolean;
 }
 
 export interface FakeAPIServerStatus {
