@@ -5,6 +5,8 @@ import { parseArgs } from 'node:util';
 import { startEmbeddedManagementApi, EMBEDDED_KUBECONFIG, EMBEDDED_PORT, type EmbeddedManagementApi } from '../operator/embedded.js';
 import { FkasOperator } from '../operator/manager.js';
 import { DEFAULT_PORT_RANGE } from '../operator/controllers/port-allocator.js';
+import { startNodeReconcilers, type NodeReconcilers } from '../reconcilers/index.js';
+import type { ProviderIDFormat } from '../reconcilers/metal3/host-mapping.js';
 import { DEFAULT_SHIM_PORT, startShim } from '../shim/server.js';
 import { componentLogger } from '../telemetry/logger.js';
 
@@ -13,6 +15,11 @@ import { componentLogger } from '../telemetry/logger.js';
  * $KUBECONFIG, ~/.kube/config or the pod's service account; with none of
  * those (or --embedded), against an embedded management API it starts itself.
  */
+
+/** Environment switches for the node reconcilers, for deployments that set env rather than args (the Metal3 variant). */
+const METAL3_RECONCILER_ENV = 'FKAS_METAL3_RECONCILER';
+const MACHINE_NODES_ENV = 'FKAS_MACHINE_NODES';
+const PROVIDER_ID_FORMATS: readonly ProviderIDFormat[] = ['namespaced', 'legacy'];
 
 const USAGE = `usage: fkas operator [--kubeconfig PATH | --embedded] [options]
   --embedded                 serve the management API in-process (default when no kubeconfig is found)
@@ -26,7 +33,12 @@ const USAGE = `usage: fkas operator [--kubeconfig PATH | --embedded] [options]
   --install-crds             create or update the CRDs at start (default: on with --embedded)
   --service-selector k=v,..  operator pod labels, for exposure: Service
   --workload-templates DIR   your templates for what fake clusters contain
-  --concurrency N            parallel reconciles per controller (default 8)`;
+  --concurrency N            parallel reconciles per controller (default 8)
+  --metal3-reconciler        FakeNodes for BareMetalHosts provisioned into a cluster (env ${METAL3_RECONCILER_ENV}=true)
+  --metal3-provider-id F     providerID form when the Metal3Machine has none: namespaced (metal3://<ns>/<bmh>/<m3m>, default) or legacy (metal3://<bmh uid>)
+  --machine-nodes            FakeNodes for CAPI Machines of opted-in clusters, any provider (env ${MACHINE_NODES_ENV}=true);
+                             a cluster opts in with FakeAPIServer spec.machineNodes: true or Cluster annotation fkas.metal3.io/machine-nodes: "true"
+  --capi-api-version V       cluster.x-k8s.io version the machine-nodes reconciler watches (default v1beta2; v1beta1 before CAPI v1.11)`;
 
 export async function operator(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -45,6 +57,10 @@ export async function operator(argv: string[]): Promise<void> {
       'service-selector': { type: 'string' },
       'workload-templates': { type: 'string' },
       concurrency: { type: 'string', default: '8' },
+      'metal3-reconciler': { type: 'boolean' },
+      'metal3-provider-id': { type: 'string', default: 'namespaced' },
+      'machine-nodes': { type: 'boolean' },
+      'capi-api-version': { type: 'string', default: 'v1beta2' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -78,6 +94,20 @@ export async function operator(argv: string[]): Promise<void> {
     ...(values['workload-templates'] ? { workloadTemplateDir: values['workload-templates'] } : {}),
   });
   await op.start();
+  const metal3 = values['metal3-reconciler'] ?? envFlag(METAL3_RECONCILER_ENV);
+  const machineNodes = values['machine-nodes'] ?? envFlag(MACHINE_NODES_ENV);
+  const providerIDFormat = values['metal3-provider-id'] as ProviderIDFormat;
+  if (!PROVIDER_ID_FORMATS.includes(providerIDFormat)) throw new Error(`--metal3-provider-id ${providerIDFormat} must be one of ${PROVIDER_ID_FORMATS.join(', ')}\n${USAGE}`);
+  const nodeReconcilers: NodeReconcilers | undefined =
+    metal3 || machineNodes
+      ? startNodeReconcilers({
+          kubeConfig: op.client.kubeConfig,
+          metrics: op.metrics,
+          metal3: metal3 ? { providerIDFormat } : false,
+          machineNodes: machineNodes ? { capiApiVersion: `cluster.x-k8s.io/${values['capi-api-version']}` } : false,
+        })
+      : undefined;
+  if (nodeReconcilers) log.info({ metal3, machineNodes }, 'node reconcilers started');
   const shimPort = number(values['shim-port'], '--shim-port');
   const shim = shimPort > 0 ? await startShim({ client: op.client, log: componentLogger('shim'), host: bindHost === '127.0.0.1' ? '127.0.0.1' : '0.0.0.0', port: shimPort }) : undefined;
   if (shim) log.info({ port: shim.port }, 'legacy API listening: POST /register, PUT /updateNode');
@@ -89,6 +119,7 @@ export async function operator(argv: string[]): Promise<void> {
     log.info({ signal }, 'stopping: no new work, draining, closing listeners');
     void (async () => {
       await shim?.close();
+      await nodeReconcilers?.stop();
       await op.shutdown();
       await management?.close();
       process.exit(0);
@@ -96,6 +127,10 @@ export async function operator(argv: string[]): Promise<void> {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+}
+
+function envFlag(name: string): boolean {
+  return /^(1|true|yes|on)$/i.test(process.env[name] ?? '');
 }
 
 function number(v: string, flag: string): number {
