@@ -52,7 +52,7 @@ export class OwnedFakeNodes {
   /** Creates the FakeNode or brings the fields we own to the desired values. Idempotent. */
   async ensure(desired: DesiredFakeNode, source: string): Promise<EnsureOutcome> {
     const path = fakeNodePath(desired.namespace, desired.name);
-    const metadata = this.metadataFor(desired, source);
+    const metadata = ownedMetadata(desired, source, this.manager);
     let existing: FakeNode & { metadata: KubeMeta };
     try {
       existing = await this.client.get(path);
@@ -67,7 +67,7 @@ export class OwnedFakeNodes {
     }
     // A FakeNode on its way out (its Node being removed) is recreated once it is gone.
     if (existing.metadata.deletionTimestamp) return 'terminating';
-    const patch = diff(existing, desired, metadata);
+    const patch = ownedFieldsPatch(existing, desired, metadata);
     if (!patch) return 'unchanged';
     await this.client.patch(path, 'merge', patch);
     return 'updated';
@@ -83,16 +83,17 @@ export class OwnedFakeNodes {
       throw err;
     }
   }
+}
 
-  private metadataFor(desired: DesiredFakeNode, source: string): KubeMeta {
-    return {
-      name: desired.name,
-      namespace: desired.namespace,
-      labels: { [MANAGED_BY_LABEL]: this.manager, [CLUSTER_NAME_LABEL]: desired.spec.clusterName },
-      annotations: { [SOURCE_ANNOTATION]: source },
-      ...(desired.owner ? { ownerReferences: [desired.owner] } : {}),
-    };
-  }
+/** The metadata a reconciler's FakeNode carries: whose it is, for which source, owned by the source when they share a namespace. */
+export function ownedMetadata(desired: DesiredFakeNode, source: string, manager: string): KubeMeta {
+  return {
+    name: desired.name,
+    namespace: desired.namespace,
+    labels: { [MANAGED_BY_LABEL]: manager, [CLUSTER_NAME_LABEL]: desired.spec.clusterName },
+    annotations: { [SOURCE_ANNOTATION]: source },
+    ...(desired.owner ? { ownerReferences: [desired.owner] } : {}),
+  };
 }
 
 /**
@@ -100,7 +101,7 @@ export class OwnedFakeNodes {
  * undefined when nothing differs. Fields we no longer want are nulled (merge
  * patch would keep them otherwise); labels and annotations of others stay.
  */
-function diff(existing: FakeNode & { metadata: KubeMeta }, desired: DesiredFakeNode, metadata: KubeMeta): Record<string, unknown> | undefined {
+export function ownedFieldsPatch(existing: FakeNode & { metadata: KubeMeta }, desired: DesiredFakeNode, metadata: KubeMeta): Record<string, unknown> | undefined {
   const spec: Record<string, unknown> = {};
   const have = existing.spec as unknown as Record<string, unknown>;
   const want = desired.spec as unknown as Record<string, unknown>;
