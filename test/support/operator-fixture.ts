@@ -98,7 +98,7 @@ import { generateEcKey, privateKeyToPem } from '../../src/pki/keys.js';
 import { buildKubeconfig } from '../../src/pki/kubeconfig.js';
 
 /** A kubeconfig for a fake cluster built the way CAPI builds one: from the `<cluster>-ca` Secret. */
-export async function kubeconfigFromCaSecret(f: OperatorFixture, namespace: string, cluster: string, endpoint: { host: string; port: number }): Promise<string> {
+export async function kubeconfigFromCaSecret(f: Pick<OperatorFixture, 'client' | 'dir'>, namespace: string, cluster: string, endpoint: { host: string; port: number }): Promise<string> {
   const secret = await f.client.get<{ data: Record<string, string> }>({ apiVersion: 'v1', plural: 'secrets', namespace, name: `${cluster}-ca` });
   const ca = loadCertificateAuthority(Buffer.from(secret.data['tls.crt']!, 'base64').toString(), Buffer.from(secret.data['tls.key']!, 'base64').toString());
   const key = await generateEcKey();
