@@ -22,6 +22,14 @@ run: node_modules ## Serve one fake cluster and write ./fkas-simulate.kubeconfig
 test: node_modules ## Run every suite (what CI runs)
 	npm test
 
+.PHONY: tools
+tools: ## Build kube-apiserver, etcd and the Cluster API managers for the tests into bin/
+	bash hack/tools/build.sh all
+
+.PHONY: dev-cluster
+dev-cluster: node_modules ## Start a real kube-apiserver (+ CAPI with ARGS=--capi) for running the operator by hand
+	npm run dev:cluster -- $(ARGS)
+
 .PHONY: bench
 bench: node_modules ## Print the performance figures
 	npm run bench
