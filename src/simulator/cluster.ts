@@ -10,6 +10,8 @@ import { crdBehavior } from './store/behaviors/crd.js';
 import { kubeTime, type KubeObject } from './store/object.js';
 import { nodeObject, type NodeSpec } from './templates/node.js';
 import { StatusError } from './api/errors.js';
+import { FakeEtcd } from './etcd/fake-etcd.js';
+import { PodPorts } from './portforward/pod-ports.js';
 
 /**
  * One fake workload cluster: its kinds, its objects, its TLS listener.
@@ -40,6 +42,10 @@ export class FakeCluster implements ClusterView {
   readonly versionInfo: Record<string, string>;
   readonly tokens?: ReadonlyMap<string, Identity>;
   readonly advertiseHost: string;
+  /** The cluster's etcd as etcdctl and KCP see it through port-forward: members, leader, alarms. */
+  readonly etcd: FakeEtcd;
+  /** Extra pod ports to serve through port-forward (the control plane's are built in). */
+  readonly podPorts = new PodPorts();
   private listener?: ClusterListener;
   private readonly portForwardHandler?: PortForwardHandler;
 
@@ -49,6 +55,7 @@ export class FakeCluster implements ClusterView {
     if (init.tokens) this.tokens = init.tokens;
     if (init.portForward) this.portForwardHandler = init.portForward;
     this.versionInfo = versionInfo(init.kubernetesVersion, init.now());
+    this.etcd = new FakeEtcd(init.name);
     this.resources = new Resources(init.now);
     this.resources.kindResolver = (collection) => this.kindForCollection(collection);
     this.resources.setBehavior({ group: '', plural: 'namespaces' }, namespaceBehavior(init.now));
@@ -135,6 +142,19 @@ export class FakeCluster implements ClusterView {
   rotateTls(tls: ServingTls): void {
     if (!this.listener) throw new StatusError(409, 'Conflict', `fake cluster ${this.name} has no listener to rotate`);
     this.listener.rotate(tls);
+  }
+
+  /**
+   * Serves one connection that did not come through the listening port (a
+   * port-forward to a kube-apiserver pod) exactly as if it had: same TLS,
+   * same certificate, same authentication.
+   */
+  acceptConnection(stream: Duplex): void {
+    if (!this.listener) {
+      stream.destroy();
+      return;
+    }
+    this.listener.acceptTunnel(stream);
   }
 
   /** Drops all client connections while staying up, like an apiserver restart (for chaos tests). */

@@ -9,8 +9,15 @@ import { generateEcKey, privateKeyToPem } from '../pki/keys.js';
 import { buildKubeconfig } from '../pki/kubeconfig.js';
 import { componentLogger, type Logger } from '../telemetry/logger.js';
 import { FakeCluster, type PortForwardHandler } from './cluster.js';
+import { controlPlanePort } from './control-plane-ports.js';
+import type { EtcdMember } from './etcd/fake-etcd.js';
+import { EtcdGrpcHost } from './etcd/grpc-host.js';
+import { EtcdMemberTls } from './etcd/member-tls.js';
 import type { Identity } from './http/cluster-view.js';
 import { ApiServerHost } from './http/listener.js';
+import { PortForwardServer } from './portforward/server.js';
+import type { PodEndpoint } from './portforward/stream-pairs.js';
+import type { Duplex } from 'node:stream';
 
 /**
  * The simulator engine: many fake workload clusters in one process, each
@@ -23,6 +30,8 @@ export const DEFAULT_KUBERNETES_VERSION = 'v1.32.0';
 export const DEFAULT_BIND_HOST = '127.0.0.1';
 /** The in-cluster service IP of the API server (kubeadm's default service CIDR). */
 const KUBERNETES_SERVICE_IP = '10.96.0.1';
+/** kubeadm's etcd CA common name. */
+const ETCD_CA_COMMON_NAME = 'etcd-ca';
 /** DNS names kube-apiserver's serving certificate carries. */
 const SERVING_DNS_NAMES = ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'];
 /** The identity CAPI's generated kubeconfigs use. */
@@ -46,19 +55,30 @@ export interface ClusterOptions {
   readonly port?: number;
   /** Bearer tokens accepted besides client certificates. */
   readonly tokens?: Readonly<Record<string, Identity>>;
+  /** The etcd CA (CAPI's `<cluster>-etcd`). Generated (EC P-256) on first use when absent. */
+  readonly etcdCa?: PemPair;
 }
 
 export interface SimulatorOptions {
   readonly bindHost?: string;
   readonly logger?: Logger;
   readonly now?: () => Date;
-  /** Serves pods/portforward (wired by the etcd emulation). */
+  /** Replaces the built-in pods/portforward server (every cluster serves port-forward by default). */
   readonly portForward?: PortForwardHandler;
 }
 
 interface ClusterEntry {
   readonly cluster: FakeCluster;
   readonly ca: CertificateAuthority;
+  /** The etcd CA as supplied; loaded, or generated, on first use. */
+  etcdCaPem?: PemPair;
+  etcdTls?: Promise<EtcdMemberTls>;
+}
+
+/** Counts of what tunnels hold open, for leak checks and benchmarks. */
+export interface TunnelStats {
+  readonly portForwardTunnels: number;
+  readonly etcdConnections: number;
 }
 
 export class Simulator {
@@ -69,12 +89,19 @@ export class Simulator {
   private readonly now: () => Date;
   /** One serving key for every cluster: each cluster still has its own CA and certificate. */
   private servingKey?: Promise<KeyObject>;
+  private readonly portForwardServer: PortForwardServer<FakeCluster>;
+  private readonly portForward: PortForwardHandler;
+  /** One gRPC server for the fake etcd of every cluster. */
+  private readonly etcdHost: EtcdGrpcHost;
 
-  constructor(private readonly opts: SimulatorOptions = {}) {
+  constructor(opts: SimulatorOptions = {}) {
     this.log = opts.logger ?? componentLogger('simulator');
     this.bindHost = opts.bindHost ?? DEFAULT_BIND_HOST;
     this.now = opts.now ?? (() => new Date());
     this.host = new ApiServerHost(this.log);
+    this.etcdHost = new EtcdGrpcHost(this.log.child({ part: 'etcd' }));
+    this.portForwardServer = new PortForwardServer((cluster, namespace, pod) => this.podEndpoint(cluster, namespace, pod), this.log.child({ part: 'portforward' }));
+    this.portForward = opts.portForward ?? ((cluster, req, socket, head, namespace, pod) => this.portForwardServer.handle(cluster, req, socket, head, namespace, pod));
   }
 
   async createCluster(options: ClusterOptions): Promise<FakeCluster> {
@@ -92,10 +119,15 @@ export class Simulator {
       advertiseHost,
       now: this.now,
       ...(options.tokens ? { tokens: new Map(Object.entries(options.tokens)) } : {}),
-      ...(this.opts.portForward ? { portForward: this.opts.portForward } : {}),
+      portForward: this.portForward,
     });
+    // A removed etcd member exits: its connections close and its certificate is dropped.
+    cluster.etcd.onMemberStopped = (id) => {
+      this.etcdHost.stopMember(cluster.etcd, id);
+      void this.clusters.get(options.name)?.etcdTls?.then((t) => t.forget(id), () => undefined);
+    };
     // Reserve the name before awaiting so two concurrent creates can't both win.
-    this.clusters.set(options.name, { cluster, ca });
+    this.clusters.set(options.name, { cluster, ca, ...(options.etcdCa ? { etcdCaPem: options.etcdCa } : {}) });
     try {
       const tls = await this.servingTls(ca, advertiseHost);
       const listener = await this.host.listen(cluster, bindHost, options.port ?? 0, tls);
@@ -119,6 +151,24 @@ export class Simulator {
   /** The CA a cluster trusts (for issuing more client certificates). */
   caOf(name: string): CertificateAuthority | undefined {
     return this.clusters.get(name)?.ca;
+  }
+
+  /** The etcd CA of a cluster (to issue etcd client certificates, as CAPI does for KCP). */
+  async etcdCaOf(name: string): Promise<CertificateAuthority> {
+    return (await this.etcdTls(this.require(name))).ca;
+  }
+
+  /** Replaces a cluster's etcd CA: members serve new certificates to new connections. */
+  rotateEtcdCa(name: string, ca: PemPair): void {
+    const entry = this.require(name);
+    loadCertificateAuthority(ca.certPem, ca.keyPem); // fail here, not on the next tunnel
+    entry.etcdCaPem = ca;
+    delete entry.etcdTls;
+  }
+
+  /** Open port-forward tunnels and fake etcd connections, across all clusters. */
+  get tunnelStats(): TunnelStats {
+    return { portForwardTunnels: this.portForwardServer.openTunnels, etcdConnections: this.etcdHost.openConnections };
   }
 
   /** Replaces a cluster's CA: new serving certificate, same port. */
@@ -148,12 +198,57 @@ export class Simulator {
     const entry = this.clusters.get(name);
     if (!entry) return false;
     this.clusters.delete(name);
+    this.etcdHost.stopCluster(entry.cluster.etcd);
     await entry.cluster.close();
     return true;
   }
 
   async close(): Promise<void> {
+    this.portForwardServer.close();
     await Promise.all([...this.clusters.keys()].map((n) => this.closeCluster(n)));
+    this.etcdHost.close();
+  }
+
+  /** Where a port-forward to a pod of a cluster leads. */
+  private podEndpoint(cluster: FakeCluster, namespace: string, pod: string): PodEndpoint {
+    const podKind = cluster.kind('', 'v1', 'pods');
+    const podUid = cluster.resources.find(podKind, namespace, pod)?.metadata.uid ?? '';
+    return {
+      namespace,
+      pod,
+      podUid,
+      resolve: (port) =>
+        cluster.podPorts.find(namespace, pod, port) ?? controlPlanePort(cluster, namespace, pod, port, { serveEtcd: (c, m, s) => this.serveEtcd(c, m, s) }),
+    };
+  }
+
+  private serveEtcd(cluster: FakeCluster, member: EtcdMember, stream: Duplex): void {
+    const entry = this.clusters.get(cluster.name);
+    if (!entry || entry.cluster !== cluster) {
+      stream.destroy();
+      return;
+    }
+    this.etcdTls(entry).then(
+      (t) => t.accept(stream, member),
+      (err: unknown) => {
+        this.log.error({ err, cluster: cluster.name }, 'fake etcd TLS setup failed');
+        stream.destroy();
+      },
+    );
+  }
+
+  /** The TLS side of a cluster's etcd, built on first use (most clusters are never asked). */
+  private etcdTls(entry: ClusterEntry): Promise<EtcdMemberTls> {
+    entry.etcdTls ??= (async () => {
+      const ca = entry.etcdCaPem
+        ? loadCertificateAuthority(entry.etcdCaPem.certPem, entry.etcdCaPem.keyPem)
+        : await createCertificateAuthority({ commonName: ETCD_CA_COMMON_NAME, key: await generateEcKey() });
+      entry.etcdCaPem = { certPem: ca.certPem, keyPem: ca.keyPem };
+      const key = await (this.servingKey ??= generateEcKey());
+      const etcd = entry.cluster.etcd;
+      return new EtcdMemberTls(ca, key, (socket, member) => this.etcdHost.serve(socket, etcd, member.id), this.log.child({ part: 'etcd', cluster: entry.cluster.name }));
+    })();
+    return entry.etcdTls;
   }
 
   private require(name: string): ClusterEntry {

@@ -62,6 +62,11 @@ export class ClusterListener {
     await closed;
   }
 
+  /** Runs the TLS handshake and everything after on a stream that arrived through a tunnel. */
+  acceptTunnel(stream: Duplex): void {
+    this.server.emit('connection', stream);
+  }
+
   /** Drops every open connection but keeps listening: what clients see when an apiserver restarts. */
   dropConnections(): void {
     for (const s of this.sockets) s.destroy();
@@ -181,9 +186,9 @@ function bearerIdentity(header: string | undefined, cluster: ClusterView): Ident
   return m ? cluster.tokens.get(m[1]!) : undefined;
 }
 
-function writeUpgradeError(socket: Duplex, err: StatusError): void {
+export function writeUpgradeError(socket: Duplex, err: StatusError): void {
   const body = JSON.stringify(err.toStatus());
-  const reason = { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 501: 'Not Implemented', 503: 'Service Unavailable' }[err.code] ?? 'Error';
+  const reason = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 501: 'Not Implemented', 503: 'Service Unavailable' }[err.code] ?? 'Error';
   socket.end(
     `HTTP/1.1 ${err.code} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );

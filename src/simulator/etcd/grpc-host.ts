@@ -1,0 +1,118 @@
+import {
+  Server,
+  status,
+  ServerCredentials,
+  type ServerUnaryCall,
+  type sendUnaryData,
+  type ServiceDefinition,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
+import type { TLSSocket } from 'node:tls';
+import type { Logger } from '../../telemetry/logger.js';
+import { EtcdError, ETCD_ERRORS, unimplemented } from './errors.js';
+import type { FakeEtcd } from './fake-etcd.js';
+import { etcdService, ETCD_PACKAGE, ETCD_SERVICES } from './proto.js';
+import { ETCD_HANDLERS, type EtcdCallContext } from './rpc-handlers.js';
+
+/**
+ * ONE gRPC server for the fake etcd of every cluster in the process, fed
+ * through @grpc/grpc-js's connection injector: an authorised TLS socket
+ * (see member-tls.ts) is injected as a plaintext HTTP/2 connection, so no
+ * port is opened and no per-cluster server exists.
+ *
+ * A handler learns which cluster and member a call is for from the
+ * connection's peer address: grpc-js reports `socket.remoteAddress` as the
+ * call's peer, and a tunnelled socket has none, so we give each injected
+ * socket a unique token there and map the token to its member.
+ */
+
+interface Connection extends EtcdCallContext {
+  readonly socket: TLSSocket;
+}
+
+const PEER_PREFIX = 'fkas-etcd-tunnel-';
+/** A removed etcd exits right after answering: its connections close once the reply is flushed. */
+const MEMBER_EXIT_DELAY_MS = 50;
+
+export class EtcdGrpcHost {
+  private server?: Server;
+  private injector?: ReturnType<Server['createConnectionInjector']>;
+  private readonly connections = new Map<string, Connection>();
+  private nextToken = 0;
+
+  constructor(private readonly log: Logger) {}
+
+  /** Serves gRPC on a TLS socket whose client certificate the member's CA has verified. */
+  serve(socket: TLSSocket, etcd: FakeEtcd, memberId: bigint): void {
+    const token = `${PEER_PREFIX}${++this.nextToken}`;
+    Object.defineProperty(socket, 'remoteAddress', { value: token, configurable: true });
+    Object.defineProperty(socket, 'remotePort', { value: 0, configurable: true });
+    this.connections.set(token, { socket, etcd, memberId });
+    socket.once('close', () => this.connections.delete(token));
+    // An HTTP/2 client never half-closes: end of input means it is gone (grpc-go closes too).
+    socket.once('end', () => socket.end());
+    socket.on('error', (err) => this.log.debug({ err: err.message }, 'etcd connection error'));
+    this.ensureInjector().injectConnection(socket);
+  }
+
+  /** Closes the connections of a member that left its cluster. */
+  stopMember(etcd: FakeEtcd, memberId: bigint): void {
+    const sockets = [...this.connections.values()].filter((c) => c.etcd === etcd && c.memberId === memberId).map((c) => c.socket);
+    if (!sockets.length) return;
+    setTimeout(() => {
+      for (const s of sockets) s.destroy();
+    }, MEMBER_EXIT_DELAY_MS).unref();
+  }
+
+  /** Closes every connection of a cluster's etcd (the cluster is closing). */
+  stopCluster(etcd: FakeEtcd): void {
+    for (const c of this.connections.values()) if (c.etcd === etcd) c.socket.destroy();
+  }
+
+  get openConnections(): number {
+    return this.connections.size;
+  }
+
+  close(): void {
+    for (const c of this.connections.values()) c.socket.destroy();
+    this.connections.clear();
+    this.injector?.destroy();
+    this.server?.forceShutdown();
+    this.injector = undefined;
+    this.server = undefined;
+  }
+
+  private ensureInjector(): ReturnType<Server['createConnectionInjector']> {
+    if (this.injector) return this.injector;
+    const server = new Server();
+    for (const name of ETCD_SERVICES) server.addService(etcdService(name), this.implementation(name, etcdService(name)));
+    this.server = server;
+    this.injector = server.createConnectionInjector(ServerCredentials.createInsecure());
+    return this.injector;
+  }
+
+  private implementation(service: string, definition: ServiceDefinition): UntypedServiceImplementation {
+    const impl: UntypedServiceImplementation = {};
+    for (const [method, def] of Object.entries(definition)) {
+      const path = `${ETCD_PACKAGE}.${service}/${method}`;
+      const handler = ETCD_HANDLERS[`${service}/${method}`];
+      if (def.requestStream || def.responseStream) {
+        impl[method] = (call: NodeJS.EventEmitter) => call.emit('error', unimplemented(path));
+        continue;
+      }
+      impl[method] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
+        if (!handler) return callback(unimplemented(path));
+        const ctx = this.connections.get(call.getPeer());
+        if (!ctx) return callback(ETCD_ERRORS.stopped().toServiceError());
+        try {
+          callback(null, handler(ctx, call.request as Record<string, unknown>));
+        } catch (err) {
+          if (err instanceof EtcdError) return callback(err.toServiceError());
+          this.log.error({ err, method: path }, 'fake etcd handler failed');
+          callback(new EtcdError(status.INTERNAL, `fake etcd failed: ${(err as Error).message}`).toServiceError());
+        }
+      };
+    }
+    return impl;
+  }
+}
