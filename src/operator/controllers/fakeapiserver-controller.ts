@@ -93,6 +93,10 @@ export async function reconcileFakeApiServer(ctx: OperatorContext, key: string):
     await stopServing(ctx, key, { keepPort: wantedPort === undefined || wantedPort === served.port });
     served = undefined;
   }
+  if (served && served.etcdCaVersion !== etcdCa.resourceVersion) {
+    ctx.simulator.rotateEtcdCa(key, etcdCa);
+    served.etcdCaVersion = etcdCa.resourceVersion;
+  }
   if (served && (served.caVersion !== ca.resourceVersion)) {
     await ctx.simulator.rotateCa(key, ca);
     served.caVersion = ca.resourceVersion;
@@ -113,6 +117,7 @@ export async function reconcileFakeApiServer(ctx: OperatorContext, key: string):
         name: key,
         kubernetesVersion: version,
         ca,
+        etcdCa: { certPem: etcdCa.certPem, keyPem: etcdCa.keyPem },
         bindHost: ctx.bindHost,
         advertiseHost,
         port: reservation.port,

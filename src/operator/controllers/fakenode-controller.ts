@@ -132,7 +132,10 @@ export function registerNode(ctx: OperatorContext, served: ServedCluster, fn: Fa
       serviceCIDR: SERVICE_CIDR,
       now,
     };
+    const etcdPodExisted = !!cluster.resources.find(cluster.kind('', 'v1', 'pods'), 'kube-system', `etcd-${nodeName}`);
     for (const obj of renderTemplate('control-plane-node', vars, ctx.workloadTemplateDir)) applyOnce(cluster, obj);
+    // The node's etcd joins once, when its etcd pod first appears; a member that CAPI removed later stays removed.
+    if (!etcdPodExisted) cluster.etcd.addMember(nodeName, { ip: nodeIP });
     if (!cluster.resources.find(cluster.kind('', 'v1', 'configmaps'), 'kube-system', 'kubeadm-config')) {
       const init = renderTemplate(
         'kubeadm-init',
@@ -152,6 +155,7 @@ export function registerNode(ctx: OperatorContext, served: ServedCluster, fn: Fa
   } else {
     // A node that stopped being control-plane loses its static pods.
     for (const c of ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler']) cluster.deleteObject('v1', 'Pod', 'kube-system', `${c}-${nodeName}`);
+    cluster.etcd.removeMemberByName(nodeName);
   }
 }
 
@@ -209,9 +213,10 @@ function nodeLease(nodeName: string, nodeUID: string, now: string): KubeObject {
   };
 }
 
-/** Removes a node; its static pods and lease go with it (owner references). */
+/** Removes a node; its static pods and lease go with it (owner references), and its etcd member leaves. */
 export function removeNode(cluster: FakeCluster, nodeName: string): void {
   cluster.removeNode(nodeName);
+  cluster.etcd.removeMemberByName(nodeName);
 }
 
 async function writeStatus(ctx: OperatorContext, fn: FakeNode, status: FakeNodeStatus): Promise<void> {
