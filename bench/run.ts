@@ -3,10 +3,11 @@
  * test: it measures, prints figures and ratios to targets, and fails only
  * when a benchmark cannot run.
  */
+import { benchEtcd } from './etcd.bench.js';
 import { benchHttp } from './http.bench.js';
 import { benchScale } from './scale.bench.js';
 
-const SECTIONS: Record<string, () => Promise<void>> = { http: benchHttp, scale: benchScale };
+const SECTIONS: Record<string, () => Promise<void>> = { http: benchHttp, scale: benchScale, etcd: benchEtcd };
 
 const only = process.argv.slice(2);
 for (const [name, run] of Object.entries(SECTIONS)) {
