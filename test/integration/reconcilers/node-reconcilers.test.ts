@@ -157,7 +157,10 @@ describe('node reconcilers against a real kube-apiserver', function () {
       // CAPM3 copies the providerID it found on the Node: nothing to change (idempotent).
       await client.patch(at(M3M, ns, 'm3-cp-0-x7k2p'), 'merge', { spec: { providerID: `metal3://${ns}/node-0/m3-cp-0-x7k2p` } });
       await settle();
-      expect((await fakeNode('m3-cp-0'))!.metadata.resourceVersion).to.equal(fn.metadata.resourceVersion);
+      // (The operator writes the FakeNode's finalizer and status meanwhile; spec and our metadata must stay as they were.)
+      const again = (await fakeNode('m3-cp-0'))!;
+      expect(again.metadata.generation).to.equal(fn.metadata.generation);
+      expect([again.metadata.labels, again.metadata.annotations, again.spec]).to.deep.equal([fn.metadata.labels, fn.metadata.annotations, fn.spec]);
 
       // deprovisioning: the FakeNode and the Node go.
       await setHostState(client, ns, 'node-0', 'deprovisioning');
@@ -253,6 +256,11 @@ describe('node reconcilers against a real kube-apiserver', function () {
       const fn = (await fakeNode('docker1-md-0-abc'))!;
       expect(fn.metadata.labels).to.include({ 'fkas.metal3.io/managed-by': 'machine-reconciler' });
       expect((fn.metadata as { ownerReferences?: { kind: string }[] }).ownerReferences?.[0]?.kind).to.equal('Machine');
+
+      // An in-place upgrade (CAPI v1.12+) changes the Machine's version: the node follows.
+      await client.patch(at(MACHINE, ns, 'docker1-md-0-abc'), 'merge', { spec: { version: 'v1.33.0' } });
+      await eventually(async () => (await nodeIn(fc, 'docker1-md-0-abc'))?.status.nodeInfo.kubeletVersion === 'v1.33.0', 'kubelet version upgraded');
+      await eventOn('docker1-md-0-abc', 'FakeNodeUpdated');
 
       await client.delete(at(MACHINE, ns, 'docker1-md-0-abc'));
       await eventually(async () => (await fakeNode('docker1-md-0-abc')) === undefined, 'FakeNode removed with its Machine');
