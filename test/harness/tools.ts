@@ -14,7 +14,7 @@ const BUILD_TIMEOUT_MS = 45 * 60_000;
 
 export function versions(): Record<string, string> {
   const text = readFileSync(join(REPO_ROOT, 'hack/tools/versions.env'), 'utf8');
-  return Object.fromEntries(text.split('\n').filter((l) => /^[A-Z_]+=/.test(l)).map((l) => l.split('=') as [string, string]));
+  return Object.fromEntries(text.split('\n').filter((l) => /^[A-Z0-9_]+=/.test(l)).map((l) => l.split('=') as [string, string]));
 }
 
 function upToDate(name: string, version: string): boolean {
