@@ -13,7 +13,11 @@ export interface ServedCluster {
   readonly port: number;
   readonly host: string;
   readonly version: string;
-  /** resourceVersions of the CA Secrets it serves with: a change means rotate. */
+  /**
+   * Fingerprints of the CA certificates it serves with: a change means rotate.
+   * Not the Secrets' resourceVersions: CAPI adopting a Secret (owner
+   * references, labels) changes those without changing the CA.
+   */
   caVersion: string;
   etcdCaVersion: string;
 }

@@ -176,7 +176,8 @@ export class Simulator {
     const entry = this.require(name);
     const loaded = loadCertificateAuthority(ca.certPem, ca.keyPem);
     entry.cluster.rotateTls(await this.servingTls(loaded, entry.cluster.advertiseHost));
-    this.clusters.set(name, { cluster: entry.cluster, ca: loaded });
+    // Only the cluster CA changes: the etcd CA and its member certificates stay.
+    this.clusters.set(name, { ...entry, ca: loaded });
   }
 
   /** A kubeconfig for `kubernetes-admin` (system:masters), as CAPI writes into `<cluster>-kubeconfig`. */

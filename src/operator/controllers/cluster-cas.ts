@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createCertificateAuthority, loadCertificateAuthority } from '../../pki/certificates.js';
 import { generateRsaKey } from '../../pki/keys.js';
 import type { PemPair } from '../../simulator/simulator.js';
@@ -68,4 +69,9 @@ function readCa(secret: Secret): PemPair {
     throw new CaSecretError(`${where} does not hold a usable CA: ${(err as Error).message}`);
   }
   return { certPem, keyPem };
+}
+
+/** Identifies a CA by its certificate and key, whatever else changed in its Secret. */
+export function caFingerprint(ca: { readonly certPem: string; readonly keyPem: string }): string {
+  return createHash('sha256').update(ca.certPem).update('\0').update(ca.keyPem).digest('hex');
 }

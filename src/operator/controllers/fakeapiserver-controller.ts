@@ -13,7 +13,7 @@ import { splitKey, type OperatorContext, type ServedCluster } from '../context.j
 import { isNotFound, type ResourcePath } from '../kube/client.js';
 import { addFinalizer, patchStatus, recordEvent, removeFinalizer, setCondition, type EventType } from '../kube/objects.js';
 import type { ReconcileResult } from '../queue/work-queue.js';
-import { CaSecretError, ensureCaSecret } from './cluster-cas.js';
+import { caFingerprint, CaSecretError, ensureCaSecret } from './cluster-cas.js';
 import { ensureService, SERVICE_PORT } from './exposure.js';
 
 /**
@@ -93,13 +93,13 @@ export async function reconcileFakeApiServer(ctx: OperatorContext, key: string):
     await stopServing(ctx, key, { keepPort: wantedPort === undefined || wantedPort === served.port });
     served = undefined;
   }
-  if (served && served.etcdCaVersion !== etcdCa.resourceVersion) {
+  if (served && served.etcdCaVersion !== caFingerprint(etcdCa)) {
     ctx.simulator.rotateEtcdCa(key, etcdCa);
-    served.etcdCaVersion = etcdCa.resourceVersion;
+    served.etcdCaVersion = caFingerprint(etcdCa);
   }
-  if (served && (served.caVersion !== ca.resourceVersion)) {
+  if (served && served.caVersion !== caFingerprint(ca)) {
     await ctx.simulator.rotateCa(key, ca);
-    served.caVersion = ca.resourceVersion;
+    served.caVersion = caFingerprint(ca);
     await event(ctx, fas, 'Normal', 'CARotated', 'the cluster CA changed; serving a new certificate on the same port');
   }
   if (!served) {
@@ -122,7 +122,7 @@ export async function reconcileFakeApiServer(ctx: OperatorContext, key: string):
         advertiseHost,
         port: reservation.port,
       });
-      served = { cluster, port: reservation.port, host: advertiseHost, version, caVersion: ca.resourceVersion, etcdCaVersion: etcdCa.resourceVersion };
+      served = { cluster, port: reservation.port, host: advertiseHost, version, caVersion: caFingerprint(ca), etcdCaVersion: caFingerprint(etcdCa) };
       ctx.served.set(key, served);
     } catch (err) {
       ctx.ports.release(key);
