@@ -44,6 +44,9 @@ export interface ControlPlaneOptions {
 const READY_TIMEOUT_MS = 90_000;
 const POLL_MS = 250;
 const LOG_TAIL_LINES = 20;
+/** Set to keep every log and certificate of a run for a post-mortem. */
+export const KEEP_DIRS_ENV = 'FKAS_KEEP_TEST_DIRS';
+export const KEEP_DIRS = Boolean(process.env[KEEP_DIRS_ENV]);
 const SERVICE_CIDR = '10.0.0.0/24';
 const SERVICE_IP = '10.0.0.1';
 
@@ -187,7 +190,8 @@ async function boot(dir: string, processes: ManagedProcess[], opts: ControlPlane
     },
     async stop() {
       for (const p of [...processes].reverse()) await p.stop();
-      await rm(dir, { recursive: true, force: true });
+      if (KEEP_DIRS) console.error(`kept ${dir} (${KEEP_DIRS_ENV})`);
+      else await rm(dir, { recursive: true, force: true });
     },
   };
 }

@@ -1,0 +1,82 @@
+import type { ResourcePath } from '../../../src/operator/kube/client.js';
+import type { E2EEnvironment } from './environment.js';
+
+/** Reading Cluster API's v1beta2 objects the way a provider's e2e suite checks them. */
+
+export interface Condition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+}
+
+export interface CapiObject {
+  metadata: { name: string; namespace: string; labels?: Record<string, string>; annotations?: Record<string, string>; deletionTimestamp?: string };
+  spec: Record<string, unknown> & { replicas?: number; providerID?: string };
+  status?: {
+    conditions?: Condition[];
+    phase?: string;
+    nodeRef?: { name: string };
+    replicas?: number;
+    readyReplicas?: number;
+    availableReplicas?: number;
+    upToDateReplicas?: number;
+    initialization?: Record<string, boolean>;
+  };
+}
+
+const CAPI = 'cluster.x-k8s.io/v1beta2';
+export const paths = {
+  cluster: (ns: string, name?: string): ResourcePath => ({ apiVersion: CAPI, plural: 'clusters', namespace: ns, ...(name ? { name } : {}) }),
+  machines: (ns: string): ResourcePath => ({ apiVersion: CAPI, plural: 'machines', namespace: ns }),
+  kcp: (ns: string, name?: string): ResourcePath => ({ apiVersion: 'controlplane.cluster.x-k8s.io/v1beta2', plural: 'kubeadmcontrolplanes', namespace: ns, ...(name ? { name } : {}) }),
+  fakeNodes: (ns: string): ResourcePath => ({ apiVersion: 'fkas.metal3.io/v1alpha1', plural: 'fakenodes', namespace: ns }),
+};
+
+export const isTrue = (o: CapiObject | undefined, type: string): boolean => o?.status?.conditions?.some((c) => c.type === type && c.status === 'True') ?? false;
+
+export async function machinesOf(env: E2EEnvironment, ns: string, cluster: string): Promise<CapiObject[]> {
+  const list = await env.client.list<CapiObject>(paths.machines(ns), { labelSelector: `cluster.x-k8s.io/cluster-name=${cluster}` });
+  return list.items;
+}
+
+export const isControlPlane = (m: CapiObject): boolean => m.metadata.labels?.['cluster.x-k8s.io/control-plane'] !== undefined;
+export const runningWithNode = (m: CapiObject): boolean => m.status?.phase === 'Running' && Boolean(m.status.nodeRef?.name) && !m.metadata.deletionTimestamp;
+
+/** Polls until `probe` returns a value; on timeout the error carries CAPI's own view of the namespace. */
+export async function waitFor<T>(env: E2EEnvironment, ns: string, what: string, timeoutMs: number, probe: () => Promise<T | undefined | false>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined && v !== false) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}\n${await env.describe(ns)}`);
+    }
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
+
+const POLL_MS = 1000;
+
+/** KCP with `replicas` machines, all ready and up to date, and the health conditions that need etcd and the static pods. */
+export async function controlPlaneReady(env: E2EEnvironment, ns: string, name: string, replicas: number): Promise<CapiObject | undefined> {
+  const kcp = await env.get<CapiObject>(paths.kcp(ns, name));
+  const s = kcp.status;
+  const ok =
+    s?.initialization?.controlPlaneInitialized === true &&
+    s.replicas === replicas &&
+    s.readyReplicas === replicas &&
+    s.availableReplicas === replicas &&
+    s.upToDateReplicas === replicas &&
+    isTrue(kcp, 'Available') &&
+    isTrue(kcp, 'EtcdClusterHealthy') &&
+    isTrue(kcp, 'ControlPlaneComponentsHealthy');
+  if (!ok) return undefined;
+  const cps = (await machinesOf(env, ns, name)).filter(isControlPlane);
+  return cps.length === replicas && cps.every(runningWithNode) ? kcp : undefined;
+}
