@@ -5,9 +5,10 @@
  */
 import { benchEtcd } from './etcd.bench.js';
 import { benchHttp } from './http.bench.js';
+import { benchOperator } from './operator.bench.js';
 import { benchScale } from './scale.bench.js';
 
-const SECTIONS: Record<string, () => Promise<void>> = { http: benchHttp, scale: benchScale, etcd: benchEtcd };
+const SECTIONS: Record<string, () => Promise<void>> = { http: benchHttp, scale: benchScale, etcd: benchEtcd, operator: benchOperator };
 
 const only = process.argv.slice(2);
 for (const [name, run] of Object.entries(SECTIONS)) {

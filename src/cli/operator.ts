@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { startEmbeddedManagementApi, EMBEDDED_KUBECONFIG, EMBEDDED_PORT, type EmbeddedManagementApi } from '../operator/embedded.js';
 import { FkasOperator } from '../operator/manager.js';
 import { DEFAULT_PORT_RANGE } from '../operator/controllers/port-allocator.js';
+import { CA_KEY_ALGORITHMS, DEFAULT_CA_KEY_ALGORITHM, type CaKeyAlgorithm } from '../operator/controllers/cluster-cas.js';
 import { startNodeReconcilers, type NodeReconcilers } from '../reconcilers/index.js';
 import type { ProviderIDFormat } from '../reconcilers/metal3/host-mapping.js';
 import { DEFAULT_SHIM_PORT, startShim } from '../shim/server.js';
@@ -33,6 +34,7 @@ const USAGE = `usage: fkas operator [--kubeconfig PATH | --embedded] [options]
   --install-crds             create or update the CRDs at start (default: on with --embedded)
   --service-selector k=v,..  operator pod labels, for exposure: Service
   --workload-templates DIR   your templates for what fake clusters contain
+  --ca-key-algorithm A       key type of CAs the operator generates: ECDSA-P256 (default) or RSA-2048
   --concurrency N            parallel reconciles per controller (default 8)
   --metal3-reconciler        FakeNodes for BareMetalHosts provisioned into a cluster (env ${METAL3_RECONCILER_ENV}=true)
   --metal3-provider-id F     providerID form when the Metal3Machine has none: namespaced (metal3://<ns>/<bmh>/<m3m>, default) or legacy (metal3://<bmh uid>)
@@ -56,6 +58,7 @@ export async function operator(argv: string[]): Promise<void> {
       'install-crds': { type: 'boolean' },
       'service-selector': { type: 'string' },
       'workload-templates': { type: 'string' },
+      'ca-key-algorithm': { type: 'string', default: DEFAULT_CA_KEY_ALGORITHM },
       concurrency: { type: 'string', default: '8' },
       'metal3-reconciler': { type: 'boolean' },
       'metal3-provider-id': { type: 'string', default: 'namespaced' },
@@ -92,6 +95,7 @@ export async function operator(argv: string[]): Promise<void> {
     concurrency: number(values.concurrency, '--concurrency'),
     ...(values['service-selector'] ? { serviceSelector: parseSelector(values['service-selector']) } : {}),
     ...(values['workload-templates'] ? { workloadTemplateDir: values['workload-templates'] } : {}),
+    caKeyAlgorithm: caKeyAlgorithm(values['ca-key-algorithm']),
   });
   await op.start();
   const metal3 = values['metal3-reconciler'] ?? envFlag(METAL3_RECONCILER_ENV);
@@ -131,6 +135,11 @@ export async function operator(argv: string[]): Promise<void> {
 
 function envFlag(name: string): boolean {
   return /^(1|true|yes|on)$/i.test(process.env[name] ?? '');
+}
+
+function caKeyAlgorithm(v: string): CaKeyAlgorithm {
+  if (!(CA_KEY_ALGORITHMS as readonly string[]).includes(v)) throw new Error(`--ca-key-algorithm ${v} must be one of ${CA_KEY_ALGORITHMS.join(', ')}\n${USAGE}`);
+  return v as CaKeyAlgorithm;
 }
 
 function number(v: string, flag: string): number {

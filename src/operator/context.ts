@@ -1,3 +1,4 @@
+import type { CaKeyAlgorithm } from './controllers/cluster-cas.js';
 import type { FakeCluster } from '../simulator/cluster.js';
 import type { Simulator } from '../simulator/simulator.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -36,6 +37,8 @@ export interface OperatorContext {
   /** Labels of the operator's pods, for per-FakeAPIServer Services (exposure: Service). */
   readonly serviceSelector?: Readonly<Record<string, string>>;
   readonly workloadTemplateDir?: string;
+  /** Key type of the CAs the operator generates when CAPI's Secrets do not exist yet. */
+  readonly caKeyAlgorithm?: CaKeyAlgorithm;
   /** FakeAPIServer key (namespace/name) → its running fake cluster. */
   readonly served: Map<string, ServedCluster>;
   readonly fakeApiServers: Informer<FakeAPIServer>;

@@ -9,6 +9,7 @@ import { fakeApiServerKeyFor } from './context.js';
 import { reconcileFakeApiServer, stopServing } from './controllers/fakeapiserver-controller.js';
 import { reconcileFakeNode } from './controllers/fakenode-controller.js';
 import { DEFAULT_PORT_RANGE, PortAllocator, type PortRange } from './controllers/port-allocator.js';
+import type { CaKeyAlgorithm } from './controllers/cluster-cas.js';
 import { KubeClient } from './kube/client.js';
 import { installCrds } from './kube/crds.js';
 import { Informer, keyOf } from './kube/informer.js';
@@ -38,6 +39,7 @@ export interface ManagerConfig {
   readonly resyncMs?: number;
   readonly serviceSelector?: Readonly<Record<string, string>>;
   readonly workloadTemplateDir?: string;
+  readonly caKeyAlgorithm?: CaKeyAlgorithm;
   readonly logger?: Logger;
 }
 
@@ -131,6 +133,7 @@ export class FkasOperator extends Operator {
       advertiseHost: c.advertiseHost,
       ...(c.serviceSelector ? { serviceSelector: c.serviceSelector } : {}),
       ...(c.workloadTemplateDir ? { workloadTemplateDir: c.workloadTemplateDir } : {}),
+      ...(c.caKeyAlgorithm ? { caKeyAlgorithm: c.caKeyAlgorithm } : {}),
       served,
       fakeApiServers,
       fakeNodes,

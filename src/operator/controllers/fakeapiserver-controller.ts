@@ -63,8 +63,8 @@ export async function reconcileFakeApiServer(ctx: OperatorContext, key: string):
   let ca;
   let etcdCa;
   try {
-    ca = await ensureCaSecret(ctx.client, namespace, fas.spec.caSecretName || `${clusterName}-ca`, clusterName, 'cluster');
-    etcdCa = await ensureCaSecret(ctx.client, namespace, fas.spec.etcdCASecretName || `${clusterName}-etcd`, clusterName, 'etcd');
+    ca = await ensureCaSecret(ctx.client, namespace, fas.spec.caSecretName || `${clusterName}-ca`, clusterName, 'cluster', ctx.caKeyAlgorithm);
+    etcdCa = await ensureCaSecret(ctx.client, namespace, fas.spec.etcdCASecretName || `${clusterName}-etcd`, clusterName, 'etcd', ctx.caKeyAlgorithm);
   } catch (err) {
     if (err instanceof CaSecretError) return fail('CertificatesReady', 'InvalidCASecret', err.message);
     throw err;
