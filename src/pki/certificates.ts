@@ -91,7 +91,7 @@ export function loadCertificateAuthority(certPem: string, keyPem: string): Certi
   try {
     cert = new X509Certificate(certPem);
   } catch (err) {
-    throw new Error(`the CA certificate is not a readable PEM certificate: ${(err as Error).message}`);
+    throw new Error(`the CA certificate is not a readable PEM certificate: ${(err as Error).message}`, { cause: err });
   }
   const key = privateKeyFromPem(keyPem);
   if (!cert.checkPrivateKey(key)) throw new Error('the CA certificate and key do not match: they are not one key pair');

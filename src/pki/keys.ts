@@ -40,6 +40,6 @@ export function privateKeyFromPem(pem: string): KeyObject {
   try {
     return createPrivateKey(pem);
   } catch (err) {
-    throw new Error(`not a readable private key PEM (PKCS#1, SEC1 or PKCS#8 expected): ${(err as Error).message}`);
+    throw new Error(`not a readable private key PEM (PKCS#1, SEC1 or PKCS#8 expected): ${(err as Error).message}`, { cause: err });
   }
 }

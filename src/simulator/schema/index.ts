@@ -116,6 +116,7 @@ function load(): LoadedSchema {
     throw new Error(
       `cannot read the Kubernetes type schema ${SCHEMA_FILE.pathname}: ${(err as Error).message}; ` +
         'regenerate it with hack/schemagen/generate.sh, or copy it beside this module when building',
+      { cause: err },
     );
   }
   const file = JSON.parse(text) as TypeSchemaFile;

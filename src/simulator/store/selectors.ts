@@ -166,9 +166,11 @@ export function parseFieldSelector(selector: string, supported: ReadonlySet<stri
   const reqs: FieldRequirement[] = [];
   for (const term of terms) {
     if (term.trim() === '') continue;
+    // NUL marks an escaped `=` or `!` so the operator split below skips it; it cannot occur in a URL query.
     const m = /^(.*?)(==|!=|=)(.*)$/.exec(term.replace(/\\./g, (e) => (e === '\\=' || e === '\\!' ? `\u0000${e[1]}` : e)));
     if (!m) throw badRequest(`invalid field selector "${selector}": "${term}" must be field=value or field!=value`);
     const field = m[1]!.trim();
+    // eslint-disable-next-line no-control-regex -- the NUL sentinel set above
     const value = m[3]!.replace(/\u0000(.)/g, '$1').replace(/\\(.)/g, '$1');
     if (!allowed(field)) throw badRequest(`field label not supported: ${field}`);
     reqs.push({ field, op: m[2] === '!=' ? '!=' : '=', value });

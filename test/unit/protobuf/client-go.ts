@@ -27,6 +27,7 @@ export function ensurePbencode(): void {
     throw new Error(
       `cannot build ${PBENCODE} with ${BUILD_SCRIPT}: ${stderr.trim() || (err as Error).message}\n` +
         'The protobuf decoder is tested against real client-go bytes and needs Go (1.25+) to build that encoder.',
+      { cause: err },
     );
   }
   if (!existsSync(PBENCODE)) throw new Error(`${BUILD_SCRIPT} succeeded but ${PBENCODE} is missing`);
@@ -51,7 +52,7 @@ export function clientGoEncode(object: object, options: EncodeOptions = {}): Cli
     stdout = execFileSync(PBENCODE, args, { input: JSON.stringify(object), stdio: ['pipe', 'pipe', 'pipe'] });
   } catch (err) {
     const stderr = (err as { stderr?: Buffer }).stderr?.toString() ?? '';
-    throw new Error(`pbencode rejected the fixture: ${stderr.trim() || (err as Error).message}`);
+    throw new Error(`pbencode rejected the fixture: ${stderr.trim() || (err as Error).message}`, { cause: err });
   }
   const parsed = JSON.parse(stdout.toString('utf8')) as { protobuf: string; json: Record<string, unknown> };
   return { protobuf: Buffer.from(parsed.protobuf, 'base64'), json: parsed.json };
