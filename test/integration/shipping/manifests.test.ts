@@ -1,0 +1,176 @@
+import { expect } from 'chai';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { load } from 'js-yaml';
+import { KubeClient } from '../../../src/operator/kube/client.js';
+import type { KubeObject } from '../../../src/simulator/store/object.js';
+import { startControlPlane, type ControlPlane } from '../../harness/control-plane.js';
+import { REPO_ROOT } from '../../harness/tools.js';
+import { CHART, find, helmTemplate, idOf, kustomize, permissions, sh, SYSTEM_NAMESPACE, type PolicyRule } from './support.js';
+
+/**
+ * What users install: config/ (kustomize), the rendered k8s/*.yaml, and the
+ * Helm chart. They render, a real kube-apiserver accepts them (server-side
+ * dry run), the checked-in files are what `make manifests` makes, and the
+ * chart renders the same objects and RBAC as kustomize.
+ */
+
+const RBAC_KINDS = ['ClusterRole', 'Role'];
+const BINDING_KINDS = ['ClusterRoleBinding', 'RoleBinding'];
+const DEPLOYMENT = 'metal3-fkas-controller-manager';
+
+type PodSpec = { containers: { args: string[]; image: string }[] } & Record<string, unknown>;
+const podSpec = (objects: readonly KubeObject[]): PodSpec => (find(objects, 'Deployment', DEPLOYMENT).spec as { template: { spec: PodSpec } }).template.spec;
+
+/** The kustomize objects the chart must also render: all but the Namespace (Helm installs into one: `--create-namespace`). */
+const chartCounterparts = (objects: readonly KubeObject[]): KubeObject[] => objects.filter((o) => o.kind !== 'Namespace');
+
+function expectSameObjects(chart: readonly KubeObject[], kustomized: readonly KubeObject[]): void {
+  expect(chart.map(idOf).sort()).to.deep.equal(chartCounterparts(kustomized).map(idOf).sort());
+  for (const k of kustomized) {
+    const c = chart.find((o) => idOf(o) === idOf(k));
+    if (RBAC_KINDS.includes(k.kind!)) {
+      expect(permissions((c as unknown as { rules: PolicyRule[] }).rules), `${idOf(k)} rules`).to.deep.equal(
+        permissions((k as unknown as { rules: PolicyRule[] }).rules),
+      );
+      expect(c!.metadata.labels ?? {}, `${idOf(k)} aggregation labels`).to.include(
+        Object.fromEntries(Object.entries(k.metadata.labels ?? {}).filter(([l]) => l.startsWith('rbac.authorization.k8s.io/'))),
+      );
+    }
+    if (BINDING_KINDS.includes(k.kind!)) {
+      const pick = (o: KubeObject): unknown => ({ roleRef: (o as { roleRef?: unknown }).roleRef, subjects: (o as { subjects?: unknown }).subjects });
+      expect(pick(c!), `${idOf(k)} roleRef and subjects`).to.deep.equal(pick(k));
+    }
+    if (k.kind === 'CustomResourceDefinition') expect(c!.spec, `${idOf(k)} schema`).to.deep.equal(k.spec);
+  }
+  expect(podSpec(chart), 'the operator pod spec').to.deep.equal(podSpec(kustomized));
+}
+
+describe('shipping manifests: kustomize config/, k8s/*.yaml and the Helm chart', function () {
+  this.timeout(10 * 60_000);
+  let cp: ControlPlane | undefined;
+  let admin: KubeClient;
+  let defaultObjects: KubeObject[] = [];
+  let metal3Objects: KubeObject[] = [];
+
+  before(async () => {
+    // The chart specs need helm: built once from its Go module, then copied from the tools cache.
+    await sh('bash', [join(REPO_ROOT, 'hack/tools/helm.sh')]);
+    [defaultObjects, metal3Objects] = await Promise.all([kustomize('default'), kustomize('metal3')]);
+    cp = await startControlPlane();
+    admin = KubeClient.fromFile(cp.kubeconfigPath);
+  });
+  after(async () => {
+    admin?.close();
+    await cp?.stop();
+  });
+
+  const dryRun = (objects: readonly KubeObject[]): Promise<string> =>
+    sh('kubectl', ['--kubeconfig', cp!.kubeconfigPath, 'apply', '--server-side', '--dry-run=server', '-f', '-'], {
+      input: objects.map((o) => JSON.stringify(o)).join('\n'),
+    });
+
+  describe('kustomize', () => {
+    it('renders config/default: the CRDs, the operator identity and roles, and its Deployment', () => {
+      expect(defaultObjects.map(idOf)).to.include.members([
+        'Namespace/metal3-fkas-system',
+        'CustomResourceDefinition/fakeapiservers.fkas.metal3.io',
+        'CustomResourceDefinition/fakenodes.fkas.metal3.io',
+        `ServiceAccount/${SYSTEM_NAMESPACE}/metal3-fkas-controller-manager`,
+        'ClusterRole/metal3-fkas-manager-role',
+        'ClusterRoleBinding/metal3-fkas-manager-rolebinding',
+        `Role/${SYSTEM_NAMESPACE}/metal3-fkas-leader-election-role`,
+        `RoleBinding/${SYSTEM_NAMESPACE}/metal3-fkas-leader-election-rolebinding`,
+        'ClusterRole/metal3-fkas-admin-role',
+        'ClusterRole/metal3-fkas-editor-role',
+        'ClusterRole/metal3-fkas-viewer-role',
+        `Deployment/${SYSTEM_NAMESPACE}/${DEPLOYMENT}`,
+      ]);
+      const pod = podSpec(defaultObjects);
+      expect(pod.containers[0]!.args).to.include.members(['operator', '--leader-elect']);
+      expect(JSON.stringify(pod)).to.include('"fieldPath":"status.podIP"');
+    });
+
+    it('renders config/metal3: the default plus --metal3-reconciler and its ClusterRole bound to the operator', () => {
+      expect(metal3Objects.map(idOf).sort()).to.deep.equal(
+        [...defaultObjects.map(idOf), 'ClusterRoleBinding/metal3-fkas-metal3-reconciler-rolebinding'].sort(),
+      );
+      expect(podSpec(metal3Objects).containers[0]!.args).to.include('--metal3-reconciler');
+      expect(podSpec(defaultObjects).containers[0]!.args).to.not.include('--metal3-reconciler');
+    });
+
+    it('takes the CRDs from crds/ unchanged (the single source of truth)', async () => {
+      const files = (await readdir(join(REPO_ROOT, 'crds'))).filter((n) => n.endsWith('.yaml'));
+      const sources = await Promise.all(files.map(async (n) => load(await readFile(join(REPO_ROOT, 'crds', n), 'utf8')) as KubeObject));
+      const rendered = await kustomize('crd');
+      expect(rendered.map((o) => o.spec)).to.have.deep.members(sources.map((o) => o.spec));
+    });
+
+    it('renders config/samples', async () => {
+      expect((await kustomize('samples')).map(idOf)).to.deep.equal([
+        'FakeAPIServer/default/test1',
+        'FakeNode/default/test1-cp-0',
+        'FakeNode/default/test1-worker-0',
+      ]);
+    });
+
+    it('has k8s/*.yaml and the chart CRDs as `make manifests` renders them', async () => {
+      await sh('bash', [join(REPO_ROOT, 'hack/manifests.sh'), '--check']);
+    });
+  });
+
+  describe('a real kube-apiserver accepts them (server-side dry run)', () => {
+    before(async () => {
+      // A dry run creates nothing, so namespaced objects need their namespace for real.
+      await admin.create({ apiVersion: 'v1', plural: 'namespaces' }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: SYSTEM_NAMESPACE } });
+    });
+
+    it('config/default', async () => {
+      expect(await dryRun(defaultObjects)).to.include(`deployment.apps/${DEPLOYMENT} serverside-applied (server dry run)`);
+    });
+    it('config/metal3', async () => {
+      expect(await dryRun(metal3Objects)).to.include(
+        'clusterrolebinding.rbac.authorization.k8s.io/metal3-fkas-metal3-reconciler-rolebinding serverside-applied (server dry run)',
+      );
+    });
+    it('the Helm chart, with every switch on', async () => {
+      const out = await dryRun(
+        await helmTemplate(['metal3Reconciler.enabled=true', 'machineNodes.enabled=true', 'replicaCount=2', 'extraArgs[0]=--concurrency=4']),
+      );
+      expect(out).to.include(`deployment.apps/${DEPLOYMENT} serverside-applied (server dry run)`);
+    });
+  });
+
+  describe('the Helm chart', () => {
+    it('passes helm lint', async () => {
+      expect(await sh(join(REPO_ROOT, 'bin/helm'), ['lint', CHART])).to.include('0 chart(s) failed');
+    });
+    it('renders the objects of config/default with its default values (kinds, names, RBAC rules, bindings, pod spec)', async () => {
+      expectSameObjects(await helmTemplate(), defaultObjects);
+    });
+    it('renders the objects of config/metal3 with metal3Reconciler.enabled=true', async () => {
+      expectSameObjects(await helmTemplate(['metal3Reconciler.enabled=true']), metal3Objects);
+    });
+    it('binds the machine-nodes reconciler role and passes --machine-nodes with machineNodes.enabled=true', async () => {
+      const objects = await helmTemplate(['machineNodes.enabled=true', 'machineNodes.capiApiVersion=v1beta1']);
+      const binding = find(objects, 'ClusterRoleBinding', 'metal3-fkas-machine-reconciler-rolebinding') as unknown as { roleRef: { name: string } };
+      expect(binding.roleRef.name).to.equal('metal3-fkas-machine-reconciler');
+      expect(podSpec(objects).containers[0]!.args).to.include.members(['--machine-nodes', '--capi-api-version=v1beta1']);
+    });
+    it('follows values for the image, replicas, leader election, port range and exposure', async () => {
+      const objects = await helmTemplate([
+        'image.repository=example.com/fkas',
+        'image.tag=v9',
+        'replicaCount=3',
+        'leaderElection.enabled=false',
+        'portRange=30000-30099',
+        'exposure.serviceSelector=false',
+      ]);
+      const deployment = find(objects, 'Deployment', DEPLOYMENT) as unknown as { spec: { replicas: number } };
+      expect(deployment.spec.replicas).to.equal(3);
+      const c = podSpec(objects).containers[0]!;
+      expect(c.image).to.equal('example.com/fkas:v9');
+      expect(c.args).to.deep.equal(['operator', '--port-range=30000-30099']);
+    });
+  });
+});
