@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startEmbeddedManagementApi, EMBEDDED_KUBECONFIG, EMBEDDED_PORT, type EmbeddedManagementApi } from '../operator/embedded.js';
 import { FkasOperator } from '../operator/manager.js';
+import { DEFAULT_LEASE_NAME, type LeaderElector } from '../operator/leader-election.js';
+import { leaseNamespace, waitForLeadership } from './leadership.js';
 import { DEFAULT_PORT_RANGE } from '../operator/controllers/port-allocator.js';
 import { CA_KEY_ALGORITHMS, DEFAULT_CA_KEY_ALGORITHM, type CaKeyAlgorithm } from '../operator/controllers/cluster-cas.js';
 import { startNodeReconcilers, type NodeReconcilers } from '../reconcilers/index.js';
@@ -35,6 +37,9 @@ const USAGE = `usage: fkas operator [--kubeconfig PATH | --embedded] [options]
   --service-selector k=v,..  operator pod labels, for exposure: Service
   --workload-templates DIR   your templates for what fake clusters contain
   --ca-key-algorithm A       key type of CAs the operator generates: ECDSA-P256 (default) or RSA-2048
+  --leader-elect             serve only while holding a coordination.k8s.io Lease (for several replicas)
+  --leader-elect-namespace N namespace of the Lease (default $POD_NAMESPACE, the pod's namespace, or default)
+  --leader-elect-id NAME     name of the Lease (default ${DEFAULT_LEASE_NAME})
   --concurrency N            parallel reconciles per controller (default 8)
   --metal3-reconciler        FakeNodes for BareMetalHosts provisioned into a cluster (env ${METAL3_RECONCILER_ENV}=true)
   --metal3-provider-id F     providerID form when the Metal3Machine has none: namespaced (metal3://<ns>/<bmh>/<m3m>, default) or legacy (metal3://<bmh uid>)
@@ -59,6 +64,9 @@ export async function operator(argv: string[]): Promise<void> {
       'service-selector': { type: 'string' },
       'workload-templates': { type: 'string' },
       'ca-key-algorithm': { type: 'string', default: DEFAULT_CA_KEY_ALGORITHM },
+      'leader-elect': { type: 'boolean', default: false },
+      'leader-elect-namespace': { type: 'string' },
+      'leader-elect-id': { type: 'string', default: DEFAULT_LEASE_NAME },
       concurrency: { type: 'string', default: '8' },
       'metal3-reconciler': { type: 'boolean' },
       'metal3-provider-id': { type: 'string', default: 'namespaced' },
@@ -97,12 +105,45 @@ export async function operator(argv: string[]): Promise<void> {
     ...(values['workload-templates'] ? { workloadTemplateDir: values['workload-templates'] } : {}),
     caKeyAlgorithm: caKeyAlgorithm(values['ca-key-algorithm']),
   });
+  // Everything started below is stopped in reverse order; declared first so a lost Lease can stop it too.
+  let shim: Awaited<ReturnType<typeof startShim>> | undefined;
+  let nodeReconcilers: NodeReconcilers | undefined;
+  let elector: LeaderElector | undefined;
+  let stopping = false;
+  const stop = (reason: string, exitCode = 0): void => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ reason }, 'stopping: no new work, draining, closing listeners');
+    void (async () => {
+      await shim?.close();
+      await nodeReconcilers?.stop();
+      await op.shutdown();
+      await elector?.release();
+      await management?.close();
+      process.exit(exitCode);
+    })();
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  const probePort = number(values['probe-port'], '--probe-port');
+  if (values['leader-elect']) {
+    elector = await waitForLeadership({
+      client: op.client,
+      namespace: leaseNamespace(values['leader-elect-namespace']),
+      leaseName: values['leader-elect-id'],
+      probeHost: '0.0.0.0',
+      probePort,
+      log: componentLogger('leader-election'),
+      // Another replica may already serve our fake clusters: stop at once, as client-go's managers do.
+      onLost: () => stop('lost leadership', 1),
+    });
+  }
   await op.start();
   const metal3 = values['metal3-reconciler'] ?? envFlag(METAL3_RECONCILER_ENV);
   const machineNodes = values['machine-nodes'] ?? envFlag(MACHINE_NODES_ENV);
   const providerIDFormat = values['metal3-provider-id'] as ProviderIDFormat;
   if (!PROVIDER_ID_FORMATS.includes(providerIDFormat)) throw new Error(`--metal3-provider-id ${providerIDFormat} must be one of ${PROVIDER_ID_FORMATS.join(', ')}\n${USAGE}`);
-  const nodeReconcilers: NodeReconcilers | undefined =
+  nodeReconcilers =
     metal3 || machineNodes
       ? startNodeReconcilers({
           kubeConfig: op.client.kubeConfig,
@@ -113,24 +154,9 @@ export async function operator(argv: string[]): Promise<void> {
       : undefined;
   if (nodeReconcilers) log.info({ metal3, machineNodes }, 'node reconcilers started');
   const shimPort = number(values['shim-port'], '--shim-port');
-  const shim = shimPort > 0 ? await startShim({ client: op.client, log: componentLogger('shim'), host: bindHost === '127.0.0.1' ? '127.0.0.1' : '0.0.0.0', port: shimPort }) : undefined;
+  shim = shimPort > 0 ? await startShim({ client: op.client, log: componentLogger('shim'), host: bindHost === '127.0.0.1' ? '127.0.0.1' : '0.0.0.0', port: shimPort }) : undefined;
   if (shim) log.info({ port: shim.port }, 'legacy API listening: POST /register, PUT /updateNode');
 
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'stopping: no new work, draining, closing listeners');
-    void (async () => {
-      await shim?.close();
-      await nodeReconcilers?.stop();
-      await op.shutdown();
-      await management?.close();
-      process.exit(0);
-    })();
-  };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
 }
 
 function envFlag(name: string): boolean {
