@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import type { FakeAPIServer, FakeNode } from '../../../src/operator/api/v1alpha1.js';
 import { KubeClient } from '../../../src/operator/kube/client.js';
 import { buildKubeconfig } from '../../../src/pki/kubeconfig.js';
+import { DEFAULT_LEASE_NAME, LeaderElector } from '../../../src/operator/leader-election.js';
+import { componentLogger } from '../../../src/telemetry/logger.js';
 import type { KubeObject } from '../../../src/simulator/store/object.js';
 import { startControlPlane, type ControlPlane } from '../../harness/control-plane.js';
 import { REPO_ROOT } from '../../harness/tools.js';
@@ -191,5 +193,22 @@ describe('the operator with exactly the RBAC in config/ (real kube-apiserver)', 
     expect(permissions(role.rules)).to.deep.equal(['coordination.k8s.io leases create', 'coordination.k8s.io leases get', 'coordination.k8s.io leases update']);
   });
 
-  it('uses exactly get, create and update on its Lease with --leader-elect'); // pending: the operator's leader election is not in ManagerConfig yet
+  it('uses exactly get, create and update on its Lease with --leader-elect, and is refused nothing', async () => {
+    const client = KubeClient.fromFile(f!.kubeconfigPath);
+    const log = componentLogger('test');
+    const before = proxy!.requests.length;
+    // What `fkas operator --leader-elect` runs (src/cli/leadership.ts), with short timings: acquire (create), renew (get, update), release.
+    const elector = new LeaderElector({ client, namespace: SYSTEM_NAMESPACE, name: DEFAULT_LEASE_NAME, log, leaseDurationMs: 3000, renewDeadlineMs: 2000, retryPeriodMs: 250 });
+    try {
+      await elector.acquire(() => undefined);
+      await new Promise((r) => setTimeout(r, 600)); // at least one renewal
+      await elector.release();
+    } finally {
+      client.close();
+    }
+    const leaseRequests = proxy!.requests.slice(before).filter((r) => r.resource === 'leases');
+    expect(leaseRequests.filter((r) => r.status === 401 || r.status === 403).map(describeRequest)).to.deep.equal([]);
+    const used = permissions(leaseRequests.map((r) => ({ apiGroups: [r.group], resources: [r.resource], verbs: [r.verb] })));
+    expect(used).to.deep.equal(['coordination.k8s.io leases create', 'coordination.k8s.io leases get', 'coordination.k8s.io leases update']);
+  });
 });
