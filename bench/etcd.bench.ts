@@ -3,7 +3,7 @@ import { issueCertificate } from '../src/pki/certificates.js';
 import { generateEcKey, privateKeyToPem } from '../src/pki/keys.js';
 import { etcdClients } from '../src/simulator/etcd/proto.js';
 import { Simulator } from '../src/simulator/simulator.js';
-import { addControlPlaneNode, adminTls, KCP_ETCD_CLIENT_CN } from '../test/support/control-plane.js';
+import { addControlPlaneNode, adminTls, KCP_ETCD_CLIENT_CN } from '../test/support/etcd-clients.js';
 import { bridgeTunnel } from '../test/support/grpc-bridge.js';
 import { SpdyPortForwardTunnel } from '../test/support/spdy-client.js';
 import { report } from './support.js';

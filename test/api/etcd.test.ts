@@ -4,7 +4,7 @@ import { createCertificateAuthority, issueCertificate } from '../../src/pki/cert
 import { generateEcKey, privateKeyToPem } from '../../src/pki/keys.js';
 import { etcdClients } from '../../src/simulator/etcd/proto.js';
 import { startFakeCluster, type FakeClusterFixture } from '../support/fake-cluster.js';
-import { addControlPlaneNode, adminTls, etcdctl, kubectlPortForward, KCP_ETCD_CLIENT_CN, writeEtcdClientCert, type ClientCertFiles, type PortForward } from '../support/control-plane.js';
+import { addControlPlaneNode, adminTls, etcdctl, kubectlPortForward, KCP_ETCD_CLIENT_CN, writeEtcdClientCert, type ClientCertFiles, type PortForward } from '../support/etcd-clients.js';
 import { bridgeTunnel } from '../support/grpc-bridge.js';
 import { SpdyPortForwardTunnel } from '../support/spdy-client.js';
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { loadCertificateAuthority } from '../../src/pki/certificates.js';
 import type { FakeAPIServer } from '../../src/operator/api/v1alpha1.js';
-import { etcdctl, kubectlPortForward, writeEtcdClientCert } from '../support/control-plane.js';
+import { etcdctl, kubectlPortForward, writeEtcdClientCert } from '../support/etcd-clients.js';
 import { eventually, kubeconfigFromCaSecret, startOperatorFixture, type OperatorFixture } from '../support/operator-fixture.js';
 
 /**

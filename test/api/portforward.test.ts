@@ -3,7 +3,7 @@ import { connect as tlsConnect } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
 import { startFakeCluster, type FakeClusterFixture } from '../support/fake-cluster.js';
-import { addControlPlaneNode, adminTls, kubectlPortForward } from '../support/control-plane.js';
+import { addControlPlaneNode, adminTls, kubectlPortForward } from '../support/etcd-clients.js';
 import { readAll, sendUpgrade, SpdyPortForwardTunnel } from '../support/spdy-client.js';
 
 /**
