@@ -198,7 +198,15 @@ describe('the operator with exactly the RBAC in config/ (real kube-apiserver)', 
     const log = componentLogger('test');
     const before = proxy!.requests.length;
     // What `fkas operator --leader-elect` runs (src/cli/leadership.ts), with short timings: acquire (create), renew (get, update), release.
-    const elector = new LeaderElector({ client, namespace: SYSTEM_NAMESPACE, name: DEFAULT_LEASE_NAME, log, leaseDurationMs: 3000, renewDeadlineMs: 2000, retryPeriodMs: 250 });
+    const elector = new LeaderElector({
+      client,
+      namespace: SYSTEM_NAMESPACE,
+      name: DEFAULT_LEASE_NAME,
+      log,
+      leaseDurationMs: 3000,
+      renewDeadlineMs: 2000,
+      retryPeriodMs: 250,
+    });
     try {
       await elector.acquire(() => undefined);
       await new Promise((r) => setTimeout(r, 600)); // at least one renewal
