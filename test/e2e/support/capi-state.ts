@@ -1,4 +1,5 @@
 import type { ResourcePath } from '../../../src/operator/kube/client.js';
+import { eventually } from '../../support/operator-fixture.js';
 import type { E2EEnvironment } from './environment.js';
 
 /** Reading Cluster API's v1beta2 objects the way a provider's e2e suite checks them. */
@@ -45,23 +46,13 @@ export const runningWithNode = (m: CapiObject): boolean => m.status?.phase === '
 
 /** Polls until `probe` returns a value; on timeout the error carries CAPI's own view of the namespace. */
 export async function waitFor<T>(env: E2EEnvironment, ns: string, what: string, timeoutMs: number, probe: () => Promise<T | undefined | false>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}\n${await env.describe(ns)}`);
-    }
-    await new Promise((r) => setTimeout(r, POLL_MS));
+  try {
+    return await eventually(probe, what, timeoutMs);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n${await env.describe(ns)}`, { cause: err });
   }
 }
 
-const POLL_MS = 1000;
 
 /** KCP with `replicas` machines, all ready and up to date, and the health conditions that need etcd and the static pods. */
 export async function controlPlaneReady(env: E2EEnvironment, ns: string, name: string, replicas: number): Promise<CapiObject | undefined> {
