@@ -44,10 +44,13 @@ export async function machinesOf(env: E2EEnvironment, ns: string, cluster: strin
 export const isControlPlane = (m: CapiObject): boolean => m.metadata.labels?.['cluster.x-k8s.io/control-plane'] !== undefined;
 export const runningWithNode = (m: CapiObject): boolean => m.status?.phase === 'Running' && Boolean(m.status.nodeRef?.name) && !m.metadata.deletionTimestamp;
 
+/** CAPI reconciles in seconds: polling faster only loads the apiserver it shares 2 cores with. */
+const POLL_MS = 1000;
+
 /** Polls until `probe` returns a value; on timeout the error carries CAPI's own view of the namespace. */
 export async function waitFor<T>(env: E2EEnvironment, ns: string, what: string, timeoutMs: number, probe: () => Promise<T | undefined | false>): Promise<T> {
   try {
-    return await eventually(probe, what, timeoutMs);
+    return await eventually(probe, what, timeoutMs, POLL_MS);
   } catch (err) {
     throw new Error(`${(err as Error).message}\n${await env.describe(ns)}`, { cause: err });
   }
