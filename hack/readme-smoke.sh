@@ -10,9 +10,15 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/fkas-readme-smoke.XXXXXX")
 pid=""
 READY_TIMEOUT_S=90
 log() { echo "[readme-smoke] $*" >&2; }
+STOP_GRACE_S=10
 cleanup() {
-  if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then kill -INT -- "-$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  rm -rf "$work"
+  if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
+    kill -INT -- "-$pid" 2>/dev/null || true
+    for ((i = 0; i < STOP_GRACE_S * 2; i++)); do kill -0 -- "-$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -KILL -- "-$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  fi
+  rm -rf "$work" "$root/fkas-management.kubeconfig"
 }
 trap cleanup EXIT
 fail() { log "FAILED: $*"; log "npm start printed:"; tail -n 30 "$work/start.log" >&2 || true; exit 1; }
@@ -21,15 +27,17 @@ cd "$work"
 # A newcomer's shell: no KUBECONFIG, no ~/.kube/config.
 export HOME="$work/home" && mkdir -p "$HOME" && unset KUBECONFIG
 # The README's command, from the repository root (its own process group, so Ctrl-C reaches npm and node).
-(cd "$root" && exec setsid npm start >"$work/start.log" 2>&1) &
+(cd "$root" && FKAS_LOG_LEVEL=info exec setsid npm start >"$work/start.log" 2>&1) &
 pid=$!
 kubeconfig="$root/fkas-management.kubeconfig"
+ready() { [[ "$(curl -s -o /dev/null -w '%{http_code}' localhost:8081/readyz)" == 200 ]]; }
+# The operator's readiness probe (default port 8081): CRDs installed, every FakeAPIServer restored.
 for ((i = 0; i < READY_TIMEOUT_S * 2; i++)); do
-  grep -q '"operator ready"' "$work/start.log" 2>/dev/null && break
+  ready && break
   kill -0 "$pid" 2>/dev/null || fail "npm start exited"
   sleep 0.5
 done
-grep -q '"operator ready"' "$work/start.log" || fail "the operator was not ready after ${READY_TIMEOUT_S}s"
+ready || fail "the operator was not ready after ${READY_TIMEOUT_S}s"
 log "npm start: operator ready; $kubeconfig written"
 
 export KUBECONFIG="$kubeconfig"
