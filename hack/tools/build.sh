@@ -114,7 +114,11 @@ start=$(date +%s)
 case "$what" in
   kube) build_kube ;;
   capi) build_capi ;;
-  all) build_kube; build_capi ;;
+  # Both at once: a cold build is mostly downloads and compiles that overlap well (24 GiB is plenty).
+  all)
+    build_kube & kube_pid=$!
+    build_capi & capi_pid=$!
+    wait "$kube_pid"; wait "$capi_pid" ;;
   *) echo "usage: $0 [all|kube|capi]" >&2; exit 2 ;;
 esac
 log "done in $(( $(date +%s) - start ))s"
