@@ -4,6 +4,9 @@
  * truth; this mirrors it for the code.
  */
 
+/** Kubernetes' own metadata types, one declaration for every layer (the operator uses the simulator). */
+export type { OwnerReference } from '../../simulator/store/object.js';
+
 export const GROUP = 'fkas.metal3.io';
 export const VERSION = 'v1alpha1';
 export const API_VERSION = `${GROUP}/${VERSION}`;

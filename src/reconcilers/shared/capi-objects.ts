@@ -1,4 +1,6 @@
-import { CAPI_CLUSTER_NAME_LABEL, CAPI_CONTROL_PLANE_LABEL, type NodeRole, type ObjectMeta } from '../../operator/api/v1alpha1.js';
+import { CAPI_CLUSTER_NAME_LABEL, CAPI_CONTROL_PLANE_LABEL, type NodeRole, type ObjectMeta, type OwnerReference } from '../../operator/api/v1alpha1.js';
+
+export type { OwnerReference };
 import type { ResourcePath } from '../../operator/kube/client.js';
 
 /**
@@ -12,15 +14,6 @@ export const CAPI_GROUP = 'cluster.x-k8s.io';
 export const DEFAULT_CAPI_API_VERSION = `${CAPI_GROUP}/v1beta2`;
 export const MACHINE = { kind: 'Machine', plural: 'machines' } as const;
 export const CLUSTER = { kind: 'Cluster', plural: 'clusters' } as const;
-
-export interface OwnerReference {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid: string;
-  controller?: boolean;
-  blockOwnerDeletion?: boolean;
-}
 
 export interface KubeMeta extends ObjectMeta {
   ownerReferences?: OwnerReference[];
