@@ -6,8 +6,8 @@ import { startEmbeddedManagementApi, EMBEDDED_KUBECONFIG, EMBEDDED_PORT, type Em
 import { FkasOperator } from '../operator/manager.js';
 import { DEFAULT_LEASE_NAME, type LeaderElector } from '../operator/leader-election.js';
 import { leaseNamespace, waitForLeadership } from './leadership.js';
-import { DEFAULT_PORT_RANGE } from '../operator/controllers/port-allocator.js';
-import { CA_KEY_ALGORITHMS, DEFAULT_CA_KEY_ALGORITHM, type CaKeyAlgorithm } from '../operator/controllers/cluster-cas.js';
+import { DEFAULT_PORT_RANGE } from '../operator/controllers/fakeapiserver/port-allocator.js';
+import { CA_KEY_ALGORITHMS, DEFAULT_CA_KEY_ALGORITHM, type CaKeyAlgorithm } from '../operator/controllers/fakeapiserver/cluster-cas.js';
 import { startNodeReconcilers, type NodeReconcilers } from '../reconcilers/index.js';
 import type { ProviderIDFormat } from '../reconcilers/metal3/host-mapping.js';
 import { DEFAULT_SHIM_PORT, startShim } from '../shim/server.js';

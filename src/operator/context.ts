@@ -1,9 +1,10 @@
-import type { CaKeyAlgorithm } from './controllers/cluster-cas.js';
+import type { CaKeyAlgorithm, CaSecretCache } from './controllers/fakeapiserver/cluster-cas.js';
 import type { FakeCluster } from '../simulator/cluster.js';
 import type { Simulator } from '../simulator/simulator.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { FakeAPIServer, FakeNode } from './api/v1alpha1.js';
-import type { PortAllocator } from './controllers/port-allocator.js';
+import type { PortAllocator } from './controllers/fakeapiserver/port-allocator.js';
+import type { ClusterIndex } from './cluster-index.js';
 import type { KubeClient } from './kube/client.js';
 import type { Informer } from './kube/informer.js';
 import type { WorkQueue } from './queue/work-queue.js';
@@ -39,6 +40,10 @@ export interface OperatorContext {
   readonly workloadTemplateDir?: string;
   /** Key type of the CAs the operator generates when CAPI's Secrets do not exist yet. */
   readonly caKeyAlgorithm?: CaKeyAlgorithm;
+  /** CA Secrets already parsed, by resourceVersion. */
+  readonly caSecrets: CaSecretCache;
+  /** Cluster name → FakeAPIServer and FakeNodes, from the informers. */
+  readonly index: ClusterIndex;
   /** FakeAPIServer key (namespace/name) → its running fake cluster. */
   readonly served: Map<string, ServedCluster>;
   readonly fakeApiServers: Informer<FakeAPIServer>;
@@ -49,12 +54,7 @@ export interface OperatorContext {
 
 /** `namespace/clusterName` → the key of the FakeAPIServer serving that cluster. */
 export function fakeApiServerKeyFor(ctx: OperatorContext, namespace: string, clusterName: string): string | undefined {
-  for (const fas of ctx.fakeApiServers.list()) {
-    if (fas.metadata.namespace === namespace && (fas.spec?.clusterName || fas.metadata.name) === clusterName) {
-      return `${namespace}/${fas.metadata.name}`;
-    }
-  }
-  return undefined;
+  return ctx.index.serverFor(namespace, clusterName);
 }
 
 export function splitKey(key: string): { namespace: string; name: string } {

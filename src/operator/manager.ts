@@ -6,10 +6,12 @@ import { OperatorMetrics } from '../telemetry/metrics.js';
 import { API_VERSION, FAKE_API_SERVER, FAKE_NODE, type FakeAPIServer, type FakeNode } from './api/v1alpha1.js';
 import type { OperatorContext, ServedCluster } from './context.js';
 import { fakeApiServerKeyFor } from './context.js';
-import { reconcileFakeApiServer, stopServing } from './controllers/fakeapiserver-controller.js';
-import { reconcileFakeNode } from './controllers/fakenode-controller.js';
-import { DEFAULT_PORT_RANGE, PortAllocator, type PortRange } from './controllers/port-allocator.js';
-import type { CaKeyAlgorithm } from './controllers/cluster-cas.js';
+import { reconcileFakeApiServer } from './controllers/fakeapiserver/reconcile.js';
+import { stopServing } from './controllers/fakeapiserver/serving.js';
+import { CaSecretCache, type CaKeyAlgorithm } from './controllers/fakeapiserver/cluster-cas.js';
+import { ClusterIndex } from './cluster-index.js';
+import { reconcileFakeNode } from './controllers/fakenode/reconcile.js';
+import { DEFAULT_PORT_RANGE, PortAllocator, type PortRange } from './controllers/fakeapiserver/port-allocator.js';
 import { KubeClient } from './kube/client.js';
 import { installCrds } from './kube/crds.js';
 import { Informer, keyOf } from './kube/informer.js';
@@ -105,23 +107,29 @@ export class FkasOperator extends Operator {
           this.metrics.reconcileSeconds.observe({ controller: name }, ms / 1000);
         },
       });
+    const index = new ClusterIndex();
     const fasQueue = queue('fakeapiserver', (key) => reconcileFakeApiServer(ctx, key));
     const nodeQueue = queue('fakenode', (key) => reconcileFakeNode(ctx, key));
     const fakeApiServers = new Informer<FakeAPIServer>(this.client, {
       resource: { apiVersion: API_VERSION, plural: FAKE_API_SERVER.plural },
       log: this.log,
-      onEvent: (_type, obj) => {
-        fasQueue.add(keyOf(obj));
-        // Nodes waiting for this server wake up when it changes.
+      onEvent: (type, obj) => {
+        const key = keyOf(obj);
         const fas = obj as FakeAPIServer;
-        const cluster = fas.spec?.clusterName || fas.metadata.name;
-        for (const fn of ctx.fakeNodes.list()) if (fn.metadata.namespace === fas.metadata.namespace && fn.spec.clusterName === cluster) nodeQueue.add(keyOf(fn));
+        index.setFakeApiServer(key, type === 'DELETED' ? undefined : fas);
+        fasQueue.add(key);
+        // Nodes waiting for this server wake up when it changes.
+        for (const k of index.nodesOf(fas)) nodeQueue.add(k);
       },
     });
     const fakeNodes = new Informer<FakeNode>(this.client, {
       resource: { apiVersion: API_VERSION, plural: FAKE_NODE.plural },
       log: this.log,
-      onEvent: (_type, obj) => nodeQueue.add(keyOf(obj)),
+      onEvent: (type, obj) => {
+        const key = keyOf(obj);
+        index.setFakeNode(key, type === 'DELETED' ? undefined : (obj as FakeNode));
+        nodeQueue.add(key);
+      },
     });
     ctx = {
       client: this.client,
@@ -134,6 +142,8 @@ export class FkasOperator extends Operator {
       ...(c.serviceSelector ? { serviceSelector: c.serviceSelector } : {}),
       ...(c.workloadTemplateDir ? { workloadTemplateDir: c.workloadTemplateDir } : {}),
       ...(c.caKeyAlgorithm ? { caKeyAlgorithm: c.caKeyAlgorithm } : {}),
+      caSecrets: new CaSecretCache(),
+      index,
       served,
       fakeApiServers,
       fakeNodes,

@@ -59,8 +59,20 @@ export interface WatchHandle {
   abort(): void;
 }
 
+/** The TLS material of a kubeconfig's cluster and user, as @kubernetes/client-node resolves it. */
+type TlsMaterial = Pick<https.AgentOptions, 'ca' | 'cert' | 'key' | 'pfx' | 'passphrase' | 'rejectUnauthorized' | 'servername'>;
+const TLS_FIELDS = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'] as const;
+
 export class KubeClient {
-  private readonly agent: https.Agent;
+  /**
+   * One keep-alive agent for as long as the TLS material stays the same.
+   * client-node's applyToHTTPSOptions puts a fresh Agent on every request,
+   * which costs a full mutually-authenticated TLS handshake per call on both
+   * sides; we take only its headers and TLS material and keep our agent.
+   */
+  private agent?: https.Agent;
+  private agentMaterial?: TlsMaterial;
+  private readonly retiredAgents: https.Agent[] = [];
 
   constructor(
     readonly kubeConfig: KubeConfig,
@@ -69,8 +81,10 @@ export class KubeClient {
     const cluster = kubeConfig.getCurrentCluster();
     if (!cluster) throw new Error('the kubeconfig has no current cluster: set current-context, or pass --kubeconfig');
     this.server = new URL(cluster.server);
-    this.agent = new https.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS });
+    this.proxied = Boolean(cluster.proxyUrl);
   }
+
+  private readonly proxied: boolean;
 
   readonly server: URL;
 
@@ -170,10 +184,23 @@ export class KubeClient {
       port: this.server.port || 443,
       path: `${this.server.pathname.replace(/\/$/, '')}${path}${qs ? `?${qs}` : ''}`,
       headers: { accept: 'application/json', ...(contentType ? { 'content-type': contentType } : {}) },
-      agent: this.agent,
     };
+    // Resolves credentials each time (tokens and exec plugins rotate) but keeps our pooled agent.
     await this.kubeConfig.applyToHTTPSOptions(opts);
+    opts.agent = this.agentFor(opts);
     return opts;
+  }
+
+  private agentFor(opts: https.RequestOptions): https.Agent {
+    const material: TlsMaterial = {};
+    for (const f of TLS_FIELDS) if (opts[f] !== undefined) (material as Record<string, unknown>)[f] = opts[f];
+    if (this.agent && this.agentMaterial && TLS_FIELDS.every((f) => sameMaterial(this.agentMaterial![f], material[f]))) return this.agent;
+    // New credentials (a rotated client certificate): new connections use them, open watches finish on the old agent.
+    if (this.agent) this.retiredAgents.push(this.agent);
+    // Behind a proxy the library's agent does the tunnelling: keep the first one it made.
+    this.agent = this.proxied ? (opts.agent as https.Agent) : new https.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS, ...material });
+    this.agentMaterial = material;
+    return this.agent;
   }
 
   private async send(method: string, path: string, opts: { body?: unknown; contentType?: string; query?: Record<string, string> }, timeoutMs: number): Promise<IncomingMessage> {
@@ -188,8 +215,15 @@ export class KubeClient {
   }
 
   close(): void {
-    this.agent.destroy();
+    this.agent?.destroy();
+    for (const a of this.retiredAgents.splice(0)) a.destroy();
   }
+}
+
+function sameMaterial(a: unknown, b: unknown): boolean {
+  if (Buffer.isBuffer(a) && Buffer.isBuffer(b)) return a.equals(b);
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => sameMaterial(x, b[i]));
+  return a === b;
 }
 
 function readAll(res: IncomingMessage): Promise<string> {

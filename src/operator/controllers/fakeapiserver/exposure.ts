@@ -1,6 +1,6 @@
-import type { FakeAPIServer } from '../api/v1alpha1.js';
-import type { OperatorContext } from '../context.js';
-import { isNotFound } from '../kube/client.js';
+import type { FakeAPIServer } from '../../api/v1alpha1.js';
+import type { OperatorContext } from '../../context.js';
+import { isNotFound } from '../../kube/client.js';
 
 /**
  * exposure: Service — a Service per FakeAPIServer whose ClusterIP on port
@@ -12,7 +12,8 @@ import { isNotFound } from '../kube/client.js';
 export const SERVICE_PORT = 6443;
 
 interface Service {
-  spec?: { clusterIP?: string };
+  metadata?: { labels?: Record<string, string> };
+  spec?: { clusterIP?: string; selector?: Record<string, string>; ports?: { name?: string; port?: number; targetPort?: number | string; protocol?: string }[] };
 }
 
 export function serviceName(fas: FakeAPIServer): string {
@@ -38,12 +39,22 @@ export async function ensureService(ctx: OperatorContext, fas: FakeAPIServer, ta
   };
   let svc: Service;
   try {
-    await ctx.client.get<Service>(path);
-    svc = await ctx.client.patch<Service>(path, 'merge', { metadata: { labels: desired.metadata.labels }, spec: desired.spec });
+    svc = await ctx.client.get<Service>(path);
+    // Steady state writes nothing: patch only what drifted.
+    if (!matches(svc, desired)) svc = await ctx.client.patch<Service>(path, 'merge', { metadata: { labels: desired.metadata.labels }, spec: desired.spec });
   } catch (err) {
     if (!isNotFound(err)) throw err;
     svc = await ctx.client.create<Service>(path, desired);
   }
   const ip = svc.spec?.clusterIP;
   return ip && ip !== 'None' ? ip : undefined;
+}
+
+function matches(svc: Service, desired: { metadata: { labels: Record<string, string> }; spec: { selector: Readonly<Record<string, string>>; ports: { port: number; targetPort: number }[] } }): boolean {
+  const labelsOk = Object.entries(desired.metadata.labels).every(([k, v]) => svc.metadata?.labels?.[k] === v);
+  const selector = svc.spec?.selector ?? {};
+  const selectorOk = Object.keys(selector).length === Object.keys(desired.spec.selector).length && Object.entries(desired.spec.selector).every(([k, v]) => selector[k] === v);
+  const port = svc.spec?.ports?.length === 1 ? svc.spec.ports[0] : undefined;
+  const want = desired.spec.ports[0]!;
+  return labelsOk && selectorOk && port?.port === want.port && port.targetPort === want.targetPort;
 }

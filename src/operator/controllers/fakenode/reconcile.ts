@@ -1,6 +1,6 @@
-import type { FakeCluster } from '../../simulator/cluster.js';
-import { cloneObject, isPlainObject, jsonEqual, kubeTime, type KubeObject } from '../../simulator/store/object.js';
-import { nodeObject } from '../../simulator/templates/node.js';
+import type { FakeCluster } from '../../../simulator/cluster.js';
+import { cloneObject, isPlainObject, jsonEqual, kubeTime, type KubeObject } from '../../../simulator/store/object.js';
+import { nodeObject } from '../../../simulator/templates/node.js';
 import {
   API_VERSION,
   FAKE_NODE,
@@ -10,12 +10,13 @@ import {
   type Condition,
   type FakeNode,
   type FakeNodeStatus,
-} from '../api/v1alpha1.js';
-import { fakeApiServerKeyFor, splitKey, type OperatorContext, type ServedCluster } from '../context.js';
-import { isNotFound, type ResourcePath } from '../kube/client.js';
-import { addFinalizer, patchStatus, removeFinalizer, setCondition } from '../kube/objects.js';
-import type { ReconcileResult } from '../queue/work-queue.js';
-import { renderTemplate } from '../workload/templates.js';
+} from '../../api/v1alpha1.js';
+import { fakeApiServerKeyFor, splitKey, type OperatorContext, type ServedCluster } from '../../context.js';
+import type { ResourcePath } from '../../kube/client.js';
+import { addFinalizer, patchStatus, removeFinalizer, setCondition } from '../../kube/objects.js';
+import type { ReconcileResult } from '../../queue/work-queue.js';
+import { renderTemplate } from '../../workload/templates.js';
+import { nodeSpecProblems } from './spec.js';
 
 /**
  * FakeNode → a Node in its fake cluster (plus, for control-plane nodes, the
@@ -39,17 +40,13 @@ export function fakeNodePath(namespace: string, name?: string): ResourcePath {
 export async function reconcileFakeNode(ctx: OperatorContext, key: string): Promise<ReconcileResult | void> {
   const { namespace, name } = splitKey(key);
   const path = fakeNodePath(namespace, name);
-  let fn: FakeNode;
-  try {
-    fn = await ctx.client.get<FakeNode>(path);
-  } catch (err) {
-    if (isNotFound(err)) return;
-    throw err;
-  }
-  const fasKey = fakeApiServerKeyFor(ctx, namespace, fn.spec.clusterName);
+  // From the informer's cache: the key was queued by its event, so the object is there unless it is gone.
+  const fn = ctx.fakeNodes.get(key);
+  if (!fn) return;
+  const fasKey = fakeApiServerKeyFor(ctx, namespace, fn.spec?.clusterName ?? '');
   const served = fasKey ? ctx.served.get(fasKey) : undefined;
   if (fn.metadata.deletionTimestamp) {
-    if (served) removeNode(served.cluster, fn.spec.nodeName);
+    if (served && fn.spec?.nodeName) removeNode(served.cluster, fn.spec.nodeName);
     await removeFinalizer(ctx.client, path, fn, FAKE_NODE_FINALIZER);
     if (fasKey) ctx.fasQueue.add(fasKey);
     return;
@@ -58,6 +55,15 @@ export async function reconcileFakeNode(ctx: OperatorContext, key: string): Prom
   const gen = fn.metadata.generation;
   const now = ctx.now();
   let conditions = fn.status?.conditions ?? [];
+  const problems = nodeSpecProblems(fn);
+  if (problems.length) {
+    // Nothing to retry: the next spec change brings the object back.
+    const message = `cannot register this spec: ${problems.join('; ')}`;
+    conditions = setCondition(conditions, { type: 'Registered', status: 'False', reason: 'InvalidSpec', message }, gen, now);
+    conditions = setCondition(conditions, { type: 'Ready', status: 'False', reason: 'InvalidSpec', message }, gen, now);
+    await writeStatus(ctx, fn, { observedGeneration: gen ?? 0, conditions });
+    return;
+  }
   if (!served) {
     const message = fasKey
       ? `FakeAPIServer ${fasKey} is not serving yet`

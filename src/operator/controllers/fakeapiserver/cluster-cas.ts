@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { createCertificateAuthority, loadCertificateAuthority } from '../../pki/certificates.js';
-import { generateEcKey, generateRsaKey } from '../../pki/keys.js';
-import type { PemPair } from '../../simulator/simulator.js';
-import { CAPI_CLUSTER_NAME_LABEL, CAPI_SECRET_TYPE } from '../api/v1alpha1.js';
-import { isAlreadyExists, isNotFound, type KubeClient } from '../kube/client.js';
+import { createCertificateAuthority, loadCertificateAuthority } from '../../../pki/certificates.js';
+import { generateEcKey, generateRsaKey } from '../../../pki/keys.js';
+import type { PemPair } from '../../../simulator/simulator.js';
+import { CAPI_CLUSTER_NAME_LABEL, CAPI_SECRET_TYPE } from '../../api/v1alpha1.js';
+import { isAlreadyExists, isNotFound, type KubeClient } from '../../kube/client.js';
 
 /**
  * The CAs a fake cluster serves with are CAPI's own: `<cluster>-ca` and
@@ -34,18 +34,52 @@ export const DEFAULT_CA_KEY_ALGORITHM: CaKeyAlgorithm = 'ECDSA-P256';
 /** kubeadm's CA common names. */
 const CA_COMMON_NAME = { cluster: 'kubernetes', etcd: 'etcd-ca' } as const;
 
+export interface LoadedCa extends PemPair {
+  readonly created: boolean;
+  readonly resourceVersion: string;
+  /** caFingerprint of the pair. */
+  readonly fingerprint: string;
+}
+
+/**
+ * CA Secrets already read and checked, by namespace/name and resourceVersion:
+ * a reconcile that finds the same Secret does not decode and parse it again.
+ */
+export class CaSecretCache {
+  private readonly loaded = new Map<string, LoadedCa>();
+
+  /** The CA of a Secret as read now, parsed once per resourceVersion. */
+  read(secret: Secret): LoadedCa {
+    const key = `${secret.metadata.namespace ?? ''}/${secret.metadata.name}`;
+    const rv = secret.metadata.resourceVersion ?? '';
+    const hit = this.loaded.get(key);
+    if (hit && rv !== '' && hit.resourceVersion === rv) return hit.created ? { ...hit, created: false } : hit;
+    const pair = readCa(secret);
+    return this.remember(key, { ...pair, created: false, resourceVersion: rv, fingerprint: caFingerprint(pair) });
+  }
+
+  remember(key: string, ca: LoadedCa): LoadedCa {
+    this.loaded.set(key, ca);
+    return ca;
+  }
+
+  forget(namespace: string, name: string): void {
+    this.loaded.delete(`${namespace}/${name}`);
+  }
+}
+
 export async function ensureCaSecret(
   client: KubeClient,
+  cache: CaSecretCache,
   namespace: string,
   secretName: string,
   clusterName: string,
   purpose: keyof typeof CA_COMMON_NAME,
   keyAlgorithm: CaKeyAlgorithm = DEFAULT_CA_KEY_ALGORITHM,
-): Promise<PemPair & { created: boolean; resourceVersion: string }> {
+): Promise<LoadedCa> {
   const path = { apiVersion: 'v1', plural: 'secrets', namespace, name: secretName };
   try {
-    const secret = await client.get<Secret>(path);
-    return { ...readCa(secret), created: false, resourceVersion: secret.metadata.resourceVersion ?? '' };
+    return cache.read(await client.get<Secret>(path));
   } catch (err) {
     if (!isNotFound(err)) throw err;
   }
@@ -58,12 +92,12 @@ export async function ensureCaSecret(
       type: CAPI_SECRET_TYPE,
       data: { 'tls.crt': Buffer.from(ca.certPem).toString('base64'), 'tls.key': Buffer.from(ca.keyPem).toString('base64') },
     });
-    return { certPem: ca.certPem, keyPem: ca.keyPem, created: true, resourceVersion: created.metadata.resourceVersion ?? '' };
+    const pair = { certPem: ca.certPem, keyPem: ca.keyPem };
+    return cache.remember(`${namespace}/${secretName}`, { ...pair, created: true, resourceVersion: created.metadata.resourceVersion ?? '', fingerprint: caFingerprint(pair) });
   } catch (err) {
     // Somebody (CAPI) created it between our read and our create: theirs wins.
     if (!isAlreadyExists(err)) throw err;
-    const secret = await client.get<Secret>(path);
-    return { ...readCa(secret), created: false, resourceVersion: secret.metadata.resourceVersion ?? '' };
+    return cache.read(await client.get<Secret>(path));
   }
 }
 

@@ -1,0 +1,56 @@
+import { FAKE_API_SERVER_FINALIZER, type FakeAPIServer } from '../../api/v1alpha1.js';
+import type { OperatorContext } from '../../context.js';
+import { addFinalizer, removeFinalizer } from '../../kube/objects.js';
+import type { ReconcileResult } from '../../queue/work-queue.js';
+import { caSecretNames, ensureCertificates } from './certificates.js';
+import { ensureServing, stopServing } from './serving.js';
+import { specProblems } from './spec.js';
+import { CONDITION, fasPath, StatusReport } from './status.js';
+
+/**
+ * FakeAPIServer → a serving fake cluster, as a list of ensure-steps:
+ * finalizer, a spec we can act on, CAs (CAPI's Secrets, created when
+ * absent), a listener on a stable port, and a status with the endpoint and
+ * a Ready condition. Deletion closes the listener and frees the port before
+ * the finalizer goes. Reads come from the informer's cache.
+ */
+
+/** How often to look again at a FakeAPIServer that waits on something we do not watch (a Secret, a port). */
+const RETRY_LATER_MS = 15_000;
+
+export async function reconcileFakeApiServer(ctx: OperatorContext, key: string): Promise<ReconcileResult | void> {
+  const fas = ctx.fakeApiServers.get(key);
+  if (!fas) {
+    await stopServing(ctx, key);
+    return;
+  }
+  if (fas.metadata.deletionTimestamp) return finalize(ctx, key, fas);
+  await addFinalizer(ctx.client, fasPath(fas.metadata.namespace!, fas.metadata.name), fas, FAKE_API_SERVER_FINALIZER);
+  const report = new StatusReport(ctx, fas);
+
+  const problems = specProblems(fas);
+  if (problems.length) {
+    // Nothing to retry: the next spec change brings the object back. A served cluster keeps its contents.
+    const still = ctx.served.has(key) ? ' (still serving the last valid spec)' : '';
+    await report.fail(CONDITION.ready, 'InvalidSpec', `cannot serve this spec: ${problems.join('; ')}${still}`);
+    return;
+  }
+  const cas = await ensureCertificates(ctx, fas, report);
+  if (!cas) return { requeueAfterMs: RETRY_LATER_MS };
+  const serving = await ensureServing(ctx, key, fas, cas, report);
+  if (!serving) return { requeueAfterMs: RETRY_LATER_MS };
+  if ('requeueAfterMs' in serving) return serving;
+
+  const message = `serving at https://${serving.endpoint.host}:${serving.endpoint.port}`;
+  report.set(CONDITION.serving, 'True', 'Listening', message);
+  report.set(CONDITION.ready, 'True', 'Serving', message);
+  await report.write({ endpoint: { ...serving.endpoint }, nodes: serving.served.cluster.resources.store.count('/nodes') });
+}
+
+async function finalize(ctx: OperatorContext, key: string, fas: FakeAPIServer): Promise<void> {
+  if (await stopServing(ctx, key)) await new StatusReport(ctx, fas).event('Normal', 'Stopped', 'listener closed and port released');
+  const names = caSecretNames(fas);
+  ctx.caSecrets.forget(fas.metadata.namespace!, names.ca);
+  ctx.caSecrets.forget(fas.metadata.namespace!, names.etcd);
+  await removeFinalizer(ctx.client, fasPath(fas.metadata.namespace!, fas.metadata.name), fas, FAKE_API_SERVER_FINALIZER);
+}

@@ -1,0 +1,67 @@
+import { jsonEqual } from '../../../simulator/store/object.js';
+import { FAKE_API_SERVER, API_VERSION, type Condition, type ConditionStatus, type FakeAPIServer, type FakeAPIServerStatus } from '../../api/v1alpha1.js';
+import type { OperatorContext } from '../../context.js';
+import type { ResourcePath } from '../../kube/client.js';
+import { patchStatus, recordEvent, setCondition, type EventType } from '../../kube/objects.js';
+
+/**
+ * What one reconcile of a FakeAPIServer found, as conditions; written once at
+ * the end, and only when something other than a transition time changed, so
+ * a reconcile that changes nothing writes nothing.
+ */
+
+/** Condition types of a FakeAPIServer. */
+export const CONDITION = { certificates: 'CertificatesReady', serving: 'Serving', ready: 'Ready' } as const;
+
+export function fasPath(namespace: string, name?: string): ResourcePath {
+  return { apiVersion: API_VERSION, plural: FAKE_API_SERVER.plural, namespace, ...(name ? { name } : {}) };
+}
+
+export class StatusReport {
+  private conditions: Condition[];
+  private readonly generation: number | undefined;
+  private readonly now: Date;
+
+  constructor(
+    private readonly ctx: OperatorContext,
+    readonly fas: FakeAPIServer,
+  ) {
+    this.conditions = fas.status?.conditions ?? [];
+    this.generation = fas.metadata.generation;
+    this.now = ctx.now();
+  }
+
+  set(type: string, status: ConditionStatus, reason: string, message: string): void {
+    this.conditions = setCondition(this.conditions, { type, status, reason, message }, this.generation, this.now);
+  }
+
+  /** `type` and Ready go False for the same reason; the event tells the user once. */
+  async fail(type: string, reason: string, message: string): Promise<void> {
+    this.set(type, 'False', reason, message);
+    if (type !== CONDITION.ready) this.set(CONDITION.ready, 'False', reason, message);
+    await this.write({ ...this.fas.status });
+    await this.event('Warning', reason, message);
+  }
+
+  /** Writes the status with the conditions gathered so far (and `fields`), unless nothing changed. */
+  async write(fields: Omit<FakeAPIServerStatus, 'conditions' | 'observedGeneration'>): Promise<void> {
+    const status: FakeAPIServerStatus = { ...fields, observedGeneration: this.generation ?? 0, conditions: this.conditions };
+    if (jsonEqual(withoutTimes(this.fas.status), withoutTimes(status))) return;
+    await patchStatus(this.ctx.client, fasPath(this.fas.metadata.namespace!, this.fas.metadata.name), status);
+  }
+
+  async event(type: EventType, reason: string, message: string): Promise<void> {
+    try {
+      await recordEvent(this.ctx.client, this.fas, type, reason, message, this.now);
+    } catch (err) {
+      // Events are best effort: failing to record one must not fail the reconcile.
+      this.ctx.log.debug({ err: (err as Error).message, reason }, 'could not record event');
+    }
+  }
+}
+
+/** Conditions compare without their times. */
+function withoutTimes(s: FakeAPIServerStatus | undefined): unknown {
+  if (!s) return undefined;
+  return { ...s, conditions: s.conditions?.map((c: Condition) => ({ ...c, lastTransitionTime: undefined })) };
+}
