@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import net from 'node:net';
+import { KubeConfig } from '@kubernetes/client-node';
 import { KubeClient } from '../../src/operator/kube/client.js';
 import { Informer, type KubeObjectLike } from '../../src/operator/kube/informer.js';
 import { addFinalizer, patchStatus, removeFinalizer } from '../../src/operator/kube/objects.js';
@@ -32,6 +34,32 @@ describe('operator plumbing against a live API server', function () {
     const informer = new Informer(client, { resource, log, onEvent: (type, o: KubeObjectLike) => events.push(`${type} ${o.metadata.name}`) });
     return { informer, events };
   }
+
+  it('keeps one TLS connection for many calls instead of a handshake per call', async () => {
+    // A TCP relay in front of the API server counts the connections the client opens.
+    let connections = 0;
+    const relay = net.createServer((socket) => {
+      connections++;
+      const upstream = net.connect(f.cluster.port, '127.0.0.1');
+      socket.pipe(upstream).pipe(socket);
+      socket.on('error', () => upstream.destroy());
+      upstream.on('error', () => socket.destroy());
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    const kc = new KubeConfig();
+    kc.loadFromFile(f.kubeconfigPath);
+    const port = (relay.address() as net.AddressInfo).port;
+    kc.clusters = kc.clusters.map((c) => ({ ...c, server: `https://127.0.0.1:${port}` }));
+    const relayed = new KubeClient(kc);
+    try {
+      for (let i = 0; i < 20; i++) await relayed.create(cms, { metadata: { name: `conn-${i}` } });
+      await relayed.list(cms);
+      expect(connections).to.equal(1);
+    } finally {
+      relayed.close();
+      relay.close();
+    }
+  });
 
   it('lists, then watches adds, updates and deletes', async () => {
     await client.create(cms, { metadata: { name: 'pre' } });

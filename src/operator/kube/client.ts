@@ -85,6 +85,7 @@ export class KubeClient {
   }
 
   private readonly proxied: boolean;
+  private fixedCredentials?: https.RequestOptions;
 
   readonly server: URL;
 
@@ -177,17 +178,30 @@ export class KubeClient {
 
   private async options(method: string, path: string, query: Record<string, string>, contentType?: string): Promise<https.RequestOptions> {
     const qs = new URLSearchParams(query).toString();
-    const opts: https.RequestOptions = {
+    const credentials = await this.credentials();
+    return {
       method,
       protocol: this.server.protocol,
       hostname: this.server.hostname.replace(/^\[|\]$/g, ''),
       port: this.server.port || 443,
       path: `${this.server.pathname.replace(/\/$/, '')}${path}${qs ? `?${qs}` : ''}`,
-      headers: { accept: 'application/json', ...(contentType ? { 'content-type': contentType } : {}) },
+      headers: { ...credentials.headers, accept: 'application/json', ...(contentType ? { 'content-type': contentType } : {}) },
+      ...(credentials.auth ? { auth: credentials.auth } : {}),
+      agent: this.agentFor(credentials),
     };
-    // Resolves credentials each time (tokens and exec plugins rotate) but keeps our pooled agent.
+  }
+
+  /**
+   * Headers and TLS material from the kubeconfig. Resolved once when they
+   * cannot change (certificates, static tokens); per request when an exec
+   * plugin or auth provider (service-account token files) may rotate them.
+   */
+  private async credentials(): Promise<https.RequestOptions> {
+    if (this.fixedCredentials) return this.fixedCredentials;
+    const opts: https.RequestOptions = {};
     await this.kubeConfig.applyToHTTPSOptions(opts);
-    opts.agent = this.agentFor(opts);
+    const user = this.kubeConfig.getCurrentUser();
+    if (!user?.exec && !user?.authProvider) this.fixedCredentials = opts;
     return opts;
   }
 
