@@ -5,6 +5,8 @@ import type { Logger } from '../telemetry/logger.js';
 import type { FakeAPIServer, FakeNode } from './api/v1alpha1.js';
 import type { PortAllocator } from './controllers/fakeapiserver/port-allocator.js';
 import type { ClusterIndex } from './cluster-index.js';
+import type { ClusterCas } from './controllers/fakeapiserver/certificates.js';
+import type { PendingStatusWrites } from './kube/status-writes.js';
 import type { KubeClient } from './kube/client.js';
 import type { Informer } from './kube/informer.js';
 import type { WorkQueue } from './queue/work-queue.js';
@@ -22,6 +24,8 @@ export interface ServedCluster {
    */
   caVersion: string;
   etcdCaVersion: string;
+  /** The CAs as last read from their Secrets, for reconciles that need not read them again. */
+  casChecked?: { readonly cas: ClusterCas; readonly atMs: number; readonly generation: number | undefined };
 }
 
 /** Everything the reconcilers share; built by the manager. */
@@ -44,6 +48,8 @@ export interface OperatorContext {
   readonly caSecrets: CaSecretCache;
   /** Cluster name → FakeAPIServer and FakeNodes, from the informers. */
   readonly index: ClusterIndex;
+  /** Our status writes the informers have not delivered yet, per kind. */
+  readonly pendingStatus: { readonly fakeApiServers: PendingStatusWrites; readonly fakeNodes: PendingStatusWrites };
   /** FakeAPIServer key (namespace/name) → its running fake cluster. */
   readonly served: Map<string, ServedCluster>;
   readonly fakeApiServers: Informer<FakeAPIServer>;

@@ -10,6 +10,7 @@ import { reconcileFakeApiServer } from './controllers/fakeapiserver/reconcile.js
 import { stopServing } from './controllers/fakeapiserver/serving.js';
 import { CaSecretCache, type CaKeyAlgorithm } from './controllers/fakeapiserver/cluster-cas.js';
 import { ClusterIndex } from './cluster-index.js';
+import { PendingStatusWrites } from './kube/status-writes.js';
 import { reconcileFakeNode } from './controllers/fakenode/reconcile.js';
 import { DEFAULT_PORT_RANGE, PortAllocator, type PortRange } from './controllers/fakeapiserver/port-allocator.js';
 import { KubeClient } from './kube/client.js';
@@ -72,6 +73,7 @@ export class FkasOperator extends Operator {
       else kc.loadFromDefault();
     }
     this.client = new KubeClient(kc);
+    this.client.observer = (verb, resource, code) => this.metrics.managementRequests.inc({ verb, resource, code: String(code) });
     this.simulator = new Simulator({ bindHost: config.bindHost, logger: componentLogger('simulator') });
   }
 
@@ -108,6 +110,7 @@ export class FkasOperator extends Operator {
         },
       });
     const index = new ClusterIndex();
+    const pendingStatus = { fakeApiServers: new PendingStatusWrites(), fakeNodes: new PendingStatusWrites() };
     const fasQueue = queue('fakeapiserver', (key) => reconcileFakeApiServer(ctx, key));
     const nodeQueue = queue('fakenode', (key) => reconcileFakeNode(ctx, key));
     const fakeApiServers = new Informer<FakeAPIServer>(this.client, {
@@ -117,6 +120,7 @@ export class FkasOperator extends Operator {
         const key = keyOf(obj);
         const fas = obj as FakeAPIServer;
         index.setFakeApiServer(key, type === 'DELETED' ? undefined : fas);
+        pendingStatus.fakeApiServers.observed(key);
         fasQueue.add(key);
         // Nodes waiting for this server wake up when it changes.
         for (const k of index.nodesOf(fas)) nodeQueue.add(k);
@@ -128,6 +132,7 @@ export class FkasOperator extends Operator {
       onEvent: (type, obj) => {
         const key = keyOf(obj);
         index.setFakeNode(key, type === 'DELETED' ? undefined : (obj as FakeNode));
+        pendingStatus.fakeNodes.observed(key);
         nodeQueue.add(key);
       },
     });
@@ -144,6 +149,7 @@ export class FkasOperator extends Operator {
       ...(c.caKeyAlgorithm ? { caKeyAlgorithm: c.caKeyAlgorithm } : {}),
       caSecrets: new CaSecretCache(),
       index,
+      pendingStatus,
       served,
       fakeApiServers,
       fakeNodes,

@@ -10,6 +10,7 @@ export class OperatorMetrics {
   readonly reconcileSeconds: Histogram<'controller'>;
   readonly queueDepth: Gauge<'controller'>;
   readonly activeClusters: Gauge;
+  readonly managementRequests: Counter<'verb' | 'resource' | 'code'>;
 
   constructor(opts: { processMetrics?: boolean } = {}) {
     if (opts.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'fkas_' });
@@ -23,5 +24,11 @@ export class OperatorMetrics {
     });
     this.queueDepth = new Gauge({ name: 'fkas_workqueue_depth', help: 'Keys waiting in each work queue.', labelNames: ['controller'], registers: [this.registry] });
     this.activeClusters = new Gauge({ name: 'fkas_fake_clusters_active', help: 'Fake clusters being served.', registers: [this.registry] });
+    this.managementRequests = new Counter({
+      name: 'fkas_management_api_requests_total',
+      help: 'Requests the operator sent to the management API, by HTTP verb, resource and answer code: what each fake cluster costs the management cluster.',
+      labelNames: ['verb', 'resource', 'code'],
+      registers: [this.registry],
+    });
   }
 }

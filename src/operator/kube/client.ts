@@ -55,6 +55,20 @@ export function resourceUrl(p: ResourcePath): string {
   return `${base}${ns}/${p.plural}${name}${sub}`;
 }
 
+/** Told of every answered request (watches when they start), e.g. to count management-API calls. */
+export type RequestObserver = (verb: string, resource: string, code: number) => void;
+
+/** The resource (plural, and subresource) of an API path, for metrics labels. */
+export function resourceOfPath(path: string): string {
+  const parts = path.split('?')[0]!.split('/').filter(Boolean);
+  // /api/v1/... or /apis/group/version/...
+  let i = parts[0] === 'api' ? 2 : 3;
+  if (parts[i] === 'namespaces' && parts.length > i + 2) i += 2;
+  const plural = parts[i] ?? '';
+  const sub = parts[i + 2];
+  return sub ? `${plural}/${sub}` : plural;
+}
+
 export interface WatchHandle {
   abort(): void;
 }
@@ -73,6 +87,9 @@ export class KubeClient {
   private agent?: https.Agent;
   private agentMaterial?: TlsMaterial;
   private readonly retiredAgents: https.Agent[] = [];
+
+  /** Set by the operator to count its calls. */
+  observer?: RequestObserver;
 
   constructor(
     readonly kubeConfig: KubeConfig,
@@ -123,6 +140,7 @@ export class KubeClient {
 
   async request<T>(method: string, path: string, opts: { body?: unknown; contentType?: string; query?: Record<string, string> } = {}): Promise<T> {
     const res = await this.send(method, path, opts, REQUEST_TIMEOUT_MS);
+    this.observer?.(method, resourceOfPath(path), res.statusCode ?? 0);
     const text = await readAll(res);
     const parsed: unknown = text ? safeJson(text) : undefined;
     if ((res.statusCode ?? 500) >= 400) throw toError(res.statusCode ?? 500, parsed, text, method, path);
@@ -144,6 +162,7 @@ export class KubeClient {
     void this.options('GET', path, { ...query, watch: 'true' }).then((options) => {
       if (finished) return;
       req = https.request(options, (res) => {
+        this.observer?.('WATCH', resourceOfPath(path), res.statusCode ?? 0);
         if ((res.statusCode ?? 500) >= 400) {
           void readAll(res).then((text) => finish(toError(res.statusCode ?? 500, safeJson(text), text, 'WATCH', path)));
           return;

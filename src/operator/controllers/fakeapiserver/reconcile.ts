@@ -35,11 +35,13 @@ export async function reconcileFakeApiServer(ctx: OperatorContext, key: string):
     await report.fail(CONDITION.ready, 'InvalidSpec', `cannot serve this spec: ${problems.join('; ')}${still}`);
     return;
   }
-  const cas = await ensureCertificates(ctx, fas, report);
+  const cas = await ensureCertificates(ctx, key, fas, report);
   if (!cas) return { requeueAfterMs: RETRY_LATER_MS };
   const serving = await ensureServing(ctx, key, fas, cas, report);
   if (!serving) return { requeueAfterMs: RETRY_LATER_MS };
   if ('requeueAfterMs' in serving) return serving;
+  // CAs just read from their Secrets are trusted for a while; reused ones keep their read time.
+  if (serving.served.casChecked?.cas !== cas) serving.served.casChecked = { cas, atMs: ctx.now().getTime(), generation: fas.metadata.generation };
 
   const message = `serving at https://${serving.endpoint.host}:${serving.endpoint.port}`;
   report.set(CONDITION.serving, 'True', 'Listening', message);

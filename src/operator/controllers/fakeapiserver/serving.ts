@@ -49,11 +49,20 @@ export async function ensureServing(ctx: OperatorContext, key: string, fas: Fake
     const started = await startServing(ctx, key, fas, cas, { host, version }, report);
     if (!started) return undefined;
     served = started;
-    const created = [cas.ca, cas.etcdCa].some((c) => c.created) ? ' (CA Secrets created in Cluster API\'s format)' : '';
-    await report.event('Normal', 'Serving', `serving ${fas.metadata.name} at https://${host}:${endpointPort ?? served.port}${created}`);
+    const port = endpointPort ?? served.port;
+    // After an operator restart the cluster is served again where its status says: nothing new to tell.
+    if (!wasServingAt(fas, host, port)) {
+      const created = [cas.ca, cas.etcdCa].some((c) => c.created) ? " (CA Secrets created in Cluster API's format)" : '';
+      await report.event('Normal', 'Serving', `serving ${fas.metadata.name} at https://${host}:${port}${created}`);
+    }
     if (spec.exposure === 'Service' && endpointPort === undefined) return { requeueAfterMs: 0 }; // now that the port is known, create the Service
   }
   return { served, endpoint: { host, port: endpointPort ?? served.port } };
+}
+
+function wasServingAt(fas: FakeAPIServer, host: string, port: number): boolean {
+  const ready = fas.status?.conditions?.some((c) => c.type === CONDITION.ready && c.status === 'True');
+  return Boolean(ready) && fas.status?.endpoint?.host === host && fas.status.endpoint.port === port;
 }
 
 async function rotateChangedCas(ctx: OperatorContext, key: string, served: ServedCluster, cas: ClusterCas, report: StatusReport): Promise<void> {

@@ -47,7 +47,11 @@ export class StatusReport {
   async write(fields: Omit<FakeAPIServerStatus, 'conditions' | 'observedGeneration'>): Promise<void> {
     const status: FakeAPIServerStatus = { ...fields, observedGeneration: this.generation ?? 0, conditions: this.conditions };
     if (jsonEqual(withoutTimes(this.fas.status), withoutTimes(status))) return;
+    const key = `${this.fas.metadata.namespace}/${this.fas.metadata.name}`;
+    const written = JSON.stringify(withoutTimes(status));
+    if (this.ctx.pendingStatus.fakeApiServers.isPending(key, written)) return;
     await patchStatus(this.ctx.client, fasPath(this.fas.metadata.namespace!, this.fas.metadata.name), status);
+    this.ctx.pendingStatus.fakeApiServers.wrote(key, written);
   }
 
   async event(type: EventType, reason: string, message: string): Promise<void> {

@@ -28,6 +28,8 @@ import { nodeSpecProblems } from './spec.js';
 /** While its FakeAPIServer is not serving, look again this often (its events also wake us). */
 const WAIT_FOR_SERVER_MS = 5_000;
 const NODE_LEASE_DURATION_SECONDS = 40;
+/** How long a FakeAPIServer's status.nodes may lag a registration, so that N nodes registered together cost one write. */
+const NODE_COUNT_BATCH_MS = 1_000;
 const CONTROL_PLANE_TAINT = { key: NODE_ROLE_CONTROL_PLANE_LABEL, effect: 'NoSchedule' };
 /** kubeadm's defaults, used in the rendered kubeadm ClusterConfiguration. */
 const POD_CIDR = '10.244.0.0/16';
@@ -81,7 +83,8 @@ export async function reconcileFakeNode(ctx: OperatorContext, key: string): Prom
     await writeStatus(ctx, fn, { observedGeneration: gen ?? 0, conditions });
     throw err;
   }
-  ctx.fasQueue.add(fasKey!);
+  // The FakeAPIServer's node count follows; a burst of registrations makes one status write.
+  ctx.fasQueue.addAfter(fasKey!, NODE_COUNT_BATCH_MS);
   const ready = fn.spec.ready ?? true;
   conditions = setCondition(conditions, { type: 'Registered', status: 'True', reason: 'NodeRegistered', message: `node ${fn.spec.nodeName} is registered in ${fn.spec.clusterName}` }, gen, now);
   conditions = setCondition(
@@ -228,5 +231,9 @@ export function removeNode(cluster: FakeCluster, nodeName: string): void {
 async function writeStatus(ctx: OperatorContext, fn: FakeNode, status: FakeNodeStatus): Promise<void> {
   const strip = (s: FakeNodeStatus | undefined): unknown => (s ? { ...s, conditions: s.conditions?.map((c: Condition) => ({ ...c, lastTransitionTime: undefined })) } : undefined);
   if (jsonEqual(strip(fn.status), strip(status))) return;
+  const key = `${fn.metadata.namespace}/${fn.metadata.name}`;
+  const written = JSON.stringify(strip(status));
+  if (ctx.pendingStatus.fakeNodes.isPending(key, written)) return;
   await patchStatus(ctx.client, fakeNodePath(fn.metadata.namespace!, fn.metadata.name), status);
+  ctx.pendingStatus.fakeNodes.wrote(key, written);
 }
