@@ -26,7 +26,7 @@ free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0
 
 # Build stage: the image copies exactly these (see .dockerignore).
 mkdir -p "$build" "$app" "$home" "$scratch"
-cp -r "$root/package.json" "$root/package-lock.json" "$root/tsconfig.json" "$root/src" "$root/crds" "$build/"
+cp -r "$root/package.json" "$root/package-lock.json" "$root/tsconfig.json" "$root/tsconfig.build.json" "$root/src" "$root/crds" "$build/"
 log "build stage: npm ci && npm run build"
 (cd "$build" && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent)
 
