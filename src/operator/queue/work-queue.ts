@@ -26,6 +26,11 @@ export interface WorkQueueOptions {
 }
 
 export const DEFAULT_BASE_DELAY_MS = 100;
+/**
+ * Due times are rounded up to this grain, so thousands of delayed keys share
+ * a few timer firings instead of one scan of all delayed keys each.
+ */
+const DELAY_GRAIN_MS = 50;
 export const DEFAULT_MAX_DELAY_MS = 60_000;
 
 export class WorkQueue {
@@ -62,11 +67,11 @@ export class WorkQueue {
 
   addAfter(key: string, delayMs: number): void {
     if (this.stopping) return;
-    const at = Date.now() + delayMs;
+    const at = Math.ceil((Date.now() + delayMs) / DELAY_GRAIN_MS) * DELAY_GRAIN_MS;
     const existing = this.delayed.get(key);
     if (existing !== undefined && existing <= at) return;
     this.delayed.set(key, at);
-    this.schedule();
+    if (at < this.timerAt) this.schedule();
   }
 
   /** Resolves when nothing is queued, delayed-soon or running. */
@@ -135,11 +140,11 @@ export class WorkQueue {
   private fire(): void {
     this.timerAt = Infinity;
     const now = Date.now();
-    for (const [key, at] of [...this.delayed]) {
-      if (at <= now) {
-        this.delayed.delete(key);
-        this.add(key);
-      }
+    const due: string[] = [];
+    for (const [key, at] of this.delayed) if (at <= now) due.push(key);
+    for (const key of due) {
+      this.delayed.delete(key);
+      this.add(key);
     }
     this.schedule();
   }
