@@ -1,0 +1,42 @@
+import { cloneObject, isPlainObject } from '../object.js';
+import type { SchemaNode } from './schema.js';
+
+/**
+ * Schema defaulting as kube-apiserver applies it to custom resources: a
+ * property that is missing, or null where the schema does not allow null,
+ * gets a copy of its default; the walk then continues into every value,
+ * defaults just set included, so `spec: {default: {}}` with defaulted
+ * properties below yields a fully defaulted spec. Subtrees whose schema has
+ * no default anywhere are skipped.
+ */
+export function applyDefaults(value: unknown, node: SchemaNode | undefined): void {
+  if (!node?.defaultsBelow) return;
+  if (Array.isArray(value)) {
+    const items = node.items;
+    if (!items) return;
+    for (let i = 0; i < value.length; i++) {
+      if (needsDefault(value[i], items)) value[i] = cloneObject(items.default);
+      applyDefaults(value[i], items);
+    }
+    return;
+  }
+  if (!isPlainObject(value)) return;
+  if (node.properties) {
+    for (const [key, prop] of node.properties) {
+      if (prop.hasDefault && (!Object.hasOwn(value, key) || needsDefault(value[key], prop))) value[key] = cloneObject(prop.default);
+    }
+  }
+  const extra = node.additionalProperties === true ? undefined : node.additionalProperties;
+  for (const key of Object.keys(value)) {
+    const prop = node.properties?.get(key);
+    if (prop) applyDefaults(value[key], prop);
+    else if (extra) {
+      if (needsDefault(value[key], extra)) value[key] = cloneObject(extra.default);
+      applyDefaults(value[key], extra);
+    }
+  }
+}
+
+function needsDefault(v: unknown, node: SchemaNode): boolean {
+  return v === null && node.hasDefault && !node.nullable;
+}
