@@ -15,7 +15,7 @@ export function applyDefaults(value: unknown, node: SchemaNode | undefined): voi
     const items = node.items;
     if (!items) return;
     for (let i = 0; i < value.length; i++) {
-      if (needsDefault(value[i], items)) value[i] = cloneObject(items.default);
+      if (needsDefault(value[i], items)) value[i] = copyDefault(items.default);
       applyDefaults(value[i], items);
     }
     return;
@@ -23,7 +23,7 @@ export function applyDefaults(value: unknown, node: SchemaNode | undefined): voi
   if (!isPlainObject(value)) return;
   if (node.properties) {
     for (const [key, prop] of node.properties) {
-      if (prop.hasDefault && (!Object.hasOwn(value, key) || needsDefault(value[key], prop))) value[key] = cloneObject(prop.default);
+      if (prop.hasDefault && (!Object.hasOwn(value, key) || needsDefault(value[key], prop))) value[key] = copyDefault(prop.default);
     }
   }
   const extra = node.additionalProperties === true ? undefined : node.additionalProperties;
@@ -31,10 +31,15 @@ export function applyDefaults(value: unknown, node: SchemaNode | undefined): voi
     const prop = node.properties?.get(key);
     if (prop) applyDefaults(value[key], prop);
     else if (extra) {
-      if (needsDefault(value[key], extra)) value[key] = cloneObject(extra.default);
+      if (needsDefault(value[key], extra)) value[key] = copyDefault(extra.default);
       applyDefaults(value[key], extra);
     }
   }
+}
+
+/** Scalars are shared as they are; objects and lists are copied so no two objects share a default. */
+function copyDefault(v: unknown): unknown {
+  return typeof v === 'object' && v !== null ? cloneObject(v) : v;
 }
 
 function needsDefault(v: unknown, node: SchemaNode): boolean {

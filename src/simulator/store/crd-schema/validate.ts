@@ -48,14 +48,18 @@ function validateValue(value: unknown, node: SchemaNode, path: string, out: Find
 function checkType(value: unknown, actual: string, node: SchemaNode, path: string, out: Findings): void {
   const format = node.formatCheck ? node.format : undefined;
   if (!node.type && !format) return;
-  const accepts = (t: string): boolean => node.type === t || (t === 'integer' && node.type === 'number');
   const floatInt = actual === 'number' && node.type === 'integer' && Number.isInteger(value);
-  if (typeof value !== 'string' && !Array.isArray(value) && format && !(accepts(actual) || floatInt)) {
+  if (typeof value !== 'string' && !Array.isArray(value) && format && !(accepts(node, actual) || floatInt)) {
     out.schema.push(fieldError.typeInvalid(path, goFormatOf(value), schemaMessage.mustBeOfType(path, format, goFormatOf(value))));
     return;
   }
   if (format && node.type !== 'integer' && node.type !== 'number' && (typeof value === 'string' || Array.isArray(value))) return;
-  if (node.type && !(accepts(actual) || floatInt)) out.schema.push(typeError(path, node.type, actual));
+  if (node.type && !(accepts(node, actual) || floatInt)) out.schema.push(typeError(path, node.type, actual));
+}
+
+/** A number schema takes integers too. */
+function accepts(node: SchemaNode, actual: string): boolean {
+  return node.type === actual || (actual === 'integer' && node.type === 'number');
 }
 
 function typeError(path: string, expected: string, actual: string): FieldError {
@@ -63,10 +67,9 @@ function typeError(path: string, expected: string, actual: string): FieldError {
 }
 
 function checkString(value: string, node: SchemaNode, path: string, out: Findings): void {
-  if (node.maxLength !== undefined || node.minLength !== undefined) {
-    const length = [...value].length; // characters, not UTF-16 units, as go-openapi counts runes
-    if (node.maxLength !== undefined && length > node.maxLength) out.schema.push(fieldError.tooLong(path, node.maxLength));
-    if (node.minLength !== undefined && length < node.minLength) out.schema.push(fieldError.invalid(path, value, schemaMessage.atLeastChars(path, node.minLength)));
+  if (node.maxLength !== undefined && value.length > node.maxLength && codePoints(value) > node.maxLength) out.schema.push(fieldError.tooLong(path, node.maxLength));
+  if (node.minLength !== undefined && (value.length < node.minLength || (value.length < 2 * node.minLength && codePoints(value) < node.minLength))) {
+    out.schema.push(fieldError.invalid(path, value, schemaMessage.atLeastChars(path, node.minLength)));
   }
   if (node.pattern && !node.pattern.regex.test(value)) out.schema.push(fieldError.invalid(path, value, schemaMessage.shouldMatch(path, node.pattern.source)));
   if (node.formatCheck && !node.formatCheck(value)) out.schema.push(fieldError.typeInvalid(path, value, schemaMessage.mustBeOfType(path, node.format!, value)));
@@ -106,16 +109,19 @@ function validateObject(value: Record<string, unknown>, node: SchemaNode, path: 
     out.schema.push(fieldError.tooMany(path, keys.length, node.maxProperties));
     return;
   }
-  const child = (key: string): string => (path ? `${path}.${key}` : key);
   const extra = node.additionalProperties === true ? undefined : node.additionalProperties;
-  if (extra) for (const key of keys) if (!node.properties?.has(key)) validateValue(value[key], extra, child(key), out);
+  if (extra) for (const key of keys) if (!node.properties?.has(key)) validateValue(value[key], extra, childPath(path, key), out);
   if (node.properties) {
     for (const [key, prop] of node.properties) {
-      if (Object.hasOwn(value, key)) validateValue(value[key], prop, child(key), out);
+      if (Object.hasOwn(value, key)) validateValue(value[key], prop, childPath(path, key), out);
     }
   }
-  for (const key of node.required) if (!Object.hasOwn(value, key)) out.schema.push({ ...fieldError.required(child(key)), at: path });
+  for (const key of node.required) if (!Object.hasOwn(value, key)) out.schema.push({ ...fieldError.required(childPath(path, key)), at: path });
   if (node.embeddedResource && !isRoot) out.embedded.push(...validateEmbeddedTypeMeta(value, path));
+}
+
+function childPath(path: string, key: string): string {
+  return path ? `${path}.${key}` : key;
 }
 
 /** An embedded resource must name its apiVersion and kind. */
@@ -129,6 +135,16 @@ function validateEmbeddedTypeMeta(value: Record<string, unknown>, path: string):
     else if (v === '') errors.push(fieldError.invalid(field, v, 'must not be empty'));
   }
   return errors;
+}
+
+/** Length in characters, as go-openapi counts runes; a UTF-16 length is never smaller, so it is counted only when that decides. */
+function codePoints(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdbff) n++;
+  }
+  return n;
 }
 
 function jsonType(v: unknown): string {
