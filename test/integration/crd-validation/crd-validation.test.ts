@@ -1,0 +1,60 @@
+import { expect } from 'chai';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEmbeddedManagementApi, type EmbeddedManagementApi } from '../../../src/operator/embedded.js';
+import { KubeClient } from '../../../src/operator/kube/client.js';
+import { installCrds } from '../../../src/operator/kube/crds.js';
+import { startControlPlane, type ControlPlane } from '../../harness/control-plane.js';
+import { CASES } from './cases.js';
+import { runCase, type Outcome } from './compare.js';
+import { kubeconfigClient, type KubeRequest } from './kubeconfig-client.js';
+
+/** Set to a file path to get every case with both answers as JSON (for notes and reports). */
+const OUTCOMES_FILE_ENV = 'FKAS_CRD_COMPARE_OUT';
+
+/**
+ * The reference: the same good and bad FakeAPIServer/FakeNode writes go to
+ * a real kube-apiserver (v1.34, built by `npm run tools`) and to the
+ * embedded management API, both with our crds/ installed. Code, reason,
+ * message, causes (sorted), warnings and the written spec/status must be
+ * the same.
+ */
+describe('CRD schema enforcement of the embedded management API matches kube-apiserver', function () {
+  this.timeout(20 * 60_000); // includes building kube-apiserver on a cold cache
+  let cp: ControlPlane | undefined;
+  let embedded: EmbeddedManagementApi | undefined;
+  let dir: string;
+  let real: KubeRequest;
+  let ours: KubeRequest;
+  const outcomes: { name: string; kube: Outcome; embedded: Outcome }[] = [];
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'fkas-crd-compare-'));
+    cp = await startControlPlane();
+    embedded = await startEmbeddedManagementApi({ port: 0, kubeconfigPath: join(dir, 'embedded.kubeconfig') });
+    for (const path of [cp.kubeconfigPath, embedded.kubeconfigPath]) {
+      const client = KubeClient.fromFile(path);
+      await installCrds(client);
+      client.close();
+    }
+    real = await kubeconfigClient(cp.kubeconfigPath);
+    ours = await kubeconfigClient(embedded.kubeconfigPath);
+  });
+  after(async () => {
+    const file = process.env[OUTCOMES_FILE_ENV];
+    if (file) await writeFile(file, JSON.stringify(outcomes, null, 2));
+    await embedded?.close();
+    await cp?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  for (const c of CASES) {
+    it(c.name, async () => {
+      const kube = await runCase(real, c);
+      const mine = await runCase(ours, c);
+      outcomes.push({ name: c.name, kube, embedded: mine });
+      expect(mine).to.deep.equal(kube);
+    });
+  }
+});
