@@ -70,7 +70,7 @@ describe('the embedded management API checks custom resources against their CRD 
     expect(spec).to.not.have.property('bogusField');
   });
 
-  it('kubectl apply --validate=warn of the issue\'s object: the warning for bogusField, then the 422 for the types', async () => {
+  it("kubectl apply --validate=warn of the issue's object: the warning for bogusField, then the 422 for the types", async () => {
     const r = await kubectl(['apply', '--validate=warn', '-f', '-'], manifest('issue', '  port: "abc"\n  kubernetesVersion: 7\n  bogusField: yes\n'));
     expect(r.code).to.not.equal(0);
     expect(r.stderr).to.include('Warning: unknown field "spec.bogusField"');
@@ -98,10 +98,15 @@ describe('the embedded management API checks custom resources against their CRD 
   it('answers Strict with 400 BadRequest and an unsupported fieldValidation with 422', async () => {
     const strict = await request('POST', `${PATH}?fieldValidation=Strict`, { metadata: { name: 'raw-strict' }, spec: { bogusField: 1 } });
     expect(strict.status).to.equal(400);
-    expect(strict.body).to.include({ reason: 'BadRequest', message: 'FakeAPIServer in version "v1alpha1" cannot be handled as a FakeAPIServer: strict decoding error: unknown field "spec.bogusField"' });
+    expect(strict.body).to.include({
+      reason: 'BadRequest',
+      message: 'FakeAPIServer in version "v1alpha1" cannot be handled as a FakeAPIServer: strict decoding error: unknown field "spec.bogusField"',
+    });
     const unsupported = await request('POST', `${PATH}?fieldValidation=Loud`, { metadata: { name: 'raw-loud' }, spec: {} });
     expect(unsupported.status).to.equal(422);
-    expect(unsupported.body.message).to.equal('CreateOptions.meta.k8s.io "" is invalid: fieldValidation: Unsupported value: "Loud": supported values: "Ignore", "Strict", "Warn"');
+    expect(unsupported.body.message).to.equal(
+      'CreateOptions.meta.k8s.io "" is invalid: fieldValidation: Unsupported value: "Loud": supported values: "Ignore", "Strict", "Warn"',
+    );
     expect(await stored('raw-strict')).to.equal(false);
     expect(await stored('raw-loud')).to.equal(false);
   });
@@ -113,7 +118,15 @@ describe('the embedded management API checks custom resources against their CRD 
     expect(patch.code).to.not.equal(0);
     expect(patch.stderr).to.include('spec.exposure: Unsupported value: "Tunnel": supported values: "Direct", "Service"');
     const condition = { type: 'Ready', status: 'Maybe', reason: 'R', message: 'm', lastTransitionTime: '2026-01-01T00:00:00Z' };
-    const status = await kubectl(['patch', 'fas', 'patched', '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { conditions: [condition] } })]);
+    const status = await kubectl([
+      'patch',
+      'fas',
+      'patched',
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      JSON.stringify({ status: { conditions: [condition] } }),
+    ]);
     expect(status.code).to.not.equal(0);
     expect(status.stderr).to.include('status.conditions[0].status: Unsupported value: "Maybe"');
     const after = (await request('GET', `${PATH}/patched`)).body as { metadata: { resourceVersion: string } };

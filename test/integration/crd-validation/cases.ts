@@ -39,7 +39,11 @@ const condition = (extra: Record<string, unknown> = {}): Record<string, unknown>
   ...extra,
 });
 /** A PUT of the status subresource (the runner adds the stored resourceVersion to every PUT). */
-const putStatus = (name: string, status: unknown): Step => ({ method: 'PUT', path: `${FAS}/${name}/status`, body: { ...(server(name, { port: 7000 }) as object), status } });
+const putStatus = (name: string, status: unknown): Step => ({
+  method: 'PUT',
+  path: `${FAS}/${name}/status`,
+  body: { ...(server(name, { port: 7000 }) as object), status },
+});
 const merge = (name: string, patch: unknown, query?: string, sub = ''): Step => ({
   method: 'PATCH',
   path: `${FAS}/${name}${sub}`,
@@ -67,18 +71,30 @@ export const CASES: readonly Case[] = [
       }),
     },
   },
-  { name: 'wrong types: port "abc", kubernetesVersion 7', step: { method: 'POST', path: FAS, body: server('bad-types', { port: 'abc', kubernetesVersion: 7 }) } },
+  {
+    name: 'wrong types: port "abc", kubernetesVersion 7',
+    step: { method: 'POST', path: FAS, body: server('bad-types', { port: 'abc', kubernetesVersion: 7 }) },
+  },
   {
     name: "the issue's object without fieldValidation: warning and 422",
     step: { method: 'POST', path: FAS, body: server('issue', { port: 'abc', kubernetesVersion: 7, bogusField: 'yes' }) },
   },
-  { name: 'an unknown field with fieldValidation=Warn', step: { method: 'POST', path: FAS, query: 'fieldValidation=Warn', body: server('warn', { bogusField: 1 }) } },
-  { name: 'an unknown field with fieldValidation=Strict', step: { method: 'POST', path: FAS, query: 'fieldValidation=Strict', body: server('strict', { bogusField: 1 }) } },
+  {
+    name: 'an unknown field with fieldValidation=Warn',
+    step: { method: 'POST', path: FAS, query: 'fieldValidation=Warn', body: server('warn', { bogusField: 1 }) },
+  },
+  {
+    name: 'an unknown field with fieldValidation=Strict',
+    step: { method: 'POST', path: FAS, query: 'fieldValidation=Strict', body: server('strict', { bogusField: 1 }) },
+  },
   {
     name: 'two unknown fields and a nested one with fieldValidation=Strict',
     step: { method: 'POST', path: FAS, query: 'fieldValidation=Strict', body: { ...(server('strict2', { zeta: 1, alpha: { x: 1 } }) as object), extra: true } },
   },
-  { name: 'an unknown field with fieldValidation=Ignore', step: { method: 'POST', path: FAS, query: 'fieldValidation=Ignore', body: server('ignore', { bogusField: 1 }) } },
+  {
+    name: 'an unknown field with fieldValidation=Ignore',
+    step: { method: 'POST', path: FAS, query: 'fieldValidation=Ignore', body: server('ignore', { bogusField: 1 }) },
+  },
   { name: 'an unknown metadata field', step: { method: 'POST', path: FAS, body: server('meta-unknown', {}, { colour: 'red' }) } },
   { name: 'an unsupported fieldValidation value', step: { method: 'POST', path: FAS, query: 'fieldValidation=Loud', body: server('loud', {}) } },
   { name: 'port 0 (below minimum)', step: { method: 'POST', path: FAS, body: server('port-zero', { port: 0 }) } },
@@ -86,7 +102,11 @@ export const CASES: readonly Case[] = [
   { name: 'port 1.5 (a number where an integer is expected)', step: { method: 'POST', path: FAS, body: server('port-float', { port: 1.5 }) } },
   {
     name: 'port 7000.0 (a whole number written as a float)',
-    step: { method: 'POST', path: FAS, body: '{"apiVersion":"fkas.metal3.io/v1alpha1","kind":"FakeAPIServer","metadata":{"name":"port-point-zero"},"spec":{"port":7000.0}}' },
+    step: {
+      method: 'POST',
+      path: FAS,
+      body: '{"apiVersion":"fkas.metal3.io/v1alpha1","kind":"FakeAPIServer","metadata":{"name":"port-point-zero"},"spec":{"port":7000.0}}',
+    },
   },
   { name: 'port null (dropped: not nullable, no default)', step: { method: 'POST', path: FAS, body: server('port-null', { port: null }) } },
   { name: 'exposure null (replaced by its default)', step: { method: 'POST', path: FAS, body: server('exposure-null', { exposure: null }) } },
@@ -97,17 +117,30 @@ export const CASES: readonly Case[] = [
   { name: 'clusterName "Bad_Name" (pattern)', step: { method: 'POST', path: FAS, body: server('bad-name', { clusterName: 'Bad_Name' }) } },
   { name: 'advertiseHost "" (minLength)', step: { method: 'POST', path: FAS, body: server('min-length', { advertiseHost: '' }) } },
   { name: 'machineNodes "yes" (boolean expected)', step: { method: 'POST', path: FAS, body: server('bool', { machineNodes: 'yes' }) } },
-  { name: 'no spec (required)', step: { method: 'POST', path: FAS, body: { apiVersion: 'fkas.metal3.io/v1alpha1', kind: 'FakeAPIServer', metadata: { name: 'no-spec' } } } },
+  {
+    name: 'no spec (required)',
+    step: { method: 'POST', path: FAS, body: { apiVersion: 'fkas.metal3.io/v1alpha1', kind: 'FakeAPIServer', metadata: { name: 'no-spec' } } },
+  },
   { name: 'spec "x" (object expected)', step: { method: 'POST', path: FAS, body: server('spec-string', 'x') } },
   { name: 'spec [1] (object expected, list given)', step: { method: 'POST', path: FAS, body: server('spec-list', [1]) } },
   { name: 'a bad name and a bad port together', step: { method: 'POST', path: FAS, body: server('Bad_Name', { port: -1 }) } },
   { name: 'a FakeNode without its required fields', step: { method: 'POST', path: NODES, body: node('node-empty', {}) } },
-  { name: 'a valid FakeNode gets role and ready defaults', step: { method: 'POST', path: NODES, body: node('node-good', { clusterName: 'c', nodeName: 'n-0' }) } },
+  {
+    name: 'a valid FakeNode gets role and ready defaults',
+    step: { method: 'POST', path: NODES, body: node('node-good', { clusterName: 'c', nodeName: 'n-0' }) },
+  },
   {
     name: 'a FakeNode with a bad role, a long label value and ready "true"',
-    step: { method: 'POST', path: NODES, body: node('node-bad', { clusterName: 'c', nodeName: 'n-1', role: 'boss', ready: 'true', labels: { a: 'x'.repeat(64), b: 3 } }) },
+    step: {
+      method: 'POST',
+      path: NODES,
+      body: node('node-bad', { clusterName: 'c', nodeName: 'n-1', role: 'boss', ready: 'true', labels: { a: 'x'.repeat(64), b: 3 } }),
+    },
   },
-  { name: 'a FakeNode nodeName with capitals (pattern)', step: { method: 'POST', path: NODES, body: node('node-caps', { clusterName: 'c', nodeName: 'Node-1' }) } },
+  {
+    name: 'a FakeNode nodeName with capitals (pattern)',
+    step: { method: 'POST', path: NODES, body: node('node-caps', { clusterName: 'c', nodeName: 'Node-1' }) },
+  },
   { name: 'status: a valid condition', setup: [create('st-good')], step: putStatus('st-good', { conditions: [condition()], nodes: 2, observedGeneration: 1 }) },
   { name: 'status: condition status "Maybe" (enum)', setup: [create('st-enum')], step: putStatus('st-enum', { conditions: [condition({ status: 'Maybe' })] }) },
   {
@@ -125,17 +158,41 @@ export const CASES: readonly Case[] = [
     setup: [create('st-time-num')],
     step: putStatus('st-time-num', { conditions: [condition({ lastTransitionTime: 5 })] }),
   },
-  { name: 'status: a condition without reason and message (required)', setup: [create('st-req')], step: putStatus('st-req', { conditions: [{ type: 'Ready', status: 'True' }] }) },
+  {
+    name: 'status: a condition without reason and message (required)',
+    setup: [create('st-req')],
+    step: putStatus('st-req', { conditions: [{ type: 'Ready', status: 'True' }] }),
+  },
   { name: 'status: observedGeneration 1.5', setup: [create('st-float')], step: putStatus('st-float', { observedGeneration: 1.5 }) },
-  { name: 'status: condition observedGeneration -1 (minimum 0)', setup: [create('st-neg')], step: putStatus('st-neg', { conditions: [condition({ observedGeneration: -1 })] }) },
+  {
+    name: 'status: condition observedGeneration -1 (minimum 0)',
+    setup: [create('st-neg')],
+    step: putStatus('st-neg', { conditions: [condition({ observedGeneration: -1 })] }),
+  },
   { name: 'status: an unknown status field (Warn)', setup: [create('st-unknown')], step: putStatus('st-unknown', { mood: 'happy', nodes: 1 }) },
-  { name: 'status: spec changes sent to /status are ignored', setup: [create('st-spec')], step: { ...putStatus('st-spec', { nodes: 3 }), body: { ...(server('st-spec', { port: 'abc' }) as object), status: { nodes: 3 } } } },
+  {
+    name: 'status: spec changes sent to /status are ignored',
+    setup: [create('st-spec')],
+    step: { ...putStatus('st-spec', { nodes: 3 }), body: { ...(server('st-spec', { port: 'abc' }) as object), status: { nodes: 3 } } },
+  },
   { name: 'merge patch: exposure "Tunnel"', setup: [create('mp-enum')], step: merge('mp-enum', { spec: { exposure: 'Tunnel' } }) },
   { name: 'merge patch: port "abc"', setup: [create('mp-type')], step: merge('mp-type', { spec: { port: 'abc' } }) },
-  { name: 'merge patch: an unknown field with fieldValidation=Strict', setup: [create('mp-strict')], step: merge('mp-strict', { spec: { bogusField: 1 } }, 'fieldValidation=Strict') },
-  { name: 'merge patch: an unknown field with fieldValidation=Warn', setup: [create('mp-warn')], step: merge('mp-warn', { spec: { bogusField: 1 } }, 'fieldValidation=Warn') },
+  {
+    name: 'merge patch: an unknown field with fieldValidation=Strict',
+    setup: [create('mp-strict')],
+    step: merge('mp-strict', { spec: { bogusField: 1 } }, 'fieldValidation=Strict'),
+  },
+  {
+    name: 'merge patch: an unknown field with fieldValidation=Warn',
+    setup: [create('mp-warn')],
+    step: merge('mp-warn', { spec: { bogusField: 1 } }, 'fieldValidation=Warn'),
+  },
   { name: 'merge patch: removing port is valid', setup: [create('mp-null')], step: merge('mp-null', { spec: { port: null } }) },
-  { name: 'merge patch of /status: bad condition', setup: [create('mp-status')], step: merge('mp-status', { status: { conditions: [condition({ status: 'Maybe' })] } }, undefined, '/status') },
+  {
+    name: 'merge patch of /status: bad condition',
+    setup: [create('mp-status')],
+    step: merge('mp-status', { status: { conditions: [condition({ status: 'Maybe' })] } }, undefined, '/status'),
+  },
   {
     name: 'PUT with an unknown field and fieldValidation=Strict',
     setup: [create('put-strict')],

@@ -21,7 +21,10 @@ interface Kubeconfig {
   'current-context'?: string;
   contexts: { name: string; context: { cluster: string; user: string } }[];
   clusters: { name: string; cluster: { server: string; 'certificate-authority-data'?: string; 'certificate-authority'?: string } }[];
-  users: { name: string; user: { 'client-certificate-data'?: string; 'client-key-data'?: string; 'client-certificate'?: string; 'client-key'?: string; token?: string } }[];
+  users: {
+    name: string;
+    user: { 'client-certificate-data'?: string; 'client-key-data'?: string; 'client-certificate'?: string; 'client-key'?: string; token?: string };
+  }[];
 }
 
 export async function kubeconfigClient(path: string): Promise<KubeRequest> {

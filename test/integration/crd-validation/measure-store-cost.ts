@@ -45,6 +45,10 @@ for (let round = 1; round <= ROUNDS; round++) {
   const withSchema = createMany(true, count);
   bestWithout = Math.min(bestWithout, without);
   bestWith = Math.min(bestWith, withSchema);
-  console.log(`round ${round}: ${count} creates without schema ${without.toFixed(0)} ms (${perCreate(without)} each), with schema ${withSchema.toFixed(0)} ms (${perCreate(withSchema)} each)`);
+  console.log(
+    `round ${round}: ${count} creates without schema ${without.toFixed(0)} ms (${perCreate(without)} each), with schema ${withSchema.toFixed(0)} ms (${perCreate(withSchema)} each)`,
+  );
 }
-console.log(`fastest: without schema ${bestWithout.toFixed(0)} ms (${perCreate(bestWithout)}), with schema ${bestWith.toFixed(0)} ms (${perCreate(bestWith)}), cost ${perCreate(bestWith - bestWithout)} per create`);
+console.log(
+  `fastest: without schema ${bestWithout.toFixed(0)} ms (${perCreate(bestWithout)}), with schema ${bestWith.toFixed(0)} ms (${perCreate(bestWith)}), cost ${perCreate(bestWith - bestWithout)} per create`,
+);

@@ -18,7 +18,12 @@ describe('custom resources in the store are checked against their CRD schema', (
   let fakenodes: KindInfo;
   const crd = (file: string): KubeObject => load(readFileSync(new URL(`../../../crds/${file}`, import.meta.url), 'utf8')) as KubeObject;
   const crdsKind = (): KindInfo => cluster.kind('apiextensions.k8s.io', 'v1', 'customresourcedefinitions');
-  const server = (spec: Record<string, unknown>, name = 'x'): KubeObject => ({ apiVersion: 'fkas.metal3.io/v1alpha1', kind: 'FakeAPIServer', metadata: { name }, spec });
+  const server = (spec: Record<string, unknown>, name = 'x'): KubeObject => ({
+    apiVersion: 'fkas.metal3.io/v1alpha1',
+    kind: 'FakeAPIServer',
+    metadata: { name },
+    spec,
+  });
   const failure = (fn: () => unknown): StatusError => {
     try {
       fn();
@@ -44,7 +49,11 @@ describe('custom resources in the store are checked against their CRD schema', (
     expect(err.details).to.include({ name: 'x', group: 'fkas.metal3.io', kind: 'FakeAPIServer' });
     expect(err.details?.causes).to.deep.include.members([
       { reason: 'FieldValueTypeInvalid', message: 'Invalid value: "string": spec.port in body must be of type integer: "string"', field: 'spec.port' },
-      { reason: 'FieldValueTypeInvalid', message: 'Invalid value: "integer": spec.kubernetesVersion in body must be of type string: "integer"', field: 'spec.kubernetesVersion' },
+      {
+        reason: 'FieldValueTypeInvalid',
+        message: 'Invalid value: "integer": spec.kubernetesVersion in body must be of type string: "integer"',
+        field: 'spec.kubernetesVersion',
+      },
     ]);
     expect(err.message).to.match(/^FakeAPIServer\.fkas\.metal3\.io "x" is invalid: \[spec\.\w+: Invalid value: .*, spec\.\w+: Invalid value: .*\]$/);
     expect(cluster.resources.find(fas, 'default', 'x')).to.equal(undefined);
@@ -57,7 +66,12 @@ describe('custom resources in the store are checked against their CRD schema', (
 
   it('drops unknown fields and reports them as warnings by default (Warn)', () => {
     const warnings: string[] = [];
-    const created = cluster.resources.create(fas, 'default', { ...server({ port: 6443, bogusField: true }), metadata: { name: 'x', colour: 'red' } } as KubeObject, { warnings });
+    const created = cluster.resources.create(
+      fas,
+      'default',
+      { ...server({ port: 6443, bogusField: true }), metadata: { name: 'x', colour: 'red' } } as KubeObject,
+      { warnings },
+    );
     expect(created.spec).to.not.have.property('bogusField');
     expect(created.metadata).to.not.have.property('colour');
     expect(warnings).to.deep.equal(['unknown field "metadata.colour"', 'unknown field "spec.bogusField"']);
@@ -67,7 +81,9 @@ describe('custom resources in the store are checked against their CRD schema', (
     const err = failure(() => cluster.resources.create(fas, 'default', server({ bogusField: 1 }), { fieldValidation: 'Strict' }));
     expect(err.code).to.equal(400);
     expect(err.reason).to.equal('BadRequest');
-    expect(err.message).to.equal('FakeAPIServer in version "v1alpha1" cannot be handled as a FakeAPIServer: strict decoding error: unknown field "spec.bogusField"');
+    expect(err.message).to.equal(
+      'FakeAPIServer in version "v1alpha1" cannot be handled as a FakeAPIServer: strict decoding error: unknown field "spec.bogusField"',
+    );
     expect(cluster.resources.find(fas, 'default', 'x')).to.equal(undefined);
     const warnings: string[] = [];
     const created = cluster.resources.create(fas, 'default', server({ bogusField: 1 }), { fieldValidation: 'Ignore', warnings });
@@ -103,10 +119,20 @@ describe('custom resources in the store are checked against their CRD schema', (
     const badCondition = { type: 'Ready', status: 'Maybe', reason: 'R', message: 'm', lastTransitionTime: '2026-01-01T00:00:00Z' };
     const err = failure(() => cluster.resources.update(fas, 'default', 'x', { ...created, status: { conditions: [badCondition] } }, { subresource: 'status' }));
     expect(err.details?.causes).to.deep.equal([
-      { reason: 'FieldValueNotSupported', message: 'Unsupported value: "Maybe": supported values: "True", "False", "Unknown"', field: 'status.conditions[0].status' },
+      {
+        reason: 'FieldValueNotSupported',
+        message: 'Unsupported value: "Maybe": supported values: "True", "False", "Unknown"',
+        field: 'status.conditions[0].status',
+      },
     ]);
     const good = { ...badCondition, status: 'True' };
-    const written = cluster.resources.update(fas, 'default', 'x', { ...created, spec: { port: 'ignored' }, status: { conditions: [good], nodes: 1 } }, { subresource: 'status' });
+    const written = cluster.resources.update(
+      fas,
+      'default',
+      'x',
+      { ...created, spec: { port: 'ignored' }, status: { conditions: [good], nodes: 1 } },
+      { subresource: 'status' },
+    );
     expect(written.spec).to.deep.equal(created.spec);
     expect(written.status).to.deep.equal({ conditions: [good], nodes: 1 });
   });
@@ -128,7 +154,8 @@ describe('custom resources in the store are checked against their CRD schema', (
 
   it('lets an object stored under a looser schema be written when the write leaves its invalid values alone (ratcheting)', () => {
     const loose = crd('fkas.metal3.io_fakeapiservers.yaml');
-    const spec = (loose.spec as { versions: { schema: { openAPIV3Schema: { properties: { spec: { properties: { port: Record<string, unknown> } } } } } }[] }).versions[0]!;
+    const spec = (loose.spec as { versions: { schema: { openAPIV3Schema: { properties: { spec: { properties: { port: Record<string, unknown> } } } } } }[] })
+      .versions[0]!;
     delete spec.schema.openAPIV3Schema.properties.spec.properties.port.maximum;
     const strict = cluster.resources.get(crdsKind(), undefined, 'fakeapiservers.fkas.metal3.io');
     cluster.resources.update(crdsKind(), undefined, 'fakeapiservers.fkas.metal3.io', { ...loose, metadata: { ...loose.metadata, resourceVersion: '' } });

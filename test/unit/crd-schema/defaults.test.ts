@@ -10,7 +10,10 @@ describe('defaulting of custom resources', () => {
   };
 
   it('fills a missing property with its default and leaves given values alone', () => {
-    const schema = { type: 'object', properties: { spec: { type: 'object', properties: { mode: { type: 'string', default: 'Direct' }, port: { type: 'integer', default: 80 } } } } };
+    const schema = {
+      type: 'object',
+      properties: { spec: { type: 'object', properties: { mode: { type: 'string', default: 'Direct' }, port: { type: 'integer', default: 80 } } } },
+    };
     expect(defaulted(schema, { spec: { port: 443 } })).to.deep.equal({ spec: { port: 443, mode: 'Direct' } });
   });
 
@@ -22,7 +25,9 @@ describe('defaulting of custom resources', () => {
   it('defaults inside a defaulted object: an empty default gets its properties defaulted', () => {
     const schema = {
       type: 'object',
-      properties: { spec: { type: 'object', default: {}, properties: { limits: { type: 'object', default: {}, properties: { cpu: { type: 'integer', default: 2 } } } } } },
+      properties: {
+        spec: { type: 'object', default: {}, properties: { limits: { type: 'object', default: {}, properties: { cpu: { type: 'integer', default: 2 } } } } },
+      },
     };
     expect(defaulted(schema, {})).to.deep.equal({ spec: { limits: { cpu: 2 } } });
   });

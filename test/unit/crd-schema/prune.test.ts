@@ -15,13 +15,22 @@ describe('structural pruning of custom resources', () => {
   });
 
   it('drops fields the schema does not specify and names each one by its path', () => {
-    const { obj, unknown } = prune(spec({ port: { type: 'integer' } }), { apiVersion: 'g/v1', kind: 'K', metadata: { name: 'a' }, spec: { port: 1, bogusField: 2 }, extra: 'x' });
+    const { obj, unknown } = prune(spec({ port: { type: 'integer' } }), {
+      apiVersion: 'g/v1',
+      kind: 'K',
+      metadata: { name: 'a' },
+      spec: { port: 1, bogusField: 2 },
+      extra: 'x',
+    });
     expect(obj).to.deep.equal({ apiVersion: 'g/v1', kind: 'K', metadata: { name: 'a' }, spec: { port: 1 } });
     expect(unknown).to.deep.equal(['extra', 'spec.bogusField']);
   });
 
   it('keeps apiVersion, kind and metadata at the root whatever the schema says, and prunes metadata to ObjectMeta', () => {
-    const { obj, unknown } = prune({ type: 'object', properties: { spec: { type: 'object' } } }, { apiVersion: 'g/v1', kind: 'K', metadata: { name: 'a', labels: { x: 'y' }, colour: 'red' } });
+    const { obj, unknown } = prune(
+      { type: 'object', properties: { spec: { type: 'object' } } },
+      { apiVersion: 'g/v1', kind: 'K', metadata: { name: 'a', labels: { x: 'y' }, colour: 'red' } },
+    );
     expect(obj).to.deep.equal({ apiVersion: 'g/v1', kind: 'K', metadata: { name: 'a', labels: { x: 'y' } } });
     expect(unknown).to.deep.equal(['metadata.colour']);
   });
@@ -49,7 +58,11 @@ describe('structural pruning of custom resources', () => {
 
   it('keeps the type and object meta of an embedded resource and prunes its metadata like the root', () => {
     const schema = spec({
-      template: { type: 'object', 'x-kubernetes-embedded-resource': true, properties: { spec: { type: 'object', properties: { replicas: { type: 'integer' } } } } },
+      template: {
+        type: 'object',
+        'x-kubernetes-embedded-resource': true,
+        properties: { spec: { type: 'object', properties: { replicas: { type: 'integer' } } } },
+      },
     });
     const { obj, unknown } = prune(schema, {
       spec: { template: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', bogus: 1 }, spec: { replicas: 1, other: 2 } } },

@@ -34,7 +34,10 @@ describe('validation of custom resources against their schema', () => {
   });
 
   it('refuses null unless the schema is nullable', () => {
-    const root = compileSchema({ type: 'object', properties: { list: { type: 'array', items: { type: 'string' } }, maybe: { type: 'array', items: { type: 'string', nullable: true } } } });
+    const root = compileSchema({
+      type: 'object',
+      properties: { list: { type: 'array', items: { type: 'string' } }, maybe: { type: 'array', items: { type: 'string', nullable: true } } },
+    });
     expect(validateResource({ list: ['a', null], maybe: [null] }, root).map(errorText)).to.deep.equal([
       'list[1]: Invalid value: "null": list[1] in body must be of type string: "null"',
     ]);
@@ -47,7 +50,9 @@ describe('validation of custom resources against their schema', () => {
   });
 
   it('lists the supported values of an enum', () => {
-    expect(errorsFor({ type: 'string', enum: ['Direct', 'Service'] }, 'Other')).to.deep.equal(['spec.x: Unsupported value: "Other": supported values: "Direct", "Service"']);
+    expect(errorsFor({ type: 'string', enum: ['Direct', 'Service'] }, 'Other')).to.deep.equal([
+      'spec.x: Unsupported value: "Other": supported values: "Direct", "Service"',
+    ]);
     expect(errorsFor({ type: 'integer', enum: [1, 2] }, 3)).to.deep.equal(['spec.x: Unsupported value: 3: supported values: "1", "2"']);
     expect(reasonsFor({ type: 'string', enum: ['a'] }, 'b')).to.deep.equal(['FieldValueNotSupported']);
   });
@@ -66,14 +71,24 @@ describe('validation of custom resources against their schema', () => {
   });
 
   it('words a string format given a non-string value as kube-openapi does', () => {
-    expect(errorsFor({ type: 'string', format: 'date-time' }, 5)).to.deep.equal(['spec.x: Invalid value: "int64": spec.x in body must be of type date-time: "int64"']);
+    expect(errorsFor({ type: 'string', format: 'date-time' }, 5)).to.deep.equal([
+      'spec.x: Invalid value: "int64": spec.x in body must be of type date-time: "int64"',
+    ]);
   });
 
   it('checks minimum and maximum, inclusive and exclusive', () => {
-    expect(errorsFor({ type: 'integer', minimum: 1, maximum: 65535 }, 0)).to.deep.equal(['spec.x: Invalid value: 0: spec.x in body should be greater than or equal to 1']);
-    expect(errorsFor({ type: 'integer', minimum: 1, maximum: 65535 }, 70000)).to.deep.equal(['spec.x: Invalid value: 70000: spec.x in body should be less than or equal to 65535']);
-    expect(errorsFor({ type: 'number', minimum: 0, exclusiveMinimum: true }, 0)).to.deep.equal(['spec.x: Invalid value: 0: spec.x in body should be greater than 0']);
-    expect(errorsFor({ type: 'number', maximum: 1, exclusiveMaximum: true }, 1)).to.deep.equal(['spec.x: Invalid value: 1: spec.x in body should be less than 1']);
+    expect(errorsFor({ type: 'integer', minimum: 1, maximum: 65535 }, 0)).to.deep.equal([
+      'spec.x: Invalid value: 0: spec.x in body should be greater than or equal to 1',
+    ]);
+    expect(errorsFor({ type: 'integer', minimum: 1, maximum: 65535 }, 70000)).to.deep.equal([
+      'spec.x: Invalid value: 70000: spec.x in body should be less than or equal to 65535',
+    ]);
+    expect(errorsFor({ type: 'number', minimum: 0, exclusiveMinimum: true }, 0)).to.deep.equal([
+      'spec.x: Invalid value: 0: spec.x in body should be greater than 0',
+    ]);
+    expect(errorsFor({ type: 'number', maximum: 1, exclusiveMaximum: true }, 1)).to.deep.equal([
+      'spec.x: Invalid value: 1: spec.x in body should be less than 1',
+    ]);
     expect(errorsFor({ type: 'integer', multipleOf: 5 }, 12)).to.deep.equal(['spec.x: Invalid value: 12: spec.x in body should be a multiple of 5']);
   });
 
@@ -97,31 +112,49 @@ describe('validation of custom resources against their schema', () => {
   });
 
   it('names each missing required field', () => {
-    const root = compileSchema({ type: 'object', required: ['spec'], properties: { spec: { type: 'object', required: ['clusterName', 'nodeName'], properties: { clusterName: { type: 'string' }, nodeName: { type: 'string' } } } } });
+    const root = compileSchema({
+      type: 'object',
+      required: ['spec'],
+      properties: {
+        spec: { type: 'object', required: ['clusterName', 'nodeName'], properties: { clusterName: { type: 'string' }, nodeName: { type: 'string' } } },
+      },
+    });
     expect(validateResource({}, root).map(errorText)).to.deep.equal(['spec: Required value']);
     expect(validateResource({ spec: { nodeName: 'n' } }, root).map(errorText)).to.deep.equal(['spec.clusterName: Required value']);
   });
 
   it('refuses repeated values in a set list and repeated keys in a map list, at the repeated index', () => {
-    expect(errorsFor({ type: 'array', 'x-kubernetes-list-type': 'set', items: { type: 'string' } }, ['a', 'b', 'a'])).to.deep.equal(['spec.x[2]: Duplicate value: "a"']);
-    const conditions = { type: 'array', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'], items: { type: 'object', properties: { type: { type: 'string' }, status: { type: 'string' } } } };
-    expect(errorsFor(conditions, [{ type: 'Ready', status: 'True' }, { type: 'Ready', status: 'False' }])).to.deep.equal([
-      'spec.x[1]: Duplicate value: map[string]interface {}{"type":"Ready"}',
+    expect(errorsFor({ type: 'array', 'x-kubernetes-list-type': 'set', items: { type: 'string' } }, ['a', 'b', 'a'])).to.deep.equal([
+      'spec.x[2]: Duplicate value: "a"',
     ]);
+    const conditions = {
+      type: 'array',
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['type'],
+      items: { type: 'object', properties: { type: { type: 'string' }, status: { type: 'string' } } },
+    };
+    expect(
+      errorsFor(conditions, [
+        { type: 'Ready', status: 'True' },
+        { type: 'Ready', status: 'False' },
+      ]),
+    ).to.deep.equal(['spec.x[1]: Duplicate value: map[string]interface {}{"type":"Ready"}']);
     expect(reasonsFor(conditions, [{ type: 'Ready' }, { type: 'Ready' }])).to.deep.equal(['FieldValueDuplicate']);
   });
 
   it('requires apiVersion and kind of an embedded resource', () => {
-    expect(errorsFor({ type: 'object', 'x-kubernetes-embedded-resource': true, 'x-kubernetes-preserve-unknown-fields': true }, { metadata: {} })).to.deep.equal([
-      'spec.x.apiVersion: Required value: must not be empty',
-      'spec.x.kind: Required value: must not be empty',
-    ]);
+    expect(errorsFor({ type: 'object', 'x-kubernetes-embedded-resource': true, 'x-kubernetes-preserve-unknown-fields': true }, { metadata: {} })).to.deep.equal(
+      ['spec.x.apiVersion: Required value: must not be empty', 'spec.x.kind: Required value: must not be empty'],
+    );
   });
 
   it('checks every item of a list and every value of a map against their schema', () => {
     const root = compileSchema({
       type: 'object',
-      properties: { ports: { type: 'array', items: { type: 'integer', maximum: 10 } }, labels: { type: 'object', additionalProperties: { type: 'string', maxLength: 2 } } },
+      properties: {
+        ports: { type: 'array', items: { type: 'integer', maximum: 10 } },
+        labels: { type: 'object', additionalProperties: { type: 'string', maxLength: 2 } },
+      },
     });
     expect(validateResource({ ports: [1, 20], labels: { a: 'long' } }, root).map(errorText)).to.deep.equal([
       'ports[1]: Invalid value: 20: ports[1] in body should be less than or equal to 10',

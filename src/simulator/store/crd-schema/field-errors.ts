@@ -54,11 +54,13 @@ export const fieldError = {
 
 /** kube-openapi's schema messages ("<path> in body ..."). */
 export const schemaMessage = {
-  mustBeOfType: (path: string, type: string, data?: string): string => `${path} ${IN_BODY} must be of type ${type}${data === undefined ? '' : `: ${goQuote(data)}`}`,
+  mustBeOfType: (path: string, type: string, data?: string): string =>
+    `${path} ${IN_BODY} must be of type ${type}${data === undefined ? '' : `: ${goQuote(data)}`}`,
   atLeastChars: (path: string, min: number): string => `${path} ${IN_BODY} should be at least ${min} chars long`,
   shouldMatch: (path: string, pattern: string): string => `${path} ${IN_BODY} should match '${pattern}'`,
   multipleOf: (path: string, factor: number): string => `${path} ${IN_BODY} should be a multiple of ${goNumber(factor)}`,
-  lessThan: (path: string, max: number, exclusive: boolean): string => `${path} ${IN_BODY} should be less than ${exclusive ? '' : 'or equal to '}${goNumber(max)}`,
+  lessThan: (path: string, max: number, exclusive: boolean): string =>
+    `${path} ${IN_BODY} should be less than ${exclusive ? '' : 'or equal to '}${goNumber(max)}`,
   greaterThan: (path: string, min: number, exclusive: boolean): string =>
     `${path} ${IN_BODY} should be greater than ${exclusive ? '' : 'or equal to '}${goNumber(min)}`,
   atLeastItems: (path: string, min: number): string => `${path} ${IN_BODY} should have at least ${min} items`,

@@ -66,7 +66,11 @@ export function compileSchema(raw: unknown, depth = 0): SchemaNode {
     s.additionalProperties === true ? true : isPlainObject(s.additionalProperties) ? compileSchema(s.additionalProperties, depth + 1) : undefined;
   const items = isPlainObject(s.items) ? compileSchema(s.items, depth + 1) : undefined;
   const hasDefault = Object.hasOwn(s, 'default');
-  const children: SchemaNode[] = [...(properties?.values() ?? []), ...(items ? [items] : []), ...(additionalProperties && additionalProperties !== true ? [additionalProperties] : [])];
+  const children: SchemaNode[] = [
+    ...(properties?.values() ?? []),
+    ...(items ? [items] : []),
+    ...(additionalProperties && additionalProperties !== true ? [additionalProperties] : []),
+  ];
   const format = typeof s.format === 'string' && s.format ? s.format : undefined;
   const formatCheck = format ? formatChecker(format) : undefined;
   return {
@@ -109,10 +113,9 @@ function compileProperties(raw: Record<string, unknown>, depth: number): Map<str
   return out;
 }
 
-function numberKeyword<K extends 'minimum' | 'maximum' | 'multipleOf' | 'minLength' | 'maxLength' | 'minItems' | 'maxItems' | 'minProperties' | 'maxProperties'>(
-  s: Record<string, unknown>,
-  key: K,
-): { [P in K]?: number } {
+function numberKeyword<
+  K extends 'minimum' | 'maximum' | 'multipleOf' | 'minLength' | 'maxLength' | 'minItems' | 'maxItems' | 'minProperties' | 'maxProperties',
+>(s: Record<string, unknown>, key: K): { [P in K]?: number } {
   const v = s[key];
   return typeof v === 'number' && Number.isFinite(v) ? ({ [key]: v } as { [P in K]?: number }) : {};
 }

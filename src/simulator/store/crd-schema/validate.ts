@@ -67,7 +67,8 @@ function typeError(path: string, expected: string, actual: string): FieldError {
 }
 
 function checkString(value: string, node: SchemaNode, path: string, out: Findings): void {
-  if (node.maxLength !== undefined && value.length > node.maxLength && codePoints(value) > node.maxLength) out.schema.push(fieldError.tooLong(path, node.maxLength));
+  if (node.maxLength !== undefined && value.length > node.maxLength && codePoints(value) > node.maxLength)
+    out.schema.push(fieldError.tooLong(path, node.maxLength));
   if (node.minLength !== undefined && (value.length < node.minLength || (value.length < 2 * node.minLength && codePoints(value) < node.minLength))) {
     out.schema.push(fieldError.invalid(path, value, schemaMessage.atLeastChars(path, node.minLength)));
   }
@@ -89,9 +90,11 @@ function checkNumber(value: number, node: SchemaNode, path: string, out: Finding
 
 function checkArray(value: unknown[], node: SchemaNode, path: string, out: Findings): void {
   if (node.items) value.forEach((item, i) => validateValue(item, node.items!, `${path}[${i}]`, out));
-  if (node.minItems !== undefined && value.length < node.minItems) out.schema.push(fieldError.invalid(path, value.length, schemaMessage.atLeastItems(path, node.minItems)));
+  if (node.minItems !== undefined && value.length < node.minItems)
+    out.schema.push(fieldError.invalid(path, value.length, schemaMessage.atLeastItems(path, node.minItems)));
   if (node.maxItems !== undefined && value.length > node.maxItems) out.schema.push(fieldError.tooMany(path, value.length, node.maxItems));
-  if (node.uniqueItems && new Set(value.map(canonicalJson)).size !== value.length) out.schema.push(fieldError.invalid(path, '', schemaMessage.noDuplicates(path)));
+  if (node.uniqueItems && new Set(value.map(canonicalJson)).size !== value.length)
+    out.schema.push(fieldError.invalid(path, '', schemaMessage.noDuplicates(path)));
   out.listTypes.push(...validateListType(value, node, path));
 }
 
