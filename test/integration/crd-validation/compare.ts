@@ -10,7 +10,10 @@ import type { KubeAnswer, KubeRequest } from './kubeconfig-client.js';
  * that order, after checking it lists exactly those.
  */
 
-export const BASE = '/apis/fkas.metal3.io/v1alpha1/namespaces/default/';
+const FKAS_BASE = '/apis/fkas.metal3.io/v1alpha1/namespaces/default/';
+const PROBE_BASE = '/apis/test.fkas.metal3.io/v1/namespaces/default/';
+/** The probe CRD's resource lives in its own group. */
+const base = (path: string): string => (path.startsWith('probes') ? PROBE_BASE : FKAS_BASE);
 
 export interface Cause {
   readonly reason?: string;
@@ -39,18 +42,18 @@ export async function runCase(request: KubeRequest, c: Case): Promise<Outcome> {
   const outcome = normalise(answer);
   if (answer.status >= 300 && c.step.method === 'POST') {
     const name = objectName(c.step.body);
-    const get = await request('GET', `${BASE}${c.step.path}/${name}`);
+    const get = await request('GET', `${base(c.step.path)}${c.step.path}/${name}`);
     return { ...outcome, storedAfterRefusal: get.status === 200 };
   }
   return outcome;
 }
 
 async function send(request: KubeRequest, step: Step): Promise<KubeAnswer> {
-  const path = `${BASE}${step.path}${step.query ? `?${step.query}` : ''}`;
+  const path = `${base(step.path)}${step.path}${step.query ? `?${step.query}` : ''}`;
   let body = step.body;
   if (step.method === 'PUT') {
     // kube-apiserver refuses unconditional updates of custom resources: send the stored resourceVersion.
-    const objectPath = `${BASE}${step.path.replace(/\/status$/, '')}`;
+    const objectPath = `${base(step.path)}${step.path.replace(/\/status$/, '')}`;
     const current = await request('GET', objectPath);
     const rv = (current.body.metadata as { resourceVersion?: string } | undefined)?.resourceVersion;
     const b = body as { metadata: Record<string, unknown> };

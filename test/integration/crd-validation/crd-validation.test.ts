@@ -7,8 +7,25 @@ import { KubeClient } from '../../../src/operator/kube/client.js';
 import { installCrds } from '../../../src/operator/kube/crds.js';
 import { startControlPlane, type ControlPlane } from '../../harness/control-plane.js';
 import { CASES } from './cases.js';
+import { PROBE_CASES, PROBE_CRD } from './probe-crd.js';
 import { runCase, type Outcome } from './compare.js';
 import { kubeconfigClient, type KubeRequest } from './kubeconfig-client.js';
+
+const CRD_PATH = { apiVersion: 'apiextensions.k8s.io/v1', plural: 'customresourcedefinitions' };
+const ESTABLISHED_TIMEOUT_MS = 30_000;
+const POLL_MS = 200;
+
+/** Creates the probe CRD and waits until it is served (kube-apiserver establishes a CRD asynchronously). */
+async function installProbeCrd(client: KubeClient): Promise<void> {
+  await client.create(CRD_PATH, PROBE_CRD);
+  const deadline = Date.now() + ESTABLISHED_TIMEOUT_MS;
+  for (;;) {
+    const crd = await client.get<{ status?: { conditions?: { type: string; status: string }[] } }>({ ...CRD_PATH, name: PROBE_CRD.metadata.name });
+    if (crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) return;
+    if (Date.now() > deadline) throw new Error(`the probe CRD is not Established after ${ESTABLISHED_TIMEOUT_MS} ms`);
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
 
 /** Set to a file path to get every case with both answers as JSON (for notes and reports). */
 const OUTCOMES_FILE_ENV = 'FKAS_CRD_COMPARE_OUT';
@@ -36,6 +53,7 @@ describe('CRD schema enforcement of the embedded management API matches kube-api
     for (const path of [cp.kubeconfigPath, embedded.kubeconfigPath]) {
       const client = KubeClient.fromFile(path);
       await installCrds(client);
+      await installProbeCrd(client);
       client.close();
     }
     real = await kubeconfigClient(cp.kubeconfigPath);
@@ -49,7 +67,7 @@ describe('CRD schema enforcement of the embedded management API matches kube-api
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  for (const c of CASES) {
+  for (const c of [...CASES, ...PROBE_CASES]) {
     it(c.name, async () => {
       const kube = await runCase(real, c);
       const mine = await runCase(ours, c);
