@@ -198,5 +198,35 @@ export const CASES: readonly Case[] = [
     setup: [create('put-strict')],
     step: { method: 'PUT', path: `${FAS}/put-strict`, query: 'fieldValidation=Strict', body: server('put-strict', { port: 7000, bogusField: 1 }) },
   },
+  {
+    name: 'server-side apply of a new object with an unknown field and fieldValidation=Strict',
+    step: {
+      method: 'PATCH',
+      path: `${FAS}/ssa-strict`,
+      query: 'fieldManager=test&fieldValidation=Strict',
+      contentType: 'application/apply-patch+yaml',
+      body: server('ssa-strict', { bogusField: 1 }),
+    },
+  },
+  {
+    name: 'server-side apply of a new object with an unknown field and fieldValidation=Warn',
+    step: {
+      method: 'PATCH',
+      path: `${FAS}/ssa-warn`,
+      query: 'fieldManager=test&fieldValidation=Warn',
+      contentType: 'application/apply-patch+yaml',
+      body: server('ssa-warn', { bogusField: 1 }),
+    },
+  },
+  {
+    name: 'server-side apply of a new object with port "abc"',
+    step: {
+      method: 'PATCH',
+      path: `${FAS}/ssa-type`,
+      query: 'fieldManager=test',
+      contentType: 'application/apply-patch+yaml',
+      body: server('ssa-type', { port: 'abc' }),
+    },
+  },
   { name: 'PUT with port 70000', setup: [create('put-bad')], step: { method: 'PUT', path: `${FAS}/put-bad`, body: server('put-bad', { port: 70000 }) } },
 ];
