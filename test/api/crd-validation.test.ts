@@ -105,7 +105,7 @@ describe('the embedded management API checks custom resources against their CRD 
     const unsupported = await request('POST', `${PATH}?fieldValidation=Loud`, { metadata: { name: 'raw-loud' }, spec: {} });
     expect(unsupported.status).to.equal(422);
     expect(unsupported.body.message).to.equal(
-      'CreateOptions.meta.k8s.io "" is invalid: fieldValidation: Unsupported value: "Loud": supported values: "Ignore", "Strict", "Warn"',
+      'CreateOptions.meta.k8s.io "" is invalid: fieldValidation: Unsupported value: "Loud": supported values: "", "Ignore", "Strict", "Warn"',
     );
     expect(await stored('raw-strict')).to.equal(false);
     expect(await stored('raw-loud')).to.equal(false);

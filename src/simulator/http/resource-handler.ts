@@ -232,9 +232,14 @@ async function servePatch(ex: Exchange, cluster: ClusterView, kind: KindInfo, in
   if (kind.custom && contentType === 'application/strategic-merge-patch+json') {
     throw new StatusError(415, 'UnsupportedMediaType', `strategic merge patch is not supported for custom resources (${kind.plural}.${kind.group}); use a JSON merge patch (--type=merge) or a JSON patch`);
   }
-  const write = { dryRun, ...schemaOptions(ex, 'PatchOptions') };
-  const body = await ex.body();
   const isApply = contentType === 'application/apply-patch+yaml';
+  const write = {
+    dryRun,
+    ...schemaOptions(ex, 'PatchOptions'),
+    origin: isApply ? ('apply' as const) : ('patch' as const),
+    ...(sub === 'status' ? { subresource: 'status' as const } : {}),
+  };
+  const body = await ex.body();
   const fieldManager = ex.query.get('fieldManager') ?? undefined;
   const force = ex.query.get('force') === 'true';
   const existing = r.find(kind, info.namespace, info.name!);

@@ -141,9 +141,7 @@ describe('custom resources in the store are checked against their CRD schema', (
     const created = cluster.resources.create(fas, 'default', server({}));
     const c = { type: 'Ready', status: 'True', reason: 'R', message: 'm', lastTransitionTime: '2026-01-01T00:00:00Z' };
     const err = failure(() => cluster.resources.update(fas, 'default', 'x', { ...created, status: { conditions: [c, c] } }, { subresource: 'status' }));
-    expect(err.details?.causes).to.deep.equal([
-      { reason: 'FieldValueDuplicate', message: 'Duplicate value: map[string]interface {}{"type":"Ready"}', field: 'status.conditions[1]' },
-    ]);
+    expect(err.details?.causes).to.deep.equal([{ reason: 'FieldValueDuplicate', message: 'Duplicate value: {"type":"Ready"}', field: 'status.conditions[1]' }]);
   });
 
   it('checks the object a patch produces (commit), not only full updates', () => {

@@ -46,7 +46,9 @@ describe('validation of custom resources against their schema', () => {
   it('accepts an integer or a string for x-kubernetes-int-or-string and refuses anything else', () => {
     expect(errorsFor({ 'x-kubernetes-int-or-string': true }, 3)).to.deep.equal([]);
     expect(errorsFor({ 'x-kubernetes-int-or-string': true }, '50%')).to.deep.equal([]);
-    expect(errorsFor({ 'x-kubernetes-int-or-string': true }, true)).to.have.length(2);
+    expect(errorsFor({ 'x-kubernetes-int-or-string': true }, true)).to.deep.equal([
+      'spec.x: Invalid value: "boolean": spec.x in body must be of type integer,string: "boolean"',
+    ]);
   });
 
   it('lists the supported values of an enum', () => {
@@ -138,13 +140,13 @@ describe('validation of custom resources against their schema', () => {
         { type: 'Ready', status: 'True' },
         { type: 'Ready', status: 'False' },
       ]),
-    ).to.deep.equal(['spec.x[1]: Duplicate value: map[string]interface {}{"type":"Ready"}']);
+    ).to.deep.equal(['spec.x[1]: Duplicate value: {"type":"Ready"}']);
     expect(reasonsFor(conditions, [{ type: 'Ready' }, { type: 'Ready' }])).to.deep.equal(['FieldValueDuplicate']);
   });
 
   it('requires apiVersion and kind of an embedded resource', () => {
     expect(errorsFor({ type: 'object', 'x-kubernetes-embedded-resource': true, 'x-kubernetes-preserve-unknown-fields': true }, { metadata: {} })).to.deep.equal(
-      ['spec.x.apiVersion: Required value: must not be empty', 'spec.x.kind: Required value: must not be empty'],
+      ['spec.x.apiVersion: Required value', 'spec.x.kind: Required value'],
     );
   });
 

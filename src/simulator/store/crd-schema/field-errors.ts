@@ -1,5 +1,6 @@
 import type { StatusCause } from '../../api/errors.js';
 import { isPlainObject } from '../object.js';
+import { canonicalJson } from './schema.js';
 
 /**
  * Field errors worded as kube-apiserver words them for custom resources:
@@ -49,7 +50,12 @@ export const fieldError = {
     field,
     body: withDetail(`Invalid value: ${goValue(value)}`, detail),
   }),
-  duplicate: (field: string, value: unknown): FieldError => ({ reason: 'FieldValueDuplicate', field, body: `Duplicate value: ${goValue(value)}` }),
+  /** A repeated scalar prints as Go prints it, a repeated map-list key as compact JSON with sorted keys (as kube-apiserver prints them). */
+  duplicate: (field: string, value: unknown): FieldError => ({
+    reason: 'FieldValueDuplicate',
+    field,
+    body: `Duplicate value: ${typeof value === 'object' && value !== null ? canonicalJson(value) : goValue(value)}`,
+  }),
 };
 
 /** kube-openapi's schema messages ("<path> in body ..."). */

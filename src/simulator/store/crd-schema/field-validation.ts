@@ -9,15 +9,16 @@ import { fieldError, errorText } from './field-errors.js';
  */
 export type FieldValidation = 'Ignore' | 'Warn' | 'Strict';
 
-/** As kube-apiserver lists them in its Unsupported value message. */
 const SUPPORTED: readonly FieldValidation[] = ['Ignore', 'Strict', 'Warn'];
+/** As kube-apiserver lists them in its Unsupported value message (the empty string means the default). */
+const LISTED_AS_SUPPORTED: readonly string[] = ['', ...SUPPORTED];
 export const DEFAULT_FIELD_VALIDATION: FieldValidation = 'Warn';
 
 /** The `fieldValidation` query parameter, or a 422 naming the supported values. */
 export function parseFieldValidation(raw: string | null, optionsKind: 'CreateOptions' | 'UpdateOptions' | 'PatchOptions'): FieldValidation {
   if (raw === null || raw === '') return DEFAULT_FIELD_VALIDATION;
   if ((SUPPORTED as readonly string[]).includes(raw)) return raw as FieldValidation;
-  const e = fieldError.notSupported('fieldValidation', raw, SUPPORTED);
+  const e = fieldError.notSupported('fieldValidation', raw, LISTED_AS_SUPPORTED);
   throw new StatusError(422, 'Invalid', `${optionsKind}.meta.k8s.io "" is invalid: ${errorText(e)}`, {
     group: 'meta.k8s.io',
     kind: optionsKind,
