@@ -79,6 +79,24 @@ describe('the embedded management API checks custom resources against their CRD 
     expect(await stored('issue')).to.equal(false);
   });
 
+  it('kubectl apply --server-side refuses an undeclared field with a 400 (kube-apiserver answers 500 here) and stores nothing', async () => {
+    const r = await kubectl(['apply', '--server-side', '-f', '-'], manifest('ssa', '  port: 7005\n  bogusField: yes\n'));
+    expect(r.code).to.not.equal(0);
+    expect(r.stderr).to.include('Error from server (BadRequest)');
+    expect(r.stderr).to.include(
+      'failed to create typed patch object (default/ssa; fkas.metal3.io/v1alpha1, Kind=FakeAPIServer): .spec.bogusField: field not declared in schema',
+    );
+    expect(await stored('ssa')).to.equal(false);
+  });
+
+  it('kubectl apply of an existing object with an unknown field is refused as kube-apiserver refuses a patch under Strict (422 on patch)', async () => {
+    expect((await kubectl(['apply', '-f', '-'], manifest('reapplied', '  port: 7006\n'))).code).to.equal(0);
+    const r = await kubectl(['apply', '-f', '-'], manifest('reapplied', '  port: 7006\n  bogusField: yes\n'));
+    expect(r.code).to.not.equal(0);
+    expect(r.stderr).to.include('is invalid: patch: Invalid value:');
+    expect(r.stderr).to.include('strict decoding error: unknown field "spec.bogusField"');
+  });
+
   it('applies the schema defaults: kubectl get shows them on an object created without them', async () => {
     expect((await kubectl(['apply', '-f', '-'], manifest('defaulted', '  port: 7003\n'))).code).to.equal(0);
     const spec = JSON.parse((await kubectl(['get', 'fas', 'defaulted', '-o', 'jsonpath={.spec}'])).stdout) as Record<string, unknown>;
