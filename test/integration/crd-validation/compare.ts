@@ -48,7 +48,7 @@ export async function runCase(request: KubeRequest, c: Case): Promise<Outcome> {
   return outcome;
 }
 
-async function send(request: KubeRequest, step: Step): Promise<KubeAnswer> {
+export async function send(request: KubeRequest, step: Step): Promise<KubeAnswer> {
   const path = `${base(step.path)}${step.path}${step.query ? `?${step.query}` : ''}`;
   let body = step.body;
   if (step.method === 'PUT') {

@@ -8,7 +8,8 @@ import { installCrds } from '../../../src/operator/kube/crds.js';
 import { startControlPlane, type ControlPlane } from '../../harness/control-plane.js';
 import { CASES, type Case } from './cases.js';
 import { PROBE_CASES, PROBE_CRD } from './probe-crd.js';
-import { runCase, withoutRegexHint, type Outcome } from './compare.js';
+import { DRY_RUN_PROBE_PATH, RATCHET_CASES, RATCHET_SETUP, tightenedProbeCrd } from './ratchet-cases.js';
+import { runCase, send, withoutRegexHint, type Outcome } from './compare.js';
 import { kubeconfigClient, type KubeRequest } from './kubeconfig-client.js';
 
 const CRD_PATH = { apiVersion: 'apiextensions.k8s.io/v1', plural: 'customresourcedefinitions' };
@@ -88,4 +89,39 @@ describe('CRD schema enforcement of the embedded management API matches kube-api
       else expect(mine).to.deep.equal(kube);
     });
   }
+
+  describe('after the probe CRD lowers the maximum of replicas', () => {
+    before(async () => {
+      for (const [request, path] of [
+        [real, cp!.kubeconfigPath],
+        [ours, embedded!.kubeconfigPath],
+      ] as const) {
+        expect((await send(request, RATCHET_SETUP)).status).to.equal(201);
+        const client = KubeClient.fromFile(path);
+        const current = await client.get<{ metadata: { resourceVersion: string } }>({ ...CRD_PATH, name: PROBE_CRD.metadata.name });
+        await client.replace({ ...CRD_PATH, name: PROBE_CRD.metadata.name }, tightenedProbeCrd(current.metadata.resourceVersion));
+        client.close();
+        await waitForTightenedSchema(request);
+      }
+    });
+
+    for (const c of RATCHET_CASES) {
+      it(c.name, async () => {
+        const kube = await runCase(real, c);
+        const mine = await runCase(ours, c);
+        outcomes.push({ name: c.name, kube, embedded: mine });
+        expect(mine).to.deep.equal(kube);
+      });
+    }
+  });
 });
+
+/** kube-apiserver swaps a CRD's schema asynchronously: wait until a dry-run create with replicas 6 is refused. */
+async function waitForTightenedSchema(request: KubeRequest): Promise<void> {
+  const deadline = Date.now() + ESTABLISHED_TIMEOUT_MS;
+  const body = { apiVersion: 'test.fkas.metal3.io/v1', kind: 'Probe', metadata: { name: 'schema-probe' }, spec: { replicas: 6 } };
+  while ((await send(request, { method: 'POST', path: DRY_RUN_PROBE_PATH, body })).status !== 422) {
+    if (Date.now() > deadline) throw new Error(`the tightened probe CRD is not in effect after ${ESTABLISHED_TIMEOUT_MS} ms`);
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
