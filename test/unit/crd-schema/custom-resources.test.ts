@@ -91,6 +91,21 @@ describe('custom resources in the store are checked against their CRD schema', (
     expect(warnings).to.deep.equal([]);
   });
 
+  it('refuses a patched object with unknown fields under Strict as a 422 on patch, and server-side apply whatever fieldValidation says', () => {
+    const created = cluster.resources.create(fas, 'default', server({}));
+    const patched = { ...created, spec: { ...(created.spec as object), bogusField: 1 } };
+    const err = failure(() => cluster.resources.commit(fas, created, structuredClone(patched), { fieldValidation: 'Strict', origin: 'patch' }));
+    expect(err.code).to.equal(422);
+    expect(err.details?.causes?.[0]?.field).to.equal('patch');
+    expect(err.message).to.match(/^ "" is invalid: patch: Invalid value: ".*bogusField.*": strict decoding error: unknown field "spec.bogusField"$/);
+    const applied = failure(() => cluster.resources.commit(fas, created, structuredClone(patched), { fieldValidation: 'Ignore', origin: 'apply' }));
+    expect(applied.code).to.equal(400);
+    expect(applied.message).to.equal(
+      'failed to create typed patch object (default/x; fkas.metal3.io/v1alpha1, Kind=FakeAPIServer): .spec.bogusField: field not declared in schema',
+    );
+    expect(cluster.resources.get(fas, 'default', 'x')).to.equal(created);
+  });
+
   it('applies the schema defaults on create and keeps given values', () => {
     const created = cluster.resources.create(fas, 'default', server({ exposure: 'Service' }));
     expect(created.spec).to.deep.equal({ exposure: 'Service', kubernetesVersion: 'v1.32.0' });
