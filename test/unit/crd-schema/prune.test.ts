@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { pruneNullsWithoutDefaults, pruneResource } from '../../../src/simulator/store/crd-schema/prune.js';
+import { pruneResource } from '../../../src/simulator/store/crd-schema/prune.js';
 import { compileSchema } from '../../../src/simulator/store/crd-schema/schema.js';
 
 /** Structural pruning: what kube-apiserver drops from a custom resource, and the paths it reports. */
@@ -78,9 +78,10 @@ describe('structural pruning of custom resources', () => {
   });
 
   it('drops nulls where the schema neither allows null nor has a default, silently', () => {
-    const root = compileSchema(spec({ port: { type: 'integer' }, note: { type: 'string', nullable: true }, mode: { type: 'string', default: 'a' } }));
-    const obj = { spec: { port: null, note: null, mode: null } };
-    pruneNullsWithoutDefaults(obj, root);
+    const { obj, unknown } = prune(spec({ port: { type: 'integer' }, note: { type: 'string', nullable: true }, mode: { type: 'string', default: 'a' } }), {
+      spec: { port: null, note: null, mode: null },
+    });
     expect(obj).to.deep.equal({ spec: { note: null, mode: null } });
+    expect(unknown).to.deep.equal([]);
   });
 });

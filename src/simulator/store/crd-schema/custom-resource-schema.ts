@@ -3,7 +3,7 @@ import type { KubeObject } from '../object.js';
 import { applyDefaults } from './defaults.js';
 import { errorText, fieldError, toCause } from './field-errors.js';
 import { DEFAULT_FIELD_VALIDATION, unknownFieldText, type FieldValidation } from './field-validation.js';
-import { pruneNullsWithoutDefaults, pruneResource } from './prune.js';
+import { pruneResource } from './prune.js';
 import { ratchet } from './ratchet.js';
 import { canonicalJson, type SchemaNode } from './schema.js';
 import { validateResource, validateStatus } from './validate.js';
@@ -41,7 +41,7 @@ export class CustomResourceSchema {
     readonly root: SchemaNode,
   ) {}
 
-  /** Prunes, defaults and drops disallowed nulls in place. Strict with unknown fields → 400 BadRequest, nothing changed elsewhere. */
+  /** Prunes (disallowed nulls too) and defaults in place. Strict with unknown fields → 400 BadRequest, nothing changed elsewhere. */
   decode(obj: KubeObject, opts: SchemaWriteOptions = {}): void {
     const mode = opts.origin === 'apply' ? 'Strict' : (opts.fieldValidation ?? DEFAULT_FIELD_VALIDATION);
     const unknown = mode === 'Ignore' ? undefined : [];
@@ -49,7 +49,6 @@ export class CustomResourceSchema {
     const patched = mode === 'Strict' && opts.origin === 'patch' ? canonicalJson(obj) : undefined;
     pruneResource(obj, this.root, unknown);
     applyDefaults(obj, this.root);
-    pruneNullsWithoutDefaults(obj, this.root);
     if (!unknown?.length) return;
     unknown.sort();
     if (mode !== 'Strict') {

@@ -21,19 +21,16 @@ export function applyDefaults(value: unknown, node: SchemaNode | undefined): voi
     return;
   }
   if (!isPlainObject(value)) return;
-  if (node.properties) {
-    for (const [key, prop] of node.properties) {
-      if (prop.hasDefault && (!Object.hasOwn(value, key) || needsDefault(value[key], prop))) value[key] = copyDefault(prop.default);
-    }
+  for (const [key, prop] of node.defaultedProperties) {
+    if (!Object.hasOwn(value, key) || needsDefault(value[key], prop)) value[key] = copyDefault(prop.default);
   }
+  for (const [key, prop] of node.propertiesWithDefaultsBelow) if (Object.hasOwn(value, key)) applyDefaults(value[key], prop);
   const extra = node.additionalProperties === true ? undefined : node.additionalProperties;
+  if (!extra?.defaultsBelow) return;
   for (const key of Object.keys(value)) {
-    const prop = node.properties?.get(key);
-    if (prop) applyDefaults(value[key], prop);
-    else if (extra) {
-      if (needsDefault(value[key], extra)) value[key] = copyDefault(extra.default);
-      applyDefaults(value[key], extra);
-    }
+    if (node.properties?.has(key)) continue;
+    if (needsDefault(value[key], extra)) value[key] = copyDefault(extra.default);
+    applyDefaults(value[key], extra);
   }
 }
 

@@ -24,9 +24,9 @@ export function pruneResource(obj: Record<string, unknown>, root: SchemaNode, un
   for (const key of Object.keys(obj)) {
     if (ROOT_META_FIELDS.has(key)) continue;
     const node = root.properties?.get(key);
-    if (node) prune(obj[key], node, key, unknown);
+    if (node) pruneKnown(obj, key, node, key, unknown);
     else if (root.preserveUnknownFields) continue;
-    else if (root.additionalProperties !== undefined) prune(obj[key], additional(root), key, unknown);
+    else if (root.additionalProperties !== undefined) pruneKnown(obj, key, additional(root), key, unknown);
     else {
       unknown?.push(key);
       delete obj[key];
@@ -46,8 +46,8 @@ function prune(value: unknown, node: SchemaNode | undefined, path: string, unkno
     const child = `${path}.${key}`;
     if (node?.embeddedResource && keepsEmbeddedMeta(key, value[key])) continue;
     const prop = node?.properties?.get(key);
-    if (prop) prune(value[key], prop, child, unknown);
-    else if (node?.additionalProperties !== undefined) prune(value[key], additional(node), child, unknown);
+    if (prop) pruneKnown(value, key, prop, child, unknown);
+    else if (node?.additionalProperties !== undefined) pruneKnown(value, key, additional(node), child, unknown);
     else {
       unknown?.push(child);
       delete value[key];
@@ -66,8 +66,8 @@ function pruneInsideKnown(value: unknown, node: SchemaNode, path: string, unknow
   for (const key of Object.keys(value)) {
     if (node.embeddedResource && ROOT_META_FIELDS.has(key)) continue;
     const prop = node.properties?.get(key);
-    if (prop) prune(value[key], prop, `${path}.${key}`, unknown);
-    else if (node.additionalProperties !== undefined) prune(value[key], additional(node), `${path}.${key}`, unknown);
+    if (prop) pruneKnown(value, key, prop, `${path}.${key}`, unknown);
+    else if (node.additionalProperties !== undefined) pruneKnown(value, key, additional(node), `${path}.${key}`, unknown);
   }
   if (node.embeddedResource && isPlainObject(value.metadata)) pruneObjectMeta(value.metadata, `${path}.metadata`, unknown);
 }
@@ -85,21 +85,11 @@ function additional(node: SchemaNode): SchemaNode | undefined {
 }
 
 /**
- * A null where the schema neither allows null nor has a default is dropped
- * (kube-apiserver does this silently, before validation): `port: null`
- * means "not set".
+ * A field the schema specifies: a null where the schema neither allows null
+ * nor has a default is dropped (kube-apiserver does this silently, before
+ * validation: `port: null` means "not set"); anything else is pruned below.
  */
-export function pruneNullsWithoutDefaults(value: unknown, node: SchemaNode | undefined): void {
-  if (!node) return;
-  if (Array.isArray(value)) {
-    for (const item of value) pruneNullsWithoutDefaults(item, node.items);
-    return;
-  }
-  if (!isPlainObject(value)) return;
-  for (const key of Object.keys(value)) {
-    const prop = node.properties?.get(key) ?? additional(node);
-    if (!prop) continue;
-    if (value[key] === null && !prop.nullable && !prop.hasDefault) delete value[key];
-    else pruneNullsWithoutDefaults(value[key], prop);
-  }
+function pruneKnown(parent: Record<string, unknown>, key: string, node: SchemaNode | undefined, path: string, unknown: string[] | undefined): void {
+  if (parent[key] === null && node && !node.nullable && !node.hasDefault) delete parent[key];
+  else prune(parent[key], node, path, unknown);
 }

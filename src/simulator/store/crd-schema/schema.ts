@@ -29,8 +29,9 @@ export interface SchemaNode {
   readonly hasDefault: boolean;
   readonly default?: unknown;
   readonly required: readonly string[];
-  /** The enum's values as JSON texts (membership) and as given (messages). */
+  /** The enum's values as JSON texts (membership of lists and objects), its scalars as they are (fast membership), and as given (messages). */
   readonly enumJson?: ReadonlySet<string>;
+  readonly enumScalars?: ReadonlySet<unknown>;
   readonly enumValues?: readonly unknown[];
   readonly format?: string;
   readonly formatCheck?: FormatChecker;
@@ -51,6 +52,9 @@ export interface SchemaNode {
   readonly listMapKeys: readonly string[];
   /** Some node at or below this one has a default: the defaulting walk skips subtrees without. */
   readonly defaultsBelow: boolean;
+  /** The properties that have a default, and those with a default somewhere below: what the defaulting walk visits. */
+  readonly defaultedProperties: readonly (readonly [string, SchemaNode])[];
+  readonly propertiesWithDefaultsBelow: readonly (readonly [string, SchemaNode])[];
 }
 
 const TYPES: readonly SchemaType[] = ['object', 'array', 'string', 'integer', 'number', 'boolean'];
@@ -85,7 +89,7 @@ export function compileSchema(raw: unknown, depth = 0): SchemaNode {
     hasDefault,
     ...(hasDefault ? { default: s.default } : {}),
     required: stringList(s.required),
-    ...(Array.isArray(s.enum) ? { enumValues: s.enum, enumJson: new Set(s.enum.map(canonicalJson)) } : {}),
+    ...(Array.isArray(s.enum) ? { enumValues: s.enum, enumJson: new Set(s.enum.map(canonicalJson)), enumScalars: new Set(s.enum.filter(isScalar)) } : {}),
     ...(format ? { format } : {}),
     ...(formatCheck ? { formatCheck } : {}),
     ...numberKeyword(s, 'minimum'),
@@ -104,7 +108,13 @@ export function compileSchema(raw: unknown, depth = 0): SchemaNode {
     ...listType(s['x-kubernetes-list-type']),
     listMapKeys: stringList(s['x-kubernetes-list-map-keys']),
     defaultsBelow: hasDefault || children.some((c) => c.defaultsBelow),
+    defaultedProperties: [...(properties ?? [])].filter(([, p]) => p.hasDefault),
+    propertiesWithDefaultsBelow: [...(properties ?? [])].filter(([, p]) => p.defaultsBelow),
   };
+}
+
+function isScalar(v: unknown): boolean {
+  return v === null || typeof v !== 'object';
 }
 
 function compileProperties(raw: Record<string, unknown>, depth: number): Map<string, SchemaNode> {

@@ -117,7 +117,9 @@ function checkArray(value: unknown[], node: SchemaNode, path: string, out: Findi
 }
 
 function checkEnum(value: unknown, node: SchemaNode, path: string, out: Findings): void {
-  if (node.enumJson && !node.enumJson.has(canonicalJson(value))) out.schema.push(fieldError.notSupported(path, value, node.enumValues!));
+  if (!node.enumJson) return;
+  const member = value === null || typeof value !== 'object' ? node.enumScalars!.has(value) : node.enumJson.has(canonicalJson(value));
+  if (!member) out.schema.push(fieldError.notSupported(path, value, node.enumValues!));
 }
 
 function validateObject(value: Record<string, unknown>, node: SchemaNode, path: string, out: Findings, isRoot: boolean): void {
@@ -131,11 +133,9 @@ function validateObject(value: Record<string, unknown>, node: SchemaNode, path: 
     return;
   }
   const extra = node.additionalProperties === true ? undefined : node.additionalProperties;
-  if (extra) for (const key of keys) if (!node.properties?.has(key)) validateValue(value[key], extra, childPath(path, key), out);
-  if (node.properties) {
-    for (const [key, prop] of node.properties) {
-      if (Object.hasOwn(value, key)) validateValue(value[key], prop, childPath(path, key), out);
-    }
+  for (const key of keys) {
+    const prop = node.properties?.get(key) ?? extra;
+    if (prop) validateValue(value[key], prop, childPath(path, key), out);
   }
   for (const key of node.required) if (!Object.hasOwn(value, key)) out.schema.push({ ...fieldError.required(childPath(path, key)), at: path });
   if (node.embeddedResource && !isRoot) out.embedded.push(...validateEmbeddedTypeMeta(value, path));
