@@ -18,6 +18,8 @@ export const JSON_CONTENT_TYPE = 'application/json';
 
 export class Exchange {
   readonly url: URL;
+  /** Warnings for the client (e.g. unknown fields dropped), sent as `Warning` headers with whatever answer goes out. */
+  readonly warnings: string[] = [];
 
   constructor(
     readonly req: AnyRequest,
@@ -69,6 +71,8 @@ export class Exchange {
       return;
     }
     const payload = Buffer.from(text);
+    // One header line per distinct warning, as kube-apiserver sends them.
+    if (this.warnings.length) this.res.setHeader('warning', [...new Set(this.warnings)].map(warningHeader));
     this.res.writeHead(code, {
       'content-type': contentType,
       'content-length': String(payload.length),
@@ -107,6 +111,11 @@ export class Exchange {
 
 function tooLarge(limit: number): StatusError {
   return new StatusError(413, 'RequestEntityTooLarge', `the request body is larger than the ${limit} byte limit; send a smaller object`);
+}
+
+/** A `Warning` header value as kube-apiserver writes it: code 299, no agent, the text quoted (Go's strconv.Quote). */
+export function warningHeader(text: string): string {
+  return `299 - ${JSON.stringify(text)}`;
 }
 
 /** Media type without parameters, lower-cased: `application/json`. */

@@ -12,6 +12,7 @@ import { listFilter } from './list-filter.js';
 import type { ResourceRequest } from './request-info.js';
 import { responseShape, shapeList, shapeObject } from './response-shape.js';
 import { evictPod } from './eviction.js';
+import { parseFieldValidation, type SchemaWriteOptions } from '../store/crd-schema/index.js';
 
 /**
  * CRUD, list and watch for every kind, from one code path. The kind record
@@ -58,14 +59,16 @@ export async function handleResource(ex: Exchange, cluster: ClusterView, info: R
       }
       if (sub !== undefined || info.name !== undefined) throw methodNotAllowed(ex, kind, sub);
       if (kind.namespaced && ns === undefined) throw new StatusError(404, 'NotFound', `${kind.plural} must be created in a namespace: POST to /namespaces/<namespace>/${kind.plural}`);
+      const fields = schemaOptions(ex, 'CreateOptions');
       const body = await readObjectBody(ex);
-      const created = r.create(kind, ns, body, { dryRun });
+      const created = r.create(kind, ns, body, { dryRun, ...fields });
       return sendObject(ex, kind, created, 201);
     }
     case 'update': {
       if (sub !== undefined && sub !== 'status' && sub !== 'finalize') throw methodNotAllowed(ex, kind, sub);
+      const fields = schemaOptions(ex, 'UpdateOptions');
       const body = await readObjectBody(ex);
-      const updated = r.update(kind, ns, info.name!, body, { dryRun, ...(sub === 'status' ? { subresource: 'status' as const } : {}) });
+      const updated = r.update(kind, ns, info.name!, body, { dryRun, ...fields, ...(sub === 'status' ? { subresource: 'status' as const } : {}) });
       return sendObject(ex, kind, updated, 200);
     }
     case 'patch':
@@ -91,6 +94,11 @@ export async function handleResource(ex: Exchange, cluster: ClusterView, info: R
       throw new StatusError(400, 'BadRequest', `${kind.plural}/${sub ?? ''} needs a connection upgrade (SPDY/3.1 or WebSocket)`);
     }
   }
+}
+
+/** fieldValidation (422 when not Ignore/Warn/Strict) and the exchange's warnings, for the schema of custom resources. */
+function schemaOptions(ex: Exchange, optionsKind: 'CreateOptions' | 'UpdateOptions' | 'PatchOptions'): SchemaWriteOptions {
+  return { fieldValidation: parseFieldValidation(ex.query.get('fieldValidation'), optionsKind), warnings: ex.warnings };
 }
 
 function methodNotAllowed(ex: Exchange, kind: KindInfo, sub: string | undefined): StatusError {
@@ -224,8 +232,14 @@ async function servePatch(ex: Exchange, cluster: ClusterView, kind: KindInfo, in
   if (kind.custom && contentType === 'application/strategic-merge-patch+json') {
     throw new StatusError(415, 'UnsupportedMediaType', `strategic merge patch is not supported for custom resources (${kind.plural}.${kind.group}); use a JSON merge patch (--type=merge) or a JSON patch`);
   }
-  const body = await ex.body();
   const isApply = contentType === 'application/apply-patch+yaml';
+  const write = {
+    dryRun,
+    ...schemaOptions(ex, 'PatchOptions'),
+    origin: isApply ? ('apply' as const) : ('patch' as const),
+    ...(sub === 'status' ? { subresource: 'status' as const } : {}),
+  };
+  const body = await ex.body();
   const fieldManager = ex.query.get('fieldManager') ?? undefined;
   const force = ex.query.get('force') === 'true';
   const existing = r.find(kind, info.namespace, info.name!);
@@ -236,7 +250,7 @@ async function servePatch(ex: Exchange, cluster: ClusterView, kind: KindInfo, in
     if (applied.metadata?.name !== undefined && applied.metadata.name !== info.name) {
       throw badRequest(`the name of the object (${String(applied.metadata.name)}) does not match the name on the URL (${info.name!})`);
     }
-    const created = r.create(kind, info.namespace, { ...applied, metadata: { ...applied.metadata, name: info.name! } }, { dryRun });
+    const created = r.create(kind, info.namespace, { ...applied, metadata: { ...applied.metadata, name: info.name! } }, write);
     return sendObject(ex, kind, created, 201);
   }
   const patched = applyPatch(contentType, existing, body, opts);
@@ -248,7 +262,7 @@ async function servePatch(ex: Exchange, cluster: ClusterView, kind: KindInfo, in
       if (patched.status === undefined) delete next.status;
       else next.status = patched.status;
       // Metadata changes through /status are ignored, as in kube-apiserver.
-      return sendObject(ex, kind, r.commit(kind, existing, structuredClone(next), { dryRun }), 200);
+      return sendObject(ex, kind, r.commit(kind, existing, structuredClone(next), write), 200);
     }
     if (existing.status === undefined) delete patched.status;
     else patched.status = existing.status;
@@ -257,7 +271,7 @@ async function servePatch(ex: Exchange, cluster: ClusterView, kind: KindInfo, in
   if (rv && rv !== existing.metadata.resourceVersion) {
     throw new StatusError(409, 'Conflict', `Operation cannot be fulfilled on ${kind.plural} "${info.name!}": the object has been modified; please apply your changes to the latest version and try again`);
   }
-  return sendObject(ex, kind, r.commit(kind, existing, structuredClone(patched), { dryRun }), 200);
+  return sendObject(ex, kind, r.commit(kind, existing, structuredClone(patched), write), 200);
 }
 
 async function deleteOptions(ex: Exchange, dryRun: boolean): Promise<DeleteOptions> {

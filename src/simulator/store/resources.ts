@@ -13,6 +13,7 @@ import { storageKey } from '../kinds/registry.js';
 import { ObjectStore } from './object-store.js';
 import { cloneObject, isPlainObject, jsonEqual, kubeTime, type KubeObject } from './object.js';
 import { validateObjectMeta } from './meta-validation.js';
+import { customResourceSchema, type SchemaWriteOptions } from './crd-schema/index.js';
 
 /**
  * Kubernetes API semantics over the raw ObjectStore of one fake cluster:
@@ -22,7 +23,7 @@ import { validateObjectMeta } from './meta-validation.js';
  * Kinds that really behave differently plug in a KindBehavior.
  */
 
-export interface WriteOptions {
+export interface WriteOptions extends SchemaWriteOptions {
   readonly dryRun?: boolean;
 }
 
@@ -90,6 +91,8 @@ export class Resources {
     const ns = scope(kind, namespace);
     const obj = cloneObject(body);
     checkTypeMeta(kind, obj);
+    const schema = customResourceSchema(this.store, kind);
+    schema?.decode(obj, opts);
     const meta = obj.metadata;
     if (kind.namespaced) {
       if (meta.namespace && meta.namespace !== ns) {
@@ -102,8 +105,8 @@ export class Resources {
       delete meta.namespace;
     }
     if (!meta.name && meta.generateName) meta.name = this.generateName(kind, ns, meta.generateName);
-    const causes = validateObjectMeta(kind, obj, 'create');
-    if (causes.length) throw invalid({ group: kind.group, resource: kind.plural, kind: kind.kind, name: meta.name }, causes);
+    const causes = [...validateObjectMeta(kind, obj, 'create'), ...(schema?.validate(obj) ?? [])];
+    if (causes.length) throw schema ? schema.invalid(meta.name, causes) : invalid({ group: kind.group, resource: kind.plural, kind: kind.kind, name: meta.name }, causes);
     const name = meta.name!;
     if (ns !== undefined) this.requireActiveNamespace(ns);
     if (this.store.get(storageKey(kind), ns, name)) {
@@ -177,6 +180,7 @@ export class Resources {
    * fields clients cannot change. Shared by update and patch.
    */
   commit(kind: KindInfo, existing: KubeObject, next: KubeObject, opts: WriteOptions = {}): KubeObject {
+    customResourceSchema(this.store, kind)?.admitUpdate(next, existing, opts);
     const meta = next.metadata;
     const old = existing.metadata;
     next.apiVersion = apiVersionOf(kind);
