@@ -35,8 +35,13 @@ export class PortAllocator {
     this.next = range.min;
   }
 
-  /** Reserves `wanted` (any port, in range or not) or, without it, a free port of the range. */
-  reserve(key: string, wanted?: number): Reservation {
+  /**
+   * Reserves `wanted` (any port, in range or not) or, without it, a free port
+   * of the range. Ports seen held by another process lately are skipped; with
+   * `onlySkip`, those marks are ignored (their holders may be gone) and only
+   * the ports in `onlySkip` are.
+   */
+  reserve(key: string, wanted?: number, onlySkip?: ReadonlySet<number>): Reservation {
     const mine = this.byKey.get(key);
     if (wanted !== undefined) {
       const owner = this.owners.get(wanted);
@@ -50,7 +55,7 @@ export class PortAllocator {
     const size = this.range.max - this.range.min + 1;
     for (let i = 0; i < size; i++) {
       const port = this.range.min + ((this.next - this.range.min + i) % size);
-      if (!this.owners.has(port) && !this.isHeldElsewhere(port)) {
+      if (!this.owners.has(port) && !(onlySkip ? onlySkip.has(port) : this.isHeldElsewhere(port))) {
         this.owners.set(port, key);
         this.byKey.set(key, port);
         this.next = port + 1 > this.range.max ? this.range.min : port + 1;

@@ -94,6 +94,10 @@ async function startServing(
   const previous = fas.status?.endpoint?.port;
   let reservation: Reservation = ctx.ports.reserve(key, wantedPort ?? ((fas.spec?.exposure ?? 'Direct') === 'Direct' ? previous : undefined) ?? ctx.ports.portOf(key));
   if ('conflictWith' in reservation && wantedPort === undefined) reservation = ctx.ports.reserve(key);
+  /** Ports of the range this attempt found held: a range is exhausted only when every port was tried. */
+  const tried = new Set<number>();
+  // Ports marked held earlier may be free again: try them before calling the range exhausted.
+  if ('exhausted' in reservation) reservation = ctx.ports.reserve(key, undefined, tried);
   for (;;) {
     if ('conflictWith' in reservation) {
       await report.fail(CONDITION.serving, 'PortConflict', `port ${wantedPort ?? previous ?? '?'} is already used by FakeAPIServer ${reservation.conflictWith}; choose another spec.port or remove it to get one from the range`);
@@ -129,8 +133,10 @@ async function startServing(
         return undefined;
       }
       ctx.log.info({ fakeApiServer: key, port: reservation.port, code }, 'port of the range is held by another process; trying the next one');
+      tried.add(reservation.port);
       ctx.ports.releaseHeldElsewhere(key);
       reservation = ctx.ports.reserve(key);
+      if ('exhausted' in reservation) reservation = ctx.ports.reserve(key, undefined, tried);
     }
   }
 }
