@@ -20,7 +20,7 @@
 {{- define "metal3-fkas.labels" -}}
 app.kubernetes.io/part-of: metal3-fkas
 app.kubernetes.io/managed-by: {{ .Release.Service }}
-app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/instance: {{ .Release.Name | quote }}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- end -}}
 
@@ -32,7 +32,7 @@ each other's pods.
 {{- define "metal3-fkas.selectorLabels" -}}
 app.kubernetes.io/name: metal3-fkas
 app.kubernetes.io/component: controller-manager
-app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/instance: {{ .Release.Name | quote }}
 {{- end -}}
 
 {{/* selectorLabels as the operator's --service-selector takes them: key=value,... */}}
