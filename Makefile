@@ -1,10 +1,15 @@
 # metal3-fkas developer entry points. `make help` lists them.
 SHELL := /bin/bash
+# A failing command anywhere in a pipeline fails the target (kubectl kustomize | kubectl apply).
+.SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help
 
-# The image: quay.io/metal3-io/metal3-fkas:<arch>, as the original FKAS tagged it.
-ARCH ?= $(shell case "$$(uname -m)" in x86_64) echo amd64 ;; aarch64|arm64) echo arm64 ;; *) uname -m ;; esac)
-IMG_REPO ?= quay.io/metal3-io/metal3-fkas
+# The image: quay.io/metal3-io/metal3-fkas:<arch>, as the original FKAS tagged it (amd64, arm64).
+# (sed rather than a shell `case`: make would end $(shell ...) at the first `)` of a case pattern.)
+ARCH ?= $(shell uname -m | sed -e 's/^x86_64$$/amd64/' -e 's/^aarch64$$/arm64/')
+# The image config/manager renders; `make deploy` replaces it with $(IMG).
+DEFAULT_IMG_REPO := quay.io/metal3-io/metal3-fkas
+IMG_REPO ?= $(DEFAULT_IMG_REPO)
 IMG ?= $(IMG_REPO):$(ARCH)
 # docker or podman.
 CONTAINER_TOOL ?= docker
@@ -19,6 +24,7 @@ node_modules: package.json package-lock.json
 .PHONY: help
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+	@echo "Variables: IMG=$(IMG) (IMG_REPO, ARCH) CONTAINER_TOOL=$(CONTAINER_TOOL) DEPLOY_CONFIG=$(DEPLOY_CONFIG) KUBECTL=$(KUBECTL)"
 
 .PHONY: build
 build: node_modules ## Compile TypeScript into dist/
@@ -72,9 +78,23 @@ docker-push: ## Push $(IMG)
 image-smoke: ## What the image does, without a container engine: production install, start, /healthz
 	bash hack/image-smoke.sh
 
+.PHONY: install
+install: ## Install the CRDs (config/crd) into the current kubectl context
+	$(KUBECTL) kustomize config/crd | $(KUBECTL) apply --server-side -f -
+
+.PHONY: uninstall
+uninstall: ## Remove the CRDs (every FakeAPIServer and FakeNode goes with them)
+	$(KUBECTL) kustomize config/crd | $(KUBECTL) delete --ignore-not-found -f -
+
+# deploy renders everything first and checks the image before applying anything, so a bad IMG
+# fails before the Namespace, CRDs and RBAC are in, not half-way.
 .PHONY: deploy
 deploy: ## Install into the current kubectl context ($(DEPLOY_CONFIG) with image $(IMG))
-	$(KUBECTL) kustomize $(DEPLOY_CONFIG) | sed 's#image: $(IMG_REPO):amd64#image: $(IMG)#' | $(KUBECTL) apply --server-side -f -
+	@[[ "$(IMG)" =~ ^[a-z0-9][a-zA-Z0-9._/:@-]*$$ ]] || { echo "IMG '$(IMG)' is not an image reference like example.com/repo:tag" >&2; exit 2; }
+	rendered=$$(mktemp) && trap 'rm -f "$$rendered"' EXIT && \
+	$(KUBECTL) kustomize $(DEPLOY_CONFIG) | sed -E 's#^( +image: )$(DEFAULT_IMG_REPO):[^ ]+$$#\1$(IMG)#' > "$$rendered" && \
+	{ sed -n 's/^ *image: //p' "$$rendered" | grep -xF '$(IMG)' >/dev/null || { echo "$(DEPLOY_CONFIG) renders no image $(DEFAULT_IMG_REPO):<tag> to replace with $(IMG)" >&2; exit 1; }; } && \
+	$(KUBECTL) apply --server-side -f "$$rendered"
 
 .PHONY: undeploy
 undeploy: ## Remove what deploy installed (CRDs too: every FakeAPIServer and FakeNode goes)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the real components the test suites run, from their Go modules, into bin/:
-#   kube   kube-apiserver, kube-controller-manager (k8s.io/kubernetes), etcd
+#   kube   kube-apiserver, kube-controller-manager (k8s.io/kubernetes), etcd, etcdctl
 #   capi   cluster-api core manager, kubeadm control plane and bootstrap managers, clusterctl
 # Usage: hack/tools/build.sh [all|kube|capi]
 # A binary is rebuilt only when bin/.stamp-<name> does not record the pinned version.
@@ -80,13 +80,34 @@ build_kube() {
     done
     for p in "${pids[@]}"; do wait "$p"; done
   fi
-  if fresh etcd "$ETCD_VERSION"; then log "etcd $ETCD_VERSION: up to date"; else
-    log "building etcd $ETCD_VERSION"
-    if ! grep -q "go.etcd.io/etcd/server/v3 $ETCD_VERSION" "$work/etcd/go.mod" 2>/dev/null; then
-      (cd "$work/etcd" && sed -i "s#go.etcd.io/etcd/server/v3 v[0-9.]*#go.etcd.io/etcd/server/v3 $ETCD_VERSION#" go.mod && go mod tidy)
-    fi
-    (cd "$work/etcd" && go build -trimpath -ldflags "-s -w" -o "$bin/etcd" go.etcd.io/etcd/server/v3) && stamp etcd "$ETCD_VERSION"
-  fi
+  build_etcd
+}
+
+# go.mod of the etcd module: the server and etcdctl, both at ETCD_VERSION.
+etcd_module() {
+  local dir="$work/etcd" m
+  for m in server etcdctl; do
+    grep -q "go.etcd.io/etcd/$m/v3 $ETCD_VERSION" "$dir/go.mod" 2>/dev/null && continue
+    log "pinning the etcd module to $ETCD_VERSION"
+    (cd "$dir" && sed -i -E "s#(go.etcd.io/etcd/(server|etcdctl)/v3) v[0-9.]+#\\1 $ETCD_VERSION#" go.mod && go mod tidy)
+    return
+  done
+}
+
+# etcd for the control plane, etcdctl for the etcd emulation specs (test/support/etcd-clients.ts):
+# one after the other, so etcdctl reuses the client packages etcd compiled.
+build_etcd() {
+  local name t
+  local -A pkgs=([etcd]="go.etcd.io/etcd/server/v3" [etcdctl]="go.etcd.io/etcd/etcdctl/v3")
+  for name in etcd etcdctl; do
+    if fresh "$name" "$ETCD_VERSION"; then log "$name $ETCD_VERSION: up to date"; continue; fi
+    etcd_module
+    log "building $name $ETCD_VERSION (${pkgs[$name]})"
+    t=$(date +%s)
+    (cd "$work/etcd" && go build -trimpath -ldflags "-s -w" -o "$bin/$name" "${pkgs[$name]}")
+    stamp "$name" "$ETCD_VERSION"
+    log "$name $ETCD_VERSION: built in $(( $(date +%s) - t ))s"
+  done
 }
 
 build_capi() {

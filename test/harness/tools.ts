@@ -27,7 +27,12 @@ export async function ensureTools(set: 'kube' | 'capi'): Promise<void> {
   const v = versions();
   const needed: [string, string][] =
     set === 'kube'
-      ? [['kube-apiserver', v.KUBERNETES_VERSION!], ['kube-controller-manager', v.KUBERNETES_VERSION!], ['etcd', v.ETCD_VERSION!]]
+      ? [
+          ['kube-apiserver', v.KUBERNETES_VERSION!],
+          ['kube-controller-manager', v.KUBERNETES_VERSION!],
+          ['etcd', v.ETCD_VERSION!],
+          ['etcdctl', v.ETCD_VERSION!],
+        ]
       : ['capi-manager', 'capi-kubeadm-control-plane', 'capi-kubeadm-bootstrap', 'clusterctl'].map((n) => [n, v.CLUSTER_API_VERSION!]);
   if (needed.every(([n, ver]) => upToDate(n, ver))) return;
   await promisify(execFile)('bash', [BUILD_SCRIPT, set], { timeout: BUILD_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 });

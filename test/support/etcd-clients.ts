@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { issueCertificate, type CertificateAuthority } from '../../src/pki/certificates.js';
@@ -6,6 +7,7 @@ import { generateEcKey, privateKeyToPem } from '../../src/pki/keys.js';
 import type { FakeCluster } from '../../src/simulator/cluster.js';
 import type { KubeObject } from '../../src/simulator/store/object.js';
 import { ADMIN_USER, type Simulator } from '../../src/simulator/simulator.js';
+import { binary } from '../harness/tools.js';
 
 /**
  * Helpers for specs that reach a fake control plane through port-forward:
@@ -105,12 +107,22 @@ export interface CommandResult {
   readonly stderr: string;
 }
 
-/** Runs the real etcdctl (v3 API) against one endpoint with the given client certificate. */
+/**
+ * The etcdctl the specs run: bin/etcdctl, built by `npm run tools` from go.etcd.io/etcd/etcdctl/v3 at
+ * ETCD_VERSION (hack/tools/versions.env), never whatever etcdctl the PATH offers (distributions ship 3.4).
+ */
+export function etcdctlBinary(): string {
+  const path = binary('etcdctl');
+  if (!existsSync(path)) throw new Error(`${path} is missing: run \`npm run tools\` (it builds etcdctl with kube-apiserver and etcd)`);
+  return path;
+}
+
+/** Runs the real etcdctl against one endpoint with the given client certificate (3.6 speaks only the v3 API: no ETCDCTL_API). */
 export async function etcdctl(localPort: number, certs: ClientCertFiles, args: string[]): Promise<CommandResult> {
   const child = spawn(
-    'etcdctl',
+    etcdctlBinary(),
     [`--endpoints=https://127.0.0.1:${localPort}`, `--cacert=${certs.ca}`, `--cert=${certs.cert}`, `--key=${certs.key}`, `--dial-timeout=${ETCDCTL_TIMEOUT}`, `--command-timeout=${ETCDCTL_TIMEOUT}`, ...args],
-    { env: { ...process.env, ETCDCTL_API: '3' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stdout = '';
   let stderr = '';

@@ -20,12 +20,26 @@
 {{- define "metal3-fkas.labels" -}}
 app.kubernetes.io/part-of: metal3-fkas
 app.kubernetes.io/managed-by: {{ .Release.Service }}
-app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/instance: {{ .Release.Name | quote }}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- end -}}
 
-{{/* The operator pods' labels: the Deployment selects them, and so do exposure: Service Services. */}}
+{{/*
+The operator pods' labels: the Deployment selects them, and so do exposure: Service Services
+(--service-selector). The release is part of them, so two releases in one namespace never select
+each other's pods.
+*/}}
 {{- define "metal3-fkas.selectorLabels" -}}
 app.kubernetes.io/name: metal3-fkas
 app.kubernetes.io/component: controller-manager
+app.kubernetes.io/instance: {{ .Release.Name | quote }}
+{{- end -}}
+
+{{/* selectorLabels as the operator's --service-selector takes them: key=value,... */}}
+{{- define "metal3-fkas.serviceSelector" -}}
+{{- $pairs := list -}}
+{{- range $k, $v := include "metal3-fkas.selectorLabels" . | fromYaml -}}
+{{- $pairs = append $pairs (printf "%s=%s" $k $v) -}}
+{{- end -}}
+{{- join "," $pairs -}}
 {{- end -}}

@@ -20,7 +20,25 @@ const BINDING_KINDS = ['ClusterRoleBinding', 'RoleBinding'];
 const DEPLOYMENT = 'metal3-fkas-controller-manager';
 
 type PodSpec = { containers: { args: string[]; image: string }[] } & Record<string, unknown>;
-const podSpec = (objects: readonly KubeObject[]): PodSpec => (find(objects, 'Deployment', DEPLOYMENT).spec as { template: { spec: PodSpec } }).template.spec;
+type DeploymentSpec = { selector: { matchLabels: Record<string, string> }; template: { spec: PodSpec } };
+const deploymentSpec = (objects: readonly KubeObject[]): DeploymentSpec => find(objects, 'Deployment', DEPLOYMENT).spec as DeploymentSpec;
+const podSpec = (objects: readonly KubeObject[]): PodSpec => deploymentSpec(objects).template.spec;
+
+const SERVICE_SELECTOR_FLAG = '--service-selector=';
+/** The operator's --service-selector as labels: it must name the pods its own Deployment selects. */
+const serviceSelector = (spec: PodSpec): Record<string, string> =>
+  Object.fromEntries(
+    (spec.containers[0]!.args.find((a) => a.startsWith(SERVICE_SELECTOR_FLAG)) ?? SERVICE_SELECTOR_FLAG)
+      .slice(SERVICE_SELECTOR_FLAG.length)
+      .split(',')
+      .filter(Boolean)
+      .map((kv) => kv.split('=') as [string, string]),
+  );
+/** The pod spec but for --service-selector: the chart's selector also names its release (chart-releases.test.ts). */
+const withoutServiceSelector = (spec: PodSpec): PodSpec => ({
+  ...spec,
+  containers: spec.containers.map((c) => ({ ...c, args: c.args.filter((a) => !a.startsWith(SERVICE_SELECTOR_FLAG)) })),
+});
 
 /** The kustomize objects the chart must also render: all but the Namespace (Helm installs into one: `--create-namespace`). */
 const chartCounterparts = (objects: readonly KubeObject[]): KubeObject[] => objects.filter((o) => o.kind !== 'Namespace');
@@ -43,7 +61,15 @@ function expectSameObjects(chart: readonly KubeObject[], kustomized: readonly Ku
     }
     if (k.kind === 'CustomResourceDefinition') expect(c!.spec, `${idOf(k)} schema`).to.deep.equal(k.spec);
   }
-  expect(podSpec(chart), 'the operator pod spec').to.deep.equal(podSpec(kustomized));
+  expect(withoutServiceSelector(podSpec(chart)), 'the operator pod spec').to.deep.equal(withoutServiceSelector(podSpec(kustomized)));
+  for (const [what, objects] of [
+    ['chart', chart],
+    ['kustomize', kustomized],
+  ] as const) {
+    expect(serviceSelector(podSpec(objects)), `${what}: --service-selector is the Deployment's selector`).to.deep.equal(
+      deploymentSpec(objects).selector.matchLabels,
+    );
+  }
 }
 
 describe('shipping manifests: kustomize config/, k8s/*.yaml and the Helm chart', function () {

@@ -38,9 +38,19 @@ export async function kustomize(config: string): Promise<KubeObject[]> {
   return parseManifests(await sh('kubectl', ['kustomize', join(REPO_ROOT, 'config', config)]));
 }
 
-/** `helm template` of the chart as release metal3-fkas in metal3-fkas-system, with --set values. */
-export async function helmTemplate(set: readonly string[] = []): Promise<KubeObject[]> {
-  const args = ['template', 'metal3-fkas', CHART, '--namespace', SYSTEM_NAMESPACE, '--include-crds', ...set.flatMap((s) => ['--set', s])];
+export interface ReleaseOptions {
+  /** The release name: metal3-fkas unless given. */
+  readonly release?: string;
+  /** The release namespace: metal3-fkas-system unless given. */
+  readonly namespace?: string;
+  /** With the chart's crds/ (the default), as `helm install` applies them. */
+  readonly crds?: boolean;
+}
+
+/** `helm template` of the chart (release metal3-fkas in metal3-fkas-system unless told otherwise), with --set values. */
+export async function helmTemplate(set: readonly string[] = [], opts: ReleaseOptions = {}): Promise<KubeObject[]> {
+  const { release = 'metal3-fkas', namespace = SYSTEM_NAMESPACE, crds = true } = opts;
+  const args = ['template', release, CHART, '--namespace', namespace, ...(crds ? ['--include-crds'] : []), ...set.flatMap((s) => ['--set', s])];
   return parseManifests(await sh(HELM, args));
 }
 
