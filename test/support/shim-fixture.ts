@@ -69,7 +69,8 @@ export async function startShimFixture(opts: { portRange: { min: number; max: nu
   const shimClient = new CountingKubeClient(client.kubeConfig, 'metal3-fkas-shim');
   const informers = opts.informers === 'operator' ? operator.context : undefined;
   const shim = await startShim({ client: shimClient, log: componentLogger('shim'), host: '127.0.0.1', port: 0, ...(opts.waitMs ? { waitMs: opts.waitMs } : {}), ...(informers ? { informers } : {}) });
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+  // No socket limit: 100 requests in flight must reach the shim at once, not queue in the test's own agent.
+  const agent = new http.Agent({ keepAlive: true });
   const snapshotOf = async (plural: string): Promise<[string, string][]> => {
     const list = await client.list<FakeAPIServer | FakeNode>({ apiVersion: 'fkas.metal3.io/v1alpha1', plural });
     return list.items.map((o) => [`${plural}/${o.metadata.namespace}/${o.metadata.name}`, JSON.stringify([o.metadata.generation, o.spec, o.metadata.labels ?? {}])]);
