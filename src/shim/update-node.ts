@@ -1,5 +1,5 @@
 import { API_VERSION, CAPI_CONTROL_PLANE_LABEL, FAKE_API_SERVER, FAKE_NODE, NODE_ROLE_CONTROL_PLANE_LABEL, type FakeAPIServer, type FakeNode, type FakeNodeSpec, type NodeRole } from '../operator/api/v1alpha1.js';
-import { isAlreadyExists, isNotFound, type ResourcePath } from '../operator/kube/client.js';
+import { isAlreadyExists, isNotFound, KubeApiError, type ResourcePath } from '../operator/kube/client.js';
 import { cachedFakeApiServer, describeCondition, type ShimContext } from './context.js';
 import type { Deadline } from './deadline.js';
 import { fromManagementApi, ShimError } from './errors.js';
@@ -105,8 +105,10 @@ async function writeFakeNode(ctx: ShimContext, namespace: string, name: string, 
     try {
       if (exists) {
         const before = ctx.fakeNodes.get(key)?.spec;
-        // The request describes the whole node: replace the spec (labels included) in one write.
-        const patched = await deadline.race(doing, ctx.client.patch<FakeNode>(path, 'json', [{ op: 'add', path: '/spec', value: spec }]));
+        if (before) requireSameNode(key, before, spec);
+        // The request describes the whole node: replace the spec (labels included) in one write, only if it still stands for the same node.
+        const patch = [{ op: 'test', path: '/spec/clusterName', value: spec.clusterName }, { op: 'test', path: '/spec/nodeName', value: spec.nodeName }, { op: 'add', path: '/spec', value: spec }];
+        const patched = await deadline.race(doing, ctx.client.patch<FakeNode>(path, 'json', patch));
         return written(key, path, patched, before ? { spec: before } : undefined);
       }
       const body = { apiVersion: API_VERSION, kind: FAKE_NODE.kind, metadata: { name, namespace }, spec };
@@ -115,10 +117,24 @@ async function writeFakeNode(ctx: ShimContext, namespace: string, name: string, 
     } catch (err) {
       if (exists && isNotFound(err)) exists = false;
       else if (!exists && isAlreadyExists(err)) exists = true;
+      else if (exists && err instanceof KubeApiError && err.code === 422) throw collision(key, spec); // a test operation failed
       else throw fromManagementApi(err, doing, namespace);
     }
   }
   throw new ShimError(409, `FakeNode ${key} was created and deleted again ${MAX_WRITE_ROUNDS} times while this request wrote it: something else is deleting it; send the request again`, 'nodeName');
+}
+
+/**
+ * `<cluster>-<nodeName>` is ambiguous (cluster a + node b-c, cluster a-b +
+ * node c): never move another cluster's node.
+ */
+function requireSameNode(key: string, current: FakeNodeSpec, wanted: FakeNodeSpec): void {
+  if (current.clusterName !== wanted.clusterName || current.nodeName !== wanted.nodeName) throw collision(key, wanted, current);
+}
+
+function collision(key: string, wanted: FakeNodeSpec, current?: FakeNodeSpec): ShimError {
+  const owner = current ? ` stands for node ${current.nodeName} of cluster ${current.clusterName}` : ' stands for another cluster or node';
+  return new ShimError(409, `FakeNode ${key}${owner}, and "<cluster>-<nodeName>" of node ${wanted.nodeName} of cluster ${wanted.clusterName} is the same name: use another node name`, 'nodeName');
 }
 
 function written(key: string, path: ResourcePath, o: FakeNode, undo: Written['undo']): Written {

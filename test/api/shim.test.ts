@@ -104,6 +104,18 @@ describe('the legacy shim (POST /register, PUT /updateNode)', function () {
     });
   });
 
+  describe('names that collide', () => {
+    it('refuses with 409 a node whose <cluster>-<nodeName> is another cluster node, and leaves that node alone', async () => {
+      expect((await f.send('POST', '/register', { cluster: 'shim-a-x', namespace: 'default' })).status).to.equal(200);
+      expect((await f.send('PUT', '/updateNode', node({ nodeName: 'x-n', role: 'worker' }))).status).to.equal(200);
+      const before = await f.snapshot();
+      const r = await f.send('PUT', '/updateNode', node({ cluster: 'shim-a-x', nodeName: 'n', role: 'worker' }));
+      expect([r.status, r.json.field], JSON.stringify(r.json)).to.deep.equal([409, 'nodeName']);
+      expect(r.json.error).to.contain('stands for node x-n of cluster shim-a');
+      expect(await f.snapshot()).to.deep.equal(before);
+    });
+  });
+
   describe('management-API calls and waiting', () => {
     it('registers a new cluster with one management-API call (the create) and answers a serving one with none', async () => {
       const fresh = await f.shimClient.count(async () => expect((await f.send('POST', '/register', { cluster: 'shim-count', namespace: 'default' })).status).to.equal(200));
