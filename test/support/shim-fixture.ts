@@ -51,11 +51,24 @@ export interface ShimFixture {
   close(): Promise<void>;
 }
 
-export async function startShimFixture(opts: { portRange: { min: number; max: number }; waitMs?: number; informers: 'operator' | 'own' }): Promise<ShimFixture> {
+export interface ShimFixtureOptions {
+  readonly portRange: { min: number; max: number };
+  readonly waitMs?: number;
+  readonly informers: 'operator' | 'own';
+  /** A real management API (the harness's kube-apiserver); without it, the embedded one. */
+  readonly kubeconfigPath?: string;
+}
+
+/** How long close() waits for the operator to finalize what a test left in a real management API. */
+const CLEANUP_TIMEOUT_MS = 60_000;
+const FKAS_GROUP_VERSION = 'fkas.metal3.io/v1alpha1';
+
+export async function startShimFixture(opts: ShimFixtureOptions): Promise<ShimFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'fkas-shim-'));
-  const management: EmbeddedManagementApi = await startEmbeddedManagementApi({ port: 0, kubeconfigPath: join(dir, 'management.kubeconfig') });
+  const management: EmbeddedManagementApi | undefined = opts.kubeconfigPath ? undefined : await startEmbeddedManagementApi({ port: 0, kubeconfigPath: join(dir, 'management.kubeconfig') });
+  const kubeconfigPath = opts.kubeconfigPath ?? management!.kubeconfigPath;
   const operator = new FkasOperator({
-    kubeconfigPath: management.kubeconfigPath,
+    kubeconfigPath,
     bindHost: '127.0.0.1',
     advertiseHost: '127.0.0.1',
     portRange: opts.portRange,
@@ -65,14 +78,14 @@ export async function startShimFixture(opts: { portRange: { min: number; max: nu
     resyncMs: 60_000,
   });
   await operator.start();
-  const client = KubeClient.fromFile(management.kubeconfigPath);
+  const client = KubeClient.fromFile(kubeconfigPath);
   const shimClient = new CountingKubeClient(client.kubeConfig, 'metal3-fkas-shim');
   const informers = opts.informers === 'operator' ? operator.context : undefined;
   const shim = await startShim({ client: shimClient, log: componentLogger('shim'), host: '127.0.0.1', port: 0, ...(opts.waitMs ? { waitMs: opts.waitMs } : {}), ...(informers ? { informers } : {}) });
   // No socket limit: 100 requests in flight must reach the shim at once, not queue in the test's own agent.
   const agent = new http.Agent({ keepAlive: true });
   const snapshotOf = async (plural: string): Promise<[string, string][]> => {
-    const list = await client.list<FakeAPIServer | FakeNode>({ apiVersion: 'fkas.metal3.io/v1alpha1', plural });
+    const list = await client.list<FakeAPIServer | FakeNode>({ apiVersion: FKAS_GROUP_VERSION, plural });
     return list.items.map((o) => [`${plural}/${o.metadata.namespace}/${o.metadata.name}`, JSON.stringify([o.metadata.generation, o.spec, o.metadata.labels ?? {}])]);
   };
   return {
@@ -86,13 +99,29 @@ export async function startShimFixture(opts: { portRange: { min: number; max: nu
     async close() {
       agent.destroy();
       await shim.close();
+      // A real management API outlives the fixture: the operator finalizes what the tests made before it stops.
+      if (!management) await deleteAll(client);
       await operator.shutdown();
       shimClient.close();
       client.close();
-      await management.close();
+      await management?.close();
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+async function deleteAll(client: KubeClient): Promise<void> {
+  for (const plural of ['fakenodes', 'fakeapiservers']) {
+    const list = await client.list<FakeNode | FakeAPIServer>({ apiVersion: FKAS_GROUP_VERSION, plural });
+    await Promise.all(list.items.map((o) => client.delete({ apiVersion: FKAS_GROUP_VERSION, plural, namespace: o.metadata.namespace, name: o.metadata.name }).catch(() => undefined)));
+  }
+  const deadline = Date.now() + CLEANUP_TIMEOUT_MS;
+  for (;;) {
+    const left = (await client.list({ apiVersion: FKAS_GROUP_VERSION, plural: 'fakenodes' })).items.length + (await client.list({ apiVersion: FKAS_GROUP_VERSION, plural: 'fakeapiservers' })).items.length;
+    if (left === 0) return;
+    if (Date.now() > deadline) throw new Error(`${left} FakeNodes/FakeAPIServers still there ${CLEANUP_TIMEOUT_MS} ms after deleting them: the operator did not finalize them`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 /** One request with node:http (fetch refuses TRACE and CONNECT); a string body is sent as it is, anything else as JSON. */
