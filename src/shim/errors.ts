@@ -17,7 +17,7 @@ export class ShimError extends Error {
 }
 
 /** Management-API answers that are about the request (the client can fix it), passed on with their code. */
-const CLIENT_SIDE_CODES = new Set([400, 403, 404, 409, 422, 429]);
+const CLIENT_SIDE_CODES = new Set([400, 403, 409, 422, 429]);
 
 /** The request fields of the shim that our writes put at these object paths. */
 const FIELD_OF_PATH: Readonly<Record<string, string>> = {
@@ -59,6 +59,8 @@ export function fromManagementApi(err: unknown, doing: string, namespace: string
     if (err.code === 404 && field === 'namespace') {
       return new ShimError(404, `namespace ${namespace} does not exist: create it first (kubectl create namespace ${namespace}) or send another namespace`, 'namespace');
     }
+    // Any other 404 on our own writes means the management API does not serve the kind: not the client's doing.
+    if (err.code === 404) return new ShimError(502, `the management API has no such resource while ${doing}: ${err.message}; are the fkas.metal3.io CRDs installed?`);
     if (CLIENT_SIDE_CODES.has(err.code)) return new ShimError(err.code, `the management API refused ${doing}: ${err.message}`, field ?? 'body');
     if (err.code === 504) return new ShimError(504, `the management API timed out while ${doing}: ${err.message}; send the request again`);
     return new ShimError(502, `the management API failed while ${doing}: ${err.message}; check the management API and send the request again`);

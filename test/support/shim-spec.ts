@@ -5,6 +5,7 @@ import type { FakeNode } from '../../src/operator/api/v1alpha1.js';
 import { KubeClient } from '../../src/operator/kube/client.js';
 import { startShim } from '../../src/shim/server.js';
 import { componentLogger } from '../../src/telemetry/logger.js';
+import { startFakeCluster } from './fake-cluster.js';
 import { send, startShimFixture, type ShimFixture } from './shim-fixture.js';
 
 const NAME_PART_91 = 'n'.repeat(91);
@@ -172,6 +173,21 @@ export function shimBehaviour(kubeconfig: () => string | undefined): void {
     });
 
     describe('management API trouble', () => {
+      it('answers 502 when the management API does not serve FakeAPIServers (CRDs missing): not a client mistake', async () => {
+        const bare = await startFakeCluster({ name: 'no-crds' });
+        const noCrds = KubeClient.fromFile(bare.kubeconfigPath);
+        const shim = await startShim({ client: noCrds, log: componentLogger('shim'), host: '127.0.0.1', port: 0, informers: f.operator.context! });
+        try {
+          const r = await send(f.agent, shim.port, 'POST', '/register', { cluster: 'shim-no-crd', namespace: 'default' });
+          expect(r.status, JSON.stringify(r.json)).to.equal(502);
+          expect(r.json.error).to.match(/CRDs installed/);
+        } finally {
+          await shim.close();
+          noCrds.close();
+          await bare.close();
+        }
+      });
+
       it('answers 503 naming the management API when it is unreachable (not a 4xx, not a hang)', async () => {
         const kc = new KubeConfig();
         kc.loadFromString(f.client.kubeConfig.exportConfig());
