@@ -154,7 +154,9 @@ export async function operator(argv: string[]): Promise<void> {
       : undefined;
   if (nodeReconcilers) log.info({ metal3, machineNodes }, 'node reconcilers started');
   const shimPort = number(values['shim-port'], '--shim-port');
-  shim = shimPort > 0 ? await startShim({ client: op.client, log: componentLogger('shim'), host: bindHost === '127.0.0.1' ? '127.0.0.1' : '0.0.0.0', port: shimPort }) : undefined;
+  // The shim reads and waits on the operator's informers: no watches or polling of its own.
+  const informers = op.context;
+  shim = shimPort > 0 ? await startShim({ client: op.client, log: componentLogger('shim'), host: bindHost === '127.0.0.1' ? '127.0.0.1' : '0.0.0.0', port: shimPort, ...(informers ? { informers } : {}) }) : undefined;
   if (shim) log.info({ port: shim.port }, 'legacy API listening: POST /register, PUT /updateNode');
 
 }

@@ -19,9 +19,13 @@ export interface KubeObjectLike {
 export interface InformerOptions {
   readonly resource: Omit<ResourcePath, 'name' | 'subresource'>;
   readonly labelSelector?: string;
-  readonly onEvent: (type: InformerEvent, object: KubeObjectLike, previous?: KubeObjectLike) => void;
+  /** The owner's handler (a controller's queue); more listeners can come and go with subscribe(). */
+  readonly onEvent?: (type: InformerEvent, object: KubeObjectLike, previous?: KubeObjectLike) => void;
   readonly log: Logger;
 }
+
+/** Called after the cache holds the new state, so a listener may read get() and see the object of the event. */
+export type InformerListener<T> = (type: InformerEvent, object: T, previous?: T) => void;
 
 const LIST_PAGE_SIZE = 500;
 /** Backoff after a failed list or watch, doubling up to the max. */
@@ -35,6 +39,7 @@ export const keyOf = (o: { metadata: { name: string; namespace?: string } }): st
 
 export class Informer<T extends KubeObjectLike = KubeObjectLike> {
   private readonly cache = new Map<string, T>();
+  private readonly listeners = new Set<InformerListener<T>>();
   private resourceVersion = '';
   private watchHandle?: WatchHandle;
   private retryTimer?: NodeJS.Timeout;
@@ -59,6 +64,15 @@ export class Informer<T extends KubeObjectLike = KubeObjectLike> {
     this.stopped = true;
     clearTimeout(this.retryTimer);
     this.watchHandle?.abort();
+  }
+
+  /**
+   * Adds a listener for every later event (the cache already holds what came
+   * before: read it with get/list). Returns the function that removes it.
+   */
+  subscribe(listener: InformerListener<T>): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   get(key: string): T | undefined {
@@ -92,14 +106,14 @@ export class Informer<T extends KubeObjectLike = KubeObjectLike> {
       for (const [key, old] of this.cache) {
         if (!seen.has(key)) {
           this.cache.delete(key);
-          this.opts.onEvent('DELETED', old, old);
+          this.emit('DELETED', old, old);
         }
       }
       for (const [key, obj] of seen) {
         const old = this.cache.get(key);
         this.cache.set(key, obj);
-        if (!old) this.opts.onEvent('ADDED', obj);
-        else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) this.opts.onEvent('MODIFIED', obj, old);
+        if (!old) this.emit('ADDED', obj);
+        else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) this.emit('MODIFIED', obj, old);
       }
       this.resourceVersion = rv;
       this.failures = 0;
@@ -138,10 +152,10 @@ export class Informer<T extends KubeObjectLike = KubeObjectLike> {
         const old = this.cache.get(key);
         if (type === 'DELETED') {
           this.cache.delete(key);
-          this.opts.onEvent('DELETED', obj, old);
+          this.emit('DELETED', obj, old);
         } else {
           this.cache.set(key, obj);
-          this.opts.onEvent(old ? 'MODIFIED' : 'ADDED', obj, old);
+          this.emit(old ? 'MODIFIED' : 'ADDED', obj, old);
         }
       },
       (err) => {
@@ -157,6 +171,18 @@ export class Informer<T extends KubeObjectLike = KubeObjectLike> {
         }
       },
     );
+  }
+
+  private emit(type: InformerEvent, object: T, previous?: T): void {
+    this.opts.onEvent?.(type, object, previous);
+    for (const listener of this.listeners) {
+      try {
+        listener(type, object, previous);
+      } catch (err) {
+        // One listener's bug must not stop the cache or the other listeners.
+        this.opts.log.error({ err, resource: this.opts.resource.plural, key: keyOf(object) }, 'informer listener failed');
+      }
+    }
   }
 
   private retry(err: unknown, what: string): void {

@@ -1,0 +1,3 @@
+import { shimBehaviour } from '../support/shim-spec.js';
+
+shimBehaviour(() => undefined);
