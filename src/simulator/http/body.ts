@@ -1,8 +1,9 @@
-import { load as loadYaml } from 'js-yaml';
 import { badRequest, unsupportedMediaType } from '../api/errors.js';
+import { checkJsonShape, excessiveAliasing } from '../api/json-limits.js';
 import { decodeKubernetesProtobuf, PROTOBUF_CONTENT_TYPE } from '../protobuf/decode.js';
 import { isPlainObject, type KubeObject } from '../store/object.js';
 import { mediaType, parseJsonBody, type Exchange } from './exchange.js';
+import { loadYamlBounded } from '../api/yaml-body.js';
 
 /** Media types accepted for create/update/delete bodies. PATCH bodies are handled by the patch engines. */
 export const OBJECT_CONTENT_TYPES = ['application/json', 'application/yaml', PROTOBUF_CONTENT_TYPE] as const;
@@ -27,7 +28,17 @@ export async function readOptionalBody(ex: Exchange): Promise<Record<string, unk
   return value;
 }
 
+/**
+ * Decodes a body and refuses one nested deeper than the simulator's limit
+ * before anything walks it (see ../api/json-limits.ts).
+ */
 export function decodeBody(buf: Buffer, contentType: string | undefined): unknown {
+  const value = decodeByMediaType(buf, contentType);
+  checkJsonShape(value, excessiveAliasing);
+  return value;
+}
+
+function decodeByMediaType(buf: Buffer, contentType: string | undefined): unknown {
   const type = mediaType(contentType);
   switch (type) {
     case '':
@@ -36,11 +47,7 @@ export function decodeBody(buf: Buffer, contentType: string | undefined): unknow
     case 'application/yaml':
     case 'application/x-yaml':
     case 'text/yaml':
-      try {
-        return loadYaml(buf.toString('utf8'));
-      } catch (e) {
-        throw badRequest(`the request body is not valid YAML: ${(e as Error).message}`);
-      }
+      return loadYamlBounded(buf.toString('utf8'), 'the request body is not valid YAML');
     case PROTOBUF_CONTENT_TYPE:
       return decodeKubernetesProtobuf(buf);
     default:

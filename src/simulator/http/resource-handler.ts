@@ -2,7 +2,7 @@ import { StatusError, badRequest, invalid } from '../api/errors.js';
 import { apiVersionOf, type KindInfo } from '../kinds/kind.js';
 import { storageKey } from '../kinds/registry.js';
 import { applyPatch, PATCH_CONTENT_TYPES } from '../patch/index.js';
-import { isPlainObject, type KubeObject } from '../store/object.js';
+import { cloneObject, isPlainObject, type KubeObject } from '../store/object.js';
 import type { DeleteOptions, PropagationPolicy } from '../store/resources.js';
 import { Watch } from '../store/watch.js';
 import { readObjectBody, readOptionalBody } from './body.js';
@@ -248,7 +248,7 @@ async function servePatch(ex: Exchange, cluster: ClusterView, kind: KindInfo, in
       if (patched.status === undefined) delete next.status;
       else next.status = patched.status;
       // Metadata changes through /status are ignored, as in kube-apiserver.
-      return sendObject(ex, kind, r.commit(kind, existing, structuredClone(next), { dryRun }), 200);
+      return sendObject(ex, kind, r.commit(kind, existing, cloneObject(next), { dryRun }), 200);
     }
     if (existing.status === undefined) delete patched.status;
     else patched.status = existing.status;
@@ -257,7 +257,7 @@ async function servePatch(ex: Exchange, cluster: ClusterView, kind: KindInfo, in
   if (rv && rv !== existing.metadata.resourceVersion) {
     throw new StatusError(409, 'Conflict', `Operation cannot be fulfilled on ${kind.plural} "${info.name!}": the object has been modified; please apply your changes to the latest version and try again`);
   }
-  return sendObject(ex, kind, r.commit(kind, existing, structuredClone(patched), { dryRun }), 200);
+  return sendObject(ex, kind, r.commit(kind, existing, cloneObject(patched), { dryRun }), 200);
 }
 
 async function deleteOptions(ex: Exchange, dryRun: boolean): Promise<DeleteOptions> {

@@ -1,5 +1,6 @@
-import { load as loadYaml } from 'js-yaml';
 import { badRequest, unsupportedMediaType } from '../api/errors.js';
+import { checkJsonShape, excessiveAliasing } from '../api/json-limits.js';
+import { loadYamlBounded } from '../api/yaml-body.js';
 import { patchMetaAt } from '../schema/index.js';
 import { isPlainObject, type KubeObject } from '../store/object.js';
 import { serverSideApply } from './apply.js';
@@ -59,23 +60,27 @@ export function applyPatch(contentType: string, live: KubeObject | undefined, bo
       throw unsupportedMediaType(contentType, PATCH_CONTENT_TYPES);
   }
   if (!isPlainObject(result)) throw badRequest('the patched document is not an object');
+  // A JSON patch can nest values into each other: the result gets the same limit as a body.
+  checkJsonShape(result);
   return result as KubeObject;
 }
 
+/** Patch documents get the body limits before the recursive patch engines see them. */
 function parseJson(text: string): unknown {
+  let doc: unknown;
   try {
-    return JSON.parse(text);
+    doc = JSON.parse(text);
   } catch (e) {
     throw badRequest(`the patch is not valid JSON: ${(e as Error).message}`);
   }
+  checkJsonShape(doc);
+  return doc;
 }
 
 function parseYaml(text: string): unknown {
-  try {
-    return loadYaml(text);
-  } catch (e) {
-    throw badRequest(`the apply patch is not valid YAML: ${(e as Error).message.split('\n')[0]}`);
-  }
+  const doc = loadYamlBounded(text, 'the apply patch is not valid YAML');
+  checkJsonShape(doc, excessiveAliasing);
+  return doc;
 }
 
 function requireObject(v: unknown): Record<string, unknown> {
