@@ -1,4 +1,4 @@
-import { badRequest, type StatusError } from './errors.js';
+import { StatusError } from './errors.js';
 
 /**
  * Limits on the shape of JSON values a client can make the simulator hold.
@@ -29,6 +29,8 @@ export interface JsonShape {
   readonly values: number;
   /** The walk stopped early because depth or values passed the given limits. */
   readonly exceeded: boolean;
+  /** How the value that went too deep opens in JSON. */
+  readonly opener?: '{' | '[';
 }
 
 interface Frame {
@@ -49,7 +51,7 @@ export function measureJson(value: unknown, maxDepth = MAX_NESTING_DEPTH, maxVal
   while (stack.length > 0) {
     const frame = stack.pop()!;
     if (frame.depth > depth) depth = frame.depth;
-    if (depth > maxDepth) return { depth, values, exceeded: true };
+    if (depth > maxDepth) return { depth, values, exceeded: true, opener: Array.isArray(frame.value) ? '[' : '{' };
     const children = Array.isArray(frame.value) ? (frame.value as unknown[]) : Object.values(frame.value);
     values += children.length;
     if (values > maxValues) return { depth, values, exceeded: true };
@@ -60,22 +62,48 @@ export function measureJson(value: unknown, maxDepth = MAX_NESTING_DEPTH, maxVal
   return { depth, values, exceeded: false };
 }
 
-/** The 400 for a body nested too deep, worded as kube-apiserver words it. */
-export function tooDeep(): StatusError {
-  return badRequest(`json: ${EXCEEDED_MAX_DEPTH}`);
+/**
+ * A decoded value nested too deep, or (through YAML aliases) too big. The
+ * message is Go's scanner error; callers that know the context reword it
+ * as kube-apiserver does there (see forObjectBody, forPatch).
+ */
+export class JsonShapeError extends StatusError {
+  constructor(
+    readonly opener: '{' | '[' | undefined,
+    readonly aliasing: boolean,
+  ) {
+    super(400, 'BadRequest', aliasing ? 'yaml: document contains excessive aliasing' : `invalid character '${opener ?? '{'}' ${EXCEEDED_MAX_DEPTH}`);
+  }
+
+  /** kube-apiserver decoding an object body (create, update) of kind `kind`. */
+  forObjectBody(kind: string, body: Buffer): StatusError {
+    const cause = this.aliasing ? this.message : `couldn't get version/kind; json parse error: ${this.message}`;
+    return new StatusError(400, 'BadRequest', `the object provided is unrecognized (must be of type ${kind}): ${cause} (${bodySnippet(body)})`);
+  }
+
+  /** kube-apiserver decoding a DeleteOptions body. */
+  forDeleteOptions(): StatusError {
+    return new StatusError(400, 'BadRequest', this.aliasing ? this.message : `couldn't get version/kind; json parse error: ${this.message}`);
+  }
 }
 
-/** The 400 for a YAML body whose aliases expand beyond MAX_EXPANDED_VALUES. */
-export function excessiveAliasing(): StatusError {
-  return badRequest('yaml: document contains excessive aliasing');
+/** Bytes of a body kube-apiserver quotes in a decoding error. */
+const SNIPPET_BYTES = 30;
+
+/** The start of a body as kube-apiserver quotes it: text when printable, hex otherwise, "..." when cut. */
+function bodySnippet(body: Buffer): string {
+  const head = body.subarray(0, SNIPPET_BYTES);
+  const text = head.toString('utf8');
+  const printable = ![...text].some((c) => c < ' ' || c === '\x7f' || c === '\ufffd');
+  return `${printable ? text : head.toString('hex')}${body.length > SNIPPET_BYTES ? ' ...' : ''}`;
 }
 
 /**
  * Refuses a decoded value that is nested too deep or (through aliases) too
  * big, before any recursive code walks it.
  */
-export function checkJsonShape(value: unknown, tooBig: () => StatusError = tooDeep): void {
+export function checkJsonShape(value: unknown): void {
   const shape = measureJson(value);
   if (!shape.exceeded) return;
-  throw shape.depth > MAX_NESTING_DEPTH ? tooDeep() : tooBig();
+  throw new JsonShapeError(shape.opener, shape.depth <= MAX_NESTING_DEPTH);
 }

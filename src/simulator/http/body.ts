@@ -1,5 +1,5 @@
 import { badRequest, unsupportedMediaType } from '../api/errors.js';
-import { checkJsonShape, excessiveAliasing } from '../api/json-limits.js';
+import { checkJsonShape, JsonShapeError } from '../api/json-limits.js';
 import { decodeKubernetesProtobuf, PROTOBUF_CONTENT_TYPE } from '../protobuf/decode.js';
 import { isPlainObject, type KubeObject } from '../store/object.js';
 import { mediaType, parseJsonBody, type Exchange } from './exchange.js';
@@ -12,8 +12,14 @@ export const OBJECT_CONTENT_TYPES = ['application/json', 'application/yaml', PRO
  * Reads an object body in any accepted wire format. controller-runtime sends
  * built-in kinds as Kubernetes protobuf; kubectl sends JSON; people send YAML.
  */
-export async function readObjectBody(ex: Exchange): Promise<KubeObject> {
-  const value = decodeBody(await ex.body(), ex.header('content-type'));
+export async function readObjectBody(ex: Exchange, kind: string): Promise<KubeObject> {
+  const buf = await ex.body();
+  let value: unknown;
+  try {
+    value = decodeBody(buf, ex.header('content-type'));
+  } catch (e) {
+    throw e instanceof JsonShapeError ? e.forObjectBody(kind, buf) : e;
+  }
   if (!isPlainObject(value)) throw badRequest('the request body must be a Kubernetes object (a JSON object)');
   return value as KubeObject;
 }
@@ -22,7 +28,12 @@ export async function readObjectBody(ex: Exchange): Promise<KubeObject> {
 export async function readOptionalBody(ex: Exchange): Promise<Record<string, unknown> | undefined> {
   const buf = await ex.body();
   if (buf.length === 0) return undefined;
-  const value = decodeBody(buf, ex.header('content-type'));
+  let value: unknown;
+  try {
+    value = decodeBody(buf, ex.header('content-type'));
+  } catch (e) {
+    throw e instanceof JsonShapeError ? e.forDeleteOptions() : e;
+  }
   if (value === null || value === undefined) return undefined;
   if (!isPlainObject(value)) throw badRequest('the request body must be a JSON object');
   return value;
@@ -34,7 +45,7 @@ export async function readOptionalBody(ex: Exchange): Promise<Record<string, unk
  */
 export function decodeBody(buf: Buffer, contentType: string | undefined): unknown {
   const value = decodeByMediaType(buf, contentType);
-  checkJsonShape(value, excessiveAliasing);
+  checkJsonShape(value);
   return value;
 }
 

@@ -12,6 +12,7 @@ import { listFilter } from './list-filter.js';
 import type { ResourceRequest } from './request-info.js';
 import { responseShape, shapeList, shapeObject } from './response-shape.js';
 import { evictPod } from './eviction.js';
+import { rejectWrongDeleteOptions, rejectWrongPatchResult, type PatchType } from '../store/type-errors.js';
 
 /**
  * CRUD, list and watch for every kind, from one code path. The kind record
@@ -52,19 +53,19 @@ export async function handleResource(ex: Exchange, cluster: ClusterView, info: R
       return serveWatch(ex, cluster, kind, ns, info.name);
     case 'create': {
       if (sub === 'eviction') {
-        const body = await readObjectBody(ex);
+        const body = await readObjectBody(ex, 'Eviction');
         evictPod(cluster, kind, ns!, info.name!, body);
         return ex.sendJson(201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
       }
       if (sub !== undefined || info.name !== undefined) throw methodNotAllowed(ex, kind, sub);
       if (kind.namespaced && ns === undefined) throw new StatusError(404, 'NotFound', `${kind.plural} must be created in a namespace: POST to /namespaces/<namespace>/${kind.plural}`);
-      const body = await readObjectBody(ex);
+      const body = await readObjectBody(ex, kind.kind);
       const created = r.create(kind, ns, body, { dryRun });
       return sendObject(ex, kind, created, 201);
     }
     case 'update': {
       if (sub !== undefined && sub !== 'status' && sub !== 'finalize') throw methodNotAllowed(ex, kind, sub);
-      const body = await readObjectBody(ex);
+      const body = await readObjectBody(ex, kind.kind);
       const updated = r.update(kind, ns, info.name!, body, { dryRun, ...(sub === 'status' ? { subresource: 'status' as const } : {}) });
       return sendObject(ex, kind, updated, 200);
     }
@@ -72,12 +73,12 @@ export async function handleResource(ex: Exchange, cluster: ClusterView, info: R
       return servePatch(ex, cluster, kind, info, dryRun);
     case 'delete': {
       if (sub !== undefined) throw methodNotAllowed(ex, kind, sub);
-      const opts = await deleteOptions(ex, dryRun);
+      const opts = await deleteOptions(ex, kind, dryRun);
       const result = r.delete(kind, ns, info.name!, opts);
       return sendObject(ex, kind, result.object, 200);
     }
     case 'deletecollection': {
-      const opts = await deleteOptions(ex, dryRun);
+      const opts = await deleteOptions(ex, kind, dryRun);
       const matches = listFilter(ex.query, kind);
       const deleted: KubeObject[] = [];
       for (const { object } of r.store.list(storageKey(kind), ns)) {
@@ -233,6 +234,7 @@ async function servePatch(ex: Exchange, cluster: ClusterView, kind: KindInfo, in
   if (!existing) {
     if (!isApply || sub !== undefined) r.get(kind, info.namespace, info.name!); // throws the NotFound
     const applied = applyPatch(contentType, undefined, body, opts);
+    rejectWrongPatchResult(kind, PATCH_TYPES[contentType]!, () => JSON.parse(body.toString('utf8')), applied, info.name!);
     if (applied.metadata?.name !== undefined && applied.metadata.name !== info.name) {
       throw badRequest(`the name of the object (${String(applied.metadata.name)}) does not match the name on the URL (${info.name!})`);
     }
@@ -240,6 +242,7 @@ async function servePatch(ex: Exchange, cluster: ClusterView, kind: KindInfo, in
     return sendObject(ex, kind, created, 201);
   }
   const patched = applyPatch(contentType, existing, body, opts);
+  rejectWrongPatchResult(kind, PATCH_TYPES[contentType]!, () => JSON.parse(body.toString('utf8')), patched, info.name!);
   if (!isPlainObject(patched.metadata)) throw badRequest('the patch removed metadata; metadata must stay an object');
   // The status subresource and the main resource each change only their own part.
   if (kind.subresources.includes('status')) {
@@ -260,8 +263,17 @@ async function servePatch(ex: Exchange, cluster: ClusterView, kind: KindInfo, in
   return sendObject(ex, kind, r.commit(kind, existing, cloneObject(patched), { dryRun }), 200);
 }
 
-async function deleteOptions(ex: Exchange, dryRun: boolean): Promise<DeleteOptions> {
+/** What kube-apiserver's answers call each patch content type. */
+const PATCH_TYPES: Readonly<Record<string, PatchType>> = {
+  'application/json-patch+json': 'json',
+  'application/merge-patch+json': 'merge',
+  'application/strategic-merge-patch+json': 'strategic',
+  'application/apply-patch+yaml': 'apply',
+};
+
+async function deleteOptions(ex: Exchange, kind: KindInfo, dryRun: boolean): Promise<DeleteOptions> {
   const body = await readOptionalBody(ex);
+  if (body) rejectWrongDeleteOptions(apiVersionOf(kind), body);
   const q = ex.query;
   const policy = (body?.propagationPolicy ?? q.get('propagationPolicy') ?? undefined) as string | undefined;
   if (policy !== undefined && !['Orphan', 'Background', 'Foreground'].includes(policy)) {

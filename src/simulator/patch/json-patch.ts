@@ -24,7 +24,7 @@ export const MAX_COPIED_VALUES = MAX_EXPANDED_VALUES;
 export function parseJsonPatch(doc: unknown): Operation[] {
   if (!Array.isArray(doc)) throw badRequest('a JSON patch must be a JSON array of operations, e.g. [{"op":"replace","path":"/spec/replicas","value":3}]');
   if (doc.length > MAX_JSON_PATCH_OPERATIONS) {
-    throw new StatusError(413, 'RequestEntityTooLarge', `The allowed maximum operations in a JSON patch is ${MAX_JSON_PATCH_OPERATIONS}, got ${doc.length}`);
+    throw new StatusError(413, 'RequestEntityTooLarge', `Request entity too large: The allowed maximum operations in a JSON patch is ${MAX_JSON_PATCH_OPERATIONS}, got ${doc.length}`);
   }
   return doc.map((raw, i) => {
     if (!isPlainObject(raw)) throw badRequest(`JSON patch operation ${i} is not an object`);

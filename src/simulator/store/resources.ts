@@ -13,6 +13,7 @@ import { storageKey } from '../kinds/registry.js';
 import { ObjectStore } from './object-store.js';
 import { cloneObject, isPlainObject, jsonEqual, kubeTime, type KubeObject } from './object.js';
 import { validateObjectMeta } from './meta-validation.js';
+import { rejectWrongTypes } from './type-errors.js';
 
 /**
  * Kubernetes API semantics over the raw ObjectStore of one fake cluster:
@@ -89,6 +90,7 @@ export class Resources {
   create(kind: KindInfo, namespace: string | undefined, body: KubeObject, opts: WriteOptions = {}): KubeObject {
     const ns = scope(kind, namespace);
     const obj = cloneObject(body);
+    rejectWrongTypes(kind, obj);
     checkTypeMeta(kind, obj);
     const meta = obj.metadata;
     if (kind.namespaced) {
@@ -136,6 +138,7 @@ export class Resources {
   update(kind: KindInfo, namespace: string | undefined, name: string, body: KubeObject, opts: UpdateOptions = {}): KubeObject {
     const ns = scope(kind, namespace);
     const ref = { group: kind.group, resource: kind.plural, kind: kind.kind, name };
+    rejectWrongTypes(kind, body);
     checkTypeMeta(kind, body);
     if (!isPlainObject(body.metadata)) throw invalid(ref, [{ field: 'metadata', message: 'Required value' }]);
     if (body.metadata.name !== undefined && body.metadata.name !== name) {
