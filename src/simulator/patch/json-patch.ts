@@ -1,5 +1,5 @@
 import { StatusError, badRequest } from '../api/errors.js';
-import { MAX_EXPANDED_VALUES, MAX_NESTING_DEPTH, measureJson } from '../api/json-limits.js';
+import { MAX_NESTING_DEPTH, measureJson } from '../api/json-limits.js';
 import { cloneObject, isPlainObject, jsonEqual } from '../store/object.js';
 
 /** RFC 6902 JSON Patch (`application/json-patch+json`). Never mutates its input. */
@@ -17,9 +17,10 @@ const OPS = new Set(['add', 'remove', 'replace', 'move', 'copy', 'test']);
 export const MAX_JSON_PATCH_OPERATIONS = 10_000;
 /**
  * Values all `copy` operations of one patch may add together. Each copy can
- * double the document; without a budget a few dozen operations exhaust memory.
+ * double the document; without a budget a few dozen operations exhaust
+ * memory. Real patches copy a field or a list item, not tens of thousands.
  */
-export const MAX_COPIED_VALUES = MAX_EXPANDED_VALUES;
+export const MAX_COPIED_VALUES = 64 * 1024;
 
 export function parseJsonPatch(doc: unknown): Operation[] {
   if (!Array.isArray(doc)) throw badRequest('a JSON patch must be a JSON array of operations, e.g. [{"op":"replace","path":"/spec/replicas","value":3}]');
