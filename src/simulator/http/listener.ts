@@ -29,11 +29,14 @@ export interface ServingTls {
 const CLUSTER = Symbol('fkas.cluster');
 const IDENTITY = Symbol('fkas.identity');
 const IDLE_GUARD = Symbol('fkas.idleGuard');
+/** Marks a stream that arrived through a port-forward tunnel: it holds no socket of its own. */
+const TUNNELED = Symbol('fkas.tunneled');
 
 interface TaggedSocket {
   [CLUSTER]?: ClusterView;
   [IDENTITY]?: Identity;
   [IDLE_GUARD]?: IdleConnectionGuard;
+  [TUNNELED]?: true;
 }
 
 const ALPN_PROTOCOLS = ['h2', 'http/1.1'];
@@ -68,6 +71,7 @@ export class ClusterListener {
 
   /** Runs the TLS handshake and everything after on a stream that arrived through a tunnel. */
   acceptTunnel(stream: Duplex): void {
+    (stream as Duplex & TaggedSocket)[TUNNELED] = true;
     this.server.emit('connection', stream);
   }
 
@@ -125,7 +129,10 @@ export class ApiServerHost {
     });
     const budget = new ListenerBudget(this.budget, this.log.child({ cluster: cluster.name }));
     // Runs after tls.Server wrapped the socket: destroying the raw socket ends the handshake too.
-    server.on('connection', (socket: Duplex) => budget.admit(socket));
+    // Tunneled streams are not counted: the port-forward connection carrying them already is.
+    server.on('connection', (socket: Duplex & TaggedSocket) => {
+      if (!socket[TUNNELED]) budget.admit(socket);
+    });
     server.on('secureConnection', (socket: TLSSocket) => {
       const tagged = socket as TLSSocket & TaggedSocket;
       const guard = new IdleConnectionGuard(this.limits, () => closeIdle(socket, guard));
