@@ -105,14 +105,19 @@ export interface CheckOptions {
   readonly numbersConvert?: boolean;
 }
 
-const NUMERIC_GO_TYPES = new Set(['int32', 'int64', 'uint32', 'uint64', 'float32', 'float64']);
+/** One step of the path to a value: a field name, a map key or a list index. Linked, so paths cost nothing until reported. */
+interface PathLink {
+  readonly key: string | number;
+  /** A struct field name (Go's error paths name only these). */
+  readonly isField: boolean;
+  readonly parent: PathLink | undefined;
+}
 
 interface Pending {
   readonly value: unknown;
   /** What the value must be. */
   readonly expect: Expectation;
-  readonly fieldPath: readonly string[];
-  readonly valuePath: readonly (string | number)[];
+  readonly path: PathLink | undefined;
   readonly struct: string;
 }
 
@@ -130,13 +135,13 @@ type Expectation =
 export function findTypeMismatch(apiVersion: string, kind: string, obj: Record<string, unknown>, opts: CheckOptions = {}): TypeMismatch | undefined {
   const top = typeSchemaFor(apiVersion, kind);
   if (!top || top.format) return undefined;
-  const stack: Pending[] = [{ value: obj, expect: { as: 'message', message: top, goType: goTypeName(top.name) }, fieldPath: [], valuePath: [], struct: structName(top) }];
+  const stack: Pending[] = [{ value: obj, expect: { as: 'message', message: top, goType: goTypeName(top.name) }, path: undefined, struct: structName(top) }];
+  const children: Pending[] = [];
+  const numbersConvert = opts.numbersConvert ?? false;
   while (stack.length > 0) {
     const p = stack.pop()!;
-    if (p.value === null || p.value === undefined) continue; // Go leaves a JSON null as the zero value
-    const children: Pending[] = [];
-    const found = checkOne(p, children);
-    if (found && opts.numbersConvert && found.got === 'number' && found.formatError === undefined && NUMERIC_GO_TYPES.has(found.goType)) continue;
+    children.length = 0;
+    const found = checkOne(p, children, numbersConvert);
     if (found) return found;
     // Reversed, so the first child in document order is checked first.
     for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
@@ -145,9 +150,15 @@ export function findTypeMismatch(apiVersion: string, kind: string, obj: Record<s
 }
 
 function mismatch(p: Pending, goType: string, goKind: string, formatError?: string): TypeMismatch {
+  const valuePath: (string | number)[] = [];
+  const fieldPath: string[] = [];
+  for (let l = p.path; l; l = l.parent) {
+    valuePath.push(l.key);
+    if (l.isField) fieldPath.push(String(l.key));
+  }
   return {
-    fieldPath: p.fieldPath,
-    valuePath: p.valuePath,
+    fieldPath: fieldPath.reverse(),
+    valuePath: valuePath.reverse(),
     struct: p.struct,
     goType,
     goKind,
@@ -157,41 +168,97 @@ function mismatch(p: Pending, goType: string, goKind: string, formatError?: stri
   };
 }
 
-function checkOne(p: Pending, children: Pending[]): TypeMismatch | undefined {
+const expectations = new WeakMap<FieldSchema, Expectation>();
+
+function expectationOf(field: FieldSchema): Expectation {
+  let e = expectations.get(field);
+  if (!e) {
+    e = field.type === 'map' ? { as: 'map', field } : field.repeated ? { as: 'list', field } : { as: 'element', field };
+    expectations.set(field, e);
+  }
+  return e;
+}
+
+/** A scalar element type, or undefined when the elements are messages. */
+function scalarElement(field: FieldSchema): ScalarType | undefined {
+  const t: string = field.type === 'map' ? (field.value ?? 'string') : field.type;
+  return t === 'message' || t === 'map' ? undefined : (t as ScalarType);
+}
+
+/** The common cases that need no closer look: a string for a string, a boolean for a bool, a small integer for an integer. */
+function plainlyFits(value: unknown, type: ScalarType): boolean {
+  switch (type) {
+    case 'string':
+      return typeof value === 'string';
+    case 'bool':
+      return typeof value === 'boolean';
+    case 'bytes':
+      return false;
+    default:
+      return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value < 2 ** 31;
+  }
+}
+
+/** Checks one collected value; containers add their members to `children` (scalars are checked in place). */
+function checkOne(p: Pending, children: Pending[], numbersConvert: boolean): TypeMismatch | undefined {
   const e = p.expect;
   switch (e.as) {
     case 'message': {
       if (!isPlainObject(p.value)) return mismatch(p, e.goType, 'struct');
       const struct = structName(e.message);
-      for (const [key, value] of Object.entries(p.value)) {
-        const field = fieldOf(e.message, key);
+      const fields = fieldIndex(e.message);
+      for (const key of Object.keys(p.value)) {
+        const value = p.value[key];
+        if (value === null || value === undefined) continue; // Go leaves a JSON null as the zero value
+        const field = fields.get(key);
         if (!field) continue;
-        const expect: Expectation = field.type === 'map' ? { as: 'map', field } : field.repeated ? { as: 'list', field } : { as: 'element', field };
-        children.push({ value, expect, fieldPath: [...p.fieldPath, key], valuePath: [...p.valuePath, key], struct });
+        const scalar = field.type !== 'map' && !field.repeated ? scalarElement(field) : undefined;
+        if (scalar !== undefined && plainlyFits(value, scalar)) continue;
+        const child: Pending = { value, expect: expectationOf(field), path: { key, isField: true, parent: p.path }, struct };
+        if (scalar === undefined) children.push(child);
+        else {
+          const found = checkScalar(child, scalar, numbersConvert);
+          if (found) return found;
+        }
       }
       return undefined;
     }
-    case 'list': {
-      if (!Array.isArray(p.value)) return mismatch(p, fieldGoType(e.field), 'slice');
-      p.value.forEach((value, i) => children.push({ ...p, value, expect: { as: 'element', field: e.field }, valuePath: [...p.valuePath, i] }));
-      return undefined;
-    }
+    case 'list':
     case 'map': {
-      if (!isPlainObject(p.value)) return mismatch(p, fieldGoType(e.field), 'map');
-      for (const [key, value] of Object.entries(p.value)) {
-        children.push({ ...p, value, expect: { as: 'element', field: e.field }, valuePath: [...p.valuePath, key] });
+      const isList = e.as === 'list';
+      if (isList ? !Array.isArray(p.value) : !isPlainObject(p.value)) return mismatch(p, fieldGoType(e.field), isList ? 'slice' : 'map');
+      const container = p.value as Record<string, unknown> | unknown[];
+      const scalar = scalarElement(e.field);
+      const element: Expectation = { as: 'element', field: e.field };
+      const keys: (string | number)[] = Array.isArray(container) ? container.map((_, i) => i) : Object.keys(container);
+      for (const key of keys) {
+        const value = (container as Record<string | number, unknown>)[key];
+        if (value === null || value === undefined) continue;
+        if (scalar !== undefined && plainlyFits(value, scalar)) continue;
+        const child: Pending = { value, expect: element, path: { key, isField: false, parent: p.path }, struct: p.struct };
+        if (scalar === undefined) children.push(child);
+        else {
+          const found = checkScalar(child, scalar, numbersConvert);
+          if (found) return found;
+        }
       }
       return undefined;
     }
     case 'element':
-      break;
+      return checkElement(p, e.field, children, numbersConvert);
   }
-  return checkElement(p, (e as { field: FieldSchema }).field, children);
 }
 
-function fieldOf(message: MessageType, key: string): FieldSchema | undefined {
-  for (const f of flatFields(message)) if (f.name === key) return f;
-  return undefined;
+const fieldIndexes = new Map<string, ReadonlyMap<string, FieldSchema>>();
+
+/** A message's JSON field names (inline messages joined in) to their fields. */
+function fieldIndex(message: MessageType): ReadonlyMap<string, FieldSchema> {
+  let index = fieldIndexes.get(message.name);
+  if (!index) {
+    index = new Map(flatFields(message).map((f) => [f.name, f]));
+    fieldIndexes.set(message.name, index);
+  }
+  return index;
 }
 
 const flattened = new Map<string, FieldSchema[]>();
@@ -219,7 +286,7 @@ function flatFields(message: MessageType): FieldSchema[] {
 }
 
 /** One value of a field's element type: a scalar, or a message (with or without a JSON form of its own). */
-function checkElement(p: Pending, field: FieldSchema, children: Pending[]): TypeMismatch | undefined {
+function checkElement(p: Pending, field: FieldSchema, children: Pending[], numbersConvert: boolean): TypeMismatch | undefined {
   const elementType = field.type === 'map' ? (field.value ?? 'string') : field.type;
   if (elementType === 'message') {
     const message = field.ref ? messageType(field.ref) : undefined;
@@ -228,10 +295,10 @@ function checkElement(p: Pending, field: FieldSchema, children: Pending[]): Type
     children.push({ ...p, expect: { as: 'message', message, goType: goTypeName(message.name) } });
     return undefined;
   }
-  return checkScalar(p, elementType as ScalarType);
+  return checkScalar(p, elementType as ScalarType, numbersConvert);
 }
 
-function checkScalar(p: Pending, type: ScalarType): TypeMismatch | undefined {
+function checkScalar(p: Pending, type: ScalarType, numbersConvert: boolean): TypeMismatch | undefined {
   const goType = GO_SCALAR[type];
   const v = p.value;
   if (type === 'string') return typeof v === 'string' ? undefined : mismatch(p, goType, 'string');
@@ -242,6 +309,7 @@ function checkScalar(p: Pending, type: ScalarType): TypeMismatch | undefined {
     return bad === undefined ? undefined : mismatch(p, goType, 'slice', `illegal base64 data at input byte ${bad}`);
   }
   if (typeof v !== 'number') return mismatch(p, goType, goType);
+  if (numbersConvert) return undefined;
   const range = INT_RANGE[goType];
   if (range && (!Number.isInteger(v) || v < range[0] || v >= range[1] + (goType.endsWith('64') ? 0 : 1))) {
     return mismatch(p, goType, goType);
