@@ -60,8 +60,9 @@ export function applyPatch(contentType: string, live: KubeObject | undefined, bo
       throw unsupportedMediaType(contentType, PATCH_CONTENT_TYPES);
   }
   if (!isPlainObject(result)) throw badRequest('the patched document is not an object');
-  // A JSON patch can nest values into each other: the result gets the same limit as a body.
-  checkJsonShape(result);
+  // A JSON patch can nest values into each other, and apply adds managedFields as deep as the
+  // object: those results get the body limit. A merge is no deeper than the object or the patch.
+  if (contentType === 'application/json-patch+json' || contentType === 'application/apply-patch+yaml') checkJsonShape(result);
   return result as KubeObject;
 }
 

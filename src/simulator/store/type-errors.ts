@@ -1,5 +1,6 @@
 import { StatusError, badRequest } from '../api/errors.js';
 import { apiVersionOf, type KindInfo } from '../kinds/kind.js';
+import { isPlainObject } from './object.js';
 import { findTypeMismatch, jsonKindOf, type TypeMismatch } from './type-check.js';
 
 /**
@@ -45,7 +46,9 @@ export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
 export function rejectWrongPatchResult(kind: KindInfo, patchType: PatchType, patch: () => unknown, result: Record<string, unknown>, name: string): void {
   if (kind.custom) return;
   const numbersConvert = patchType === 'strategic' || patchType === 'apply';
-  const m = findTypeMismatch(apiVersionOf(kind), kind.kind, result, { numbersConvert });
+  // The live object was checked when it was written: a merge patch can only have changed what it names.
+  const checked = patchType === 'merge' || patchType === 'strategic' ? touchedBy(patch(), result) : result;
+  const m = findTypeMismatch(apiVersionOf(kind), kind.kind, checked, { numbersConvert });
   if (!m) return;
   switch (patchType) {
     case 'json':
@@ -58,6 +61,36 @@ export function rejectWrongPatchResult(kind: KindInfo, patchType: PatchType, pat
       throw badRequest(`failed to create typed patch object (/${name}; ${gv}, Kind=${kind.kind}): ${applyPath(m)}: ${m.formatError ?? `expected ${applyTypeName(m)}, got &value.valueUnstructured{Value:${goSyntax(m.value)}}`}`);
     }
   }
+}
+
+/** Patch keys that are instructions to strategic merge, not fields. */
+const DIRECTIVE_PREFIX = '$';
+
+/**
+ * The parts of `result` a merge-style patch named: the result's value at
+ * every key the patch has, descending where both are objects. Lists are
+ * taken whole (a merge can reorder or keep their items).
+ */
+function touchedBy(patch: unknown, result: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const todo: Array<[Record<string, unknown>, Record<string, unknown>, Record<string, unknown>]> = [];
+  if (isPlainObject(patch)) todo.push([patch, result, out]);
+  while (todo.length > 0) {
+    const [p, r, o] = todo.pop()!;
+    for (const key of Object.keys(p)) {
+      if (key.startsWith(DIRECTIVE_PREFIX) || !Object.hasOwn(r, key)) continue;
+      const pv = p[key];
+      const rv = r[key];
+      if (isPlainObject(pv) && isPlainObject(rv) && pv.$patch === undefined) {
+        const sub: Record<string, unknown> = {};
+        Object.defineProperty(o, key, { value: sub, enumerable: true, writable: true, configurable: true });
+        todo.push([pv, rv, sub]);
+      } else {
+        Object.defineProperty(o, key, { value: rv, enumerable: true, writable: true, configurable: true });
+      }
+    }
+  }
+  return out;
 }
 
 function invalidPatch(quotedValue: string, why: string): StatusError {
