@@ -14,6 +14,7 @@ import type { EtcdMember } from './etcd/fake-etcd.js';
 import { EtcdGrpcHost } from './etcd/grpc-host.js';
 import { EtcdMemberTls } from './etcd/member-tls.js';
 import type { Identity } from './http/cluster-view.js';
+import type { ConnectionLimits } from './http/connection-limits.js';
 import { ApiServerHost } from './http/listener.js';
 import { PortForwardServer } from './portforward/server.js';
 import type { PodEndpoint } from './portforward/stream-pairs.js';
@@ -65,6 +66,8 @@ export interface SimulatorOptions {
   readonly now?: () => Date;
   /** Replaces the built-in pods/portforward server (every cluster serves port-forward by default). */
   readonly portForward?: PortForwardHandler;
+  /** Timeouts and caps for fake-cluster connections; each left out takes its default (./http/connection-limits.ts). */
+  readonly connectionLimits?: Partial<ConnectionLimits>;
 }
 
 interface ClusterEntry {
@@ -98,7 +101,7 @@ export class Simulator {
     this.log = opts.logger ?? componentLogger('simulator');
     this.bindHost = opts.bindHost ?? DEFAULT_BIND_HOST;
     this.now = opts.now ?? (() => new Date());
-    this.host = new ApiServerHost(this.log);
+    this.host = new ApiServerHost(this.log, opts.connectionLimits);
     this.etcdHost = new EtcdGrpcHost(this.log.child({ part: 'etcd' }));
     this.portForwardServer = new PortForwardServer((cluster, namespace, pod) => this.podEndpoint(cluster, namespace, pod), this.log.child({ part: 'portforward' }));
     this.portForward = opts.portForward ?? ((cluster, req, socket, head, namespace, pod) => this.portForwardServer.handle(cluster, req, socket, head, namespace, pod));
@@ -169,6 +172,11 @@ export class Simulator {
   /** Open port-forward tunnels and fake etcd connections, across all clusters. */
   get tunnelStats(): TunnelStats {
     return { portForwardTunnels: this.portForwardServer.openTunnels, etcdConnections: this.etcdHost.openConnections };
+  }
+
+  /** Connections accepted by all fake-cluster listeners and not yet closed (handshaking or not). */
+  get acceptedConnections(): number {
+    return this.host.acceptedConnections;
   }
 
   /** Replaces a cluster's CA: new serving certificate, same port. */

@@ -90,6 +90,56 @@ describe('the fake API server refuses bad input', function () {
   it('a list at a resourceVersion from the future → 504', () => refused(504, 'Timeout', () => c.request('GET', `${CM}?resourceVersion=999999`)));
   it('a delete with a uid precondition that does not match → 409', () =>
     refused(409, 'Conflict', () => c.request('DELETE', `${CM}/existing`, { contentType: 'application/json', body: JSON.stringify({ preconditions: { uid: 'not-the-uid' } }) })));
+  // Nesting and wrong Go types: each expected message is what kube-apiserver v1.34.4 answered for the same request.
+  const nest = (depth: number): string => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
+  const patch = (type: string, body: string, query = '') => () => c.request('PATCH', `${CM}/existing${query}`, { contentType: `application/${type}`, body });
+  it('a 10,000-level nested JSON body → 400 (it was a 500: the stack overflowed)', async () => {
+    const s = await refused(400, 'BadRequest', post(CM, `{"metadata":{"name":"d1"},"data":{"x":${nest(9999)}}}`));
+    expect(s.message).to.equal(
+      'the object provided is unrecognized (must be of type ConfigMap): couldn\'t get version/kind; json parse error: invalid character \'{\' exceeded max depth ({"metadata":{"name":"d1"},"dat ...)',
+    );
+  });
+  it('a deeply nested YAML body, merge patch, strategic merge patch and apply patch → 400', async () => {
+    await refused(400, 'BadRequest', post(CM, `metadata: {name: deep}\ndata: {x: ${nest(5000)}}\n`, 'application/yaml'));
+    expect((await refused(400, 'BadRequest', patch('merge-patch+json', `{"data":${nest(5000)}}`))).message).to.equal("error decoding patch: invalid character '{' exceeded max depth");
+    expect((await refused(400, 'BadRequest', patch('strategic-merge-patch+json', `{"data":${nest(5000)}}`))).message).to.equal("invalid character '{' exceeded max depth");
+    const apply = `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"existing"},"data":${nest(5000)}}`;
+    expect((await refused(400, 'BadRequest', patch('apply-patch+yaml', apply, '?fieldManager=t'))).message).to.match(/^error decoding YAML: error converting YAML to JSON: yaml: exceeded max depth of \d+$/);
+  });
+  it('a YAML alias bomb → 400 excessive aliasing', async () => {
+    const lines = ['metadata: {name: bomb}', 'data:', '  l0: &l0 [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 9; i++) lines.push(`  l${i}: &l${i} [${Array(10).fill(`*l${i - 1}`).join(', ')}]`);
+    expect((await refused(400, 'BadRequest', post(CM, lines.join('\n'), 'application/yaml'))).message).to.include('yaml: document contains excessive aliasing');
+  });
+  it('a JSON patch with more than 10,000 operations → 413', () =>
+    refused(413, 'RequestEntityTooLarge', patch('json-patch+json', JSON.stringify(Array.from({ length: 10_001 }, () => ({ op: 'test', path: '/data/a', value: '1' }))))));
+  it('a ConfigMap whose data holds an object → 400 naming the Go field (it was stored: 201)', async () => {
+    const s = await refused(400, 'BadRequest', post(CM, JSON.stringify({ metadata: { name: 'typed' }, data: { a: { b: 'c' } } })));
+    expect(s.message).to.equal('ConfigMap in version "v1" cannot be handled as a ConfigMap: json: cannot unmarshal object into Go struct field ConfigMap.data of type string');
+  });
+  it('a Deployment with replicas "3" → 400 naming DeploymentSpec.spec.replicas', async () => {
+    const body = { metadata: { name: 'd' }, spec: { replicas: '3', selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'i' }] } } } };
+    const s = await refused(400, 'BadRequest', post('/apis/apps/v1/namespaces/default/deployments', JSON.stringify(body)));
+    expect(s.message).to.equal('Deployment in version "v1" cannot be handled as a Deployment: json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32');
+  });
+  it('a merge patch or JSON patch that leaves a wrong type → 422 on the field "patch"', async () => {
+    const s = await refused(422, 'Invalid', patch('merge-patch+json', '{"data":{"a":{"b":"c"}}}'));
+    expect(s.message).to.match(/^ "" is invalid: patch: Invalid value: ".*": json: cannot unmarshal object into Go struct field ConfigMap.data of type string$/);
+    expect((s.details as { causes: { field: string }[] }).causes[0]!.field).to.equal('patch');
+    await refused(422, 'Invalid', patch('json-patch+json', '[{"op":"add","path":"/data/z","value":{"b":"c"}}]'));
+  });
+  it('a strategic merge patch that leaves a wrong type → 422 quoting the patch as Go prints it', async () => {
+    const s = await refused(422, 'Invalid', patch('strategic-merge-patch+json', '{"data":{"a":5}}'));
+    expect(s.message).to.equal(' "" is invalid: patch: Invalid value: "map[data:map[a:5]]": cannot convert int64 to string');
+  });
+  it('an apply patch with a wrong type → 400 (kube-apiserver says 500 with this message)', async () => {
+    const s = await refused(400, 'BadRequest', patch('apply-patch+yaml', '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"existing"},"data":{"a":5}}', '?fieldManager=t'));
+    expect(s.message).to.equal('failed to create typed patch object (/existing; /v1, Kind=ConfigMap): .data.a: expected string, got &value.valueUnstructured{Value:5}');
+  });
+  it('DeleteOptions with a wrong type → 400 (kube-apiserver says 500 with this message)', async () => {
+    const s = await refused(400, 'BadRequest', () => c.request('DELETE', `${CM}/existing`, { contentType: 'application/json', body: '{"kind":"DeleteOptions","apiVersion":"v1","gracePeriodSeconds":"x"}' }));
+    expect(s.message).to.equal('json: cannot unmarshal string into Go struct field DeleteOptions.gracePeriodSeconds of type int64');
+  });
   it('a GET of a pod that does not exist → 404 (CAPI relies on it)', () => refused(404, 'NotFound', () => c.request('GET', '/api/v1/namespaces/kube-system/pods/nope')));
 
   it('no client certificate → 401 on resources, while /, /healthz, /livez, /readyz?verbose and /version stay public', async () => {

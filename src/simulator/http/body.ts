@@ -1,8 +1,9 @@
-import { load as loadYaml } from 'js-yaml';
 import { badRequest, unsupportedMediaType } from '../api/errors.js';
+import { checkJsonShape, JsonShapeError } from '../api/json-limits.js';
 import { decodeKubernetesProtobuf, PROTOBUF_CONTENT_TYPE } from '../protobuf/decode.js';
 import { isPlainObject, type KubeObject } from '../store/object.js';
 import { mediaType, parseJsonBody, type Exchange } from './exchange.js';
+import { loadYamlBounded } from '../api/yaml-body.js';
 
 /** Media types accepted for create/update/delete bodies. PATCH bodies are handled by the patch engines. */
 export const OBJECT_CONTENT_TYPES = ['application/json', 'application/yaml', PROTOBUF_CONTENT_TYPE] as const;
@@ -11,8 +12,14 @@ export const OBJECT_CONTENT_TYPES = ['application/json', 'application/yaml', PRO
  * Reads an object body in any accepted wire format. controller-runtime sends
  * built-in kinds as Kubernetes protobuf; kubectl sends JSON; people send YAML.
  */
-export async function readObjectBody(ex: Exchange): Promise<KubeObject> {
-  const value = decodeBody(await ex.body(), ex.header('content-type'));
+export async function readObjectBody(ex: Exchange, kind: string): Promise<KubeObject> {
+  const buf = await ex.body();
+  let value: unknown;
+  try {
+    value = decodeBody(buf, ex.header('content-type'));
+  } catch (e) {
+    throw e instanceof JsonShapeError ? e.forObjectBody(kind, buf) : e;
+  }
   if (!isPlainObject(value)) throw badRequest('the request body must be a Kubernetes object (a JSON object)');
   return value as KubeObject;
 }
@@ -21,13 +28,28 @@ export async function readObjectBody(ex: Exchange): Promise<KubeObject> {
 export async function readOptionalBody(ex: Exchange): Promise<Record<string, unknown> | undefined> {
   const buf = await ex.body();
   if (buf.length === 0) return undefined;
-  const value = decodeBody(buf, ex.header('content-type'));
+  let value: unknown;
+  try {
+    value = decodeBody(buf, ex.header('content-type'));
+  } catch (e) {
+    throw e instanceof JsonShapeError ? e.forDeleteOptions() : e;
+  }
   if (value === null || value === undefined) return undefined;
   if (!isPlainObject(value)) throw badRequest('the request body must be a JSON object');
   return value;
 }
 
+/**
+ * Decodes a body and refuses one nested deeper than the simulator's limit
+ * before anything walks it (see ../api/json-limits.ts).
+ */
 export function decodeBody(buf: Buffer, contentType: string | undefined): unknown {
+  const value = decodeByMediaType(buf, contentType);
+  checkJsonShape(value);
+  return value;
+}
+
+function decodeByMediaType(buf: Buffer, contentType: string | undefined): unknown {
   const type = mediaType(contentType);
   switch (type) {
     case '':
@@ -36,11 +58,7 @@ export function decodeBody(buf: Buffer, contentType: string | undefined): unknow
     case 'application/yaml':
     case 'application/x-yaml':
     case 'text/yaml':
-      try {
-        return loadYaml(buf.toString('utf8'));
-      } catch (e) {
-        throw badRequest(`the request body is not valid YAML: ${(e as Error).message}`);
-      }
+      return loadYamlBounded(buf.toString('utf8'), 'the request body is not valid YAML');
     case PROTOBUF_CONTENT_TYPE:
       return decodeKubernetesProtobuf(buf);
     default:

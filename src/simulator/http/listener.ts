@@ -1,4 +1,4 @@
-import http2, { type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
+import http2, { type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from 'node:http2';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import tls, { type TLSSocket } from 'node:tls';
@@ -8,6 +8,7 @@ import { handleApiRequest } from './api-handler.js';
 import type { ClusterView, Identity } from './cluster-view.js';
 import { Exchange } from './exchange.js';
 import { parseRequestInfo } from './request-info.js';
+import { ConnectionBudget, IdleConnectionGuard, ListenerBudget, connectionLimits, type ConnectionLimits } from './connection-limits.js';
 
 /**
  * The network side of the simulator. Each fake cluster gets its own TLS
@@ -27,15 +28,20 @@ export interface ServingTls {
 
 const CLUSTER = Symbol('fkas.cluster');
 const IDENTITY = Symbol('fkas.identity');
+const IDLE_GUARD = Symbol('fkas.idleGuard');
+/** Marks a stream that arrived through a port-forward tunnel: it holds no socket of its own. */
+const TUNNELED = Symbol('fkas.tunneled');
 
 interface TaggedSocket {
   [CLUSTER]?: ClusterView;
   [IDENTITY]?: Identity;
+  [IDLE_GUARD]?: IdleConnectionGuard;
+  [TUNNELED]?: true;
 }
 
-/** TLS handshakes that take longer are dropped (slowloris protection). */
-const HANDSHAKE_TIMEOUT_MS = 10_000;
 const ALPN_PROTOCOLS = ['h2', 'http/1.1'];
+/** After an HTTP/2 GOAWAY for idleness, the socket is destroyed if the client has not closed it by then. */
+const GOAWAY_GRACE_MS = 5_000;
 
 export class ClusterListener {
   private readonly sockets = new Set<TLSSocket>();
@@ -43,6 +49,7 @@ export class ClusterListener {
   constructor(
     private readonly server: tls.Server,
     readonly port: number,
+    private readonly budget: ListenerBudget,
   ) {
     server.on('secureConnection', (s) => {
       this.sockets.add(s);
@@ -64,6 +71,7 @@ export class ClusterListener {
 
   /** Runs the TLS handshake and everything after on a stream that arrived through a tunnel. */
   acceptTunnel(stream: Duplex): void {
+    (stream as Duplex & TaggedSocket)[TUNNELED] = true;
     this.server.emit('connection', stream);
   }
 
@@ -72,8 +80,14 @@ export class ClusterListener {
     for (const s of this.sockets) s.destroy();
   }
 
+  /** Connections whose TLS handshake finished. */
   get connections(): number {
     return this.sockets.size;
+  }
+
+  /** Accepted connections, handshaking or not: what the connection caps count. */
+  get acceptedConnections(): number {
+    return this.budget.connections;
   }
 }
 
@@ -83,12 +97,24 @@ function secureContextOptions(t: ServingTls): tls.SecureContextOptions {
 
 export class ApiServerHost {
   private readonly shared: Http2SecureServer;
+  private readonly budget: ConnectionBudget;
+  readonly limits: ConnectionLimits;
 
-  constructor(private readonly log: Logger) {
+  constructor(
+    private readonly log: Logger,
+    limits: Partial<ConnectionLimits> = {},
+  ) {
+    this.limits = connectionLimits(limits);
+    this.budget = new ConnectionBudget(this.limits, log);
     this.shared = http2.createSecureServer({ allowHTTP1: true });
     this.shared.on('request', (req: Http2ServerRequest | IncomingMessage, res: Http2ServerResponse | ServerResponse) => this.onRequest(req, res));
     this.shared.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
     this.shared.on('sessionError', (err) => this.log.debug({ err }, 'http2 session error'));
+    // An HTTP/2 session takes over its socket: the idle guard must close the session, not the socket.
+    this.shared.on('session', (session: ServerHttp2Session) => {
+      const guard = (session.socket as unknown as TaggedSocket)[IDLE_GUARD];
+      if (guard) guard.session = session;
+    });
   }
 
   /** Opens the TLS listener of one fake cluster. Port 0 picks a free port. */
@@ -99,10 +125,19 @@ export class ApiServerHost {
       // Unauthenticated clients still reach /healthz, /version and `/`; the handler answers 401 elsewhere.
       rejectUnauthorized: false,
       ALPNProtocols: ALPN_PROTOCOLS,
-      handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
+      handshakeTimeout: this.limits.handshakeTimeoutMs,
+    });
+    const budget = new ListenerBudget(this.budget, this.log.child({ cluster: cluster.name }));
+    // Runs after tls.Server wrapped the socket: destroying the raw socket ends the handshake too.
+    // Tunneled streams are not counted: the port-forward connection carrying them already is.
+    server.on('connection', (socket: Duplex & TaggedSocket) => {
+      if (!socket[TUNNELED]) budget.admit(socket);
     });
     server.on('secureConnection', (socket: TLSSocket) => {
       const tagged = socket as TLSSocket & TaggedSocket;
+      const guard = new IdleConnectionGuard(this.limits, () => closeIdle(socket, guard));
+      tagged[IDLE_GUARD] = guard;
+      socket.once('close', () => guard.dispose());
       tagged[CLUSTER] = cluster;
       const identity = certificateIdentity(socket);
       if (identity) tagged[IDENTITY] = identity;
@@ -111,7 +146,11 @@ export class ApiServerHost {
       (socket as TLSSocket & { server: unknown }).server = this.shared;
       this.shared.emit('secureConnection', socket);
     });
-    server.on('tlsClientError', (err) => this.log.debug({ err: err.message, cluster: cluster.name }, 'TLS handshake failed'));
+    // With a tlsClientError listener, Node leaves the socket open (even on a handshake timeout): close it here.
+    server.on('tlsClientError', (err, socket) => {
+      this.log.debug({ err: err.message, cluster: cluster.name }, 'TLS handshake failed');
+      socket.destroy();
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {
@@ -122,7 +161,12 @@ export class ApiServerHost {
     server.on('error', (err) => this.log.error({ err, cluster: cluster.name }, 'listener error'));
     const address = server.address();
     const actualPort = typeof address === 'object' && address ? address.port : port;
-    return new ClusterListener(server, actualPort);
+    return new ClusterListener(server, actualPort, budget);
+  }
+
+  /** Open connections of all listeners together. */
+  get acceptedConnections(): number {
+    return this.budget.connections;
   }
 
   private onRequest(req: Http2ServerRequest | IncomingMessage, res: Http2ServerResponse | ServerResponse): void {
@@ -133,12 +177,19 @@ export class ApiServerHost {
       ex.sendError(new StatusError(503, 'ServiceUnavailable', 'this connection belongs to no fake cluster'));
       return;
     }
+    const guard = socket[IDLE_GUARD];
+    if (guard) {
+      guard.requestStarted();
+      res.once('close', () => guard.requestEnded());
+    }
     const identity = bearerIdentity(req.headers.authorization, cluster) ?? socket[IDENTITY];
     void handleApiRequest(ex, cluster, identity, this.log);
   }
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const tagged = req.socket as unknown as TaggedSocket;
+    // Whatever happens next, the connection is no longer an idle HTTP connection: the tunnel (or its error) owns it.
+    tagged[IDLE_GUARD]?.upgradedToTunnel();
     const cluster = tagged[CLUSTER];
     const identity = cluster ? (bearerIdentity(req.headers.authorization, cluster) ?? tagged[IDENTITY]) : undefined;
     const fail = (err: StatusError): void => writeUpgradeError(socket, err);
@@ -161,6 +212,18 @@ export class ApiServerHost {
       socket.destroy();
     }
   }
+}
+
+/** Closes a connection that stayed idle: HTTP/2 gets a GOAWAY first so clients do not retry into a reset. */
+function closeIdle(socket: TLSSocket, guard: IdleConnectionGuard): void {
+  const session = guard.session;
+  if (session && !session.closed && !session.destroyed) {
+    session.close();
+    // A client that never reads would keep the GOAWAY (and the socket) pending: the grace period ends that.
+    setTimeout(() => socket.destroy(), GOAWAY_GRACE_MS).unref();
+    return;
+  }
+  socket.destroy();
 }
 
 function socketOf(req: Http2ServerRequest | IncomingMessage): TaggedSocket {

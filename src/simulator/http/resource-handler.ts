@@ -2,7 +2,7 @@ import { StatusError, badRequest, invalid } from '../api/errors.js';
 import { apiVersionOf, type KindInfo } from '../kinds/kind.js';
 import { storageKey } from '../kinds/registry.js';
 import { applyPatch, PATCH_CONTENT_TYPES } from '../patch/index.js';
-import { isPlainObject, type KubeObject } from '../store/object.js';
+import { cloneObject, isPlainObject, type KubeObject } from '../store/object.js';
 import type { DeleteOptions, PropagationPolicy } from '../store/resources.js';
 import { Watch } from '../store/watch.js';
 import { readObjectBody, readOptionalBody } from './body.js';
@@ -13,6 +13,7 @@ import type { ResourceRequest } from './request-info.js';
 import { responseShape, shapeList, shapeObject } from './response-shape.js';
 import { evictPod } from './eviction.js';
 import { parseFieldValidation, type SchemaWriteOptions } from '../store/crd-schema/index.js';
+import { rejectWrongDeleteOptions, rejectWrongPatchResult, type PatchType } from '../store/type-errors.js';
 
 /**
  * CRUD, list and watch for every kind, from one code path. The kind record
@@ -53,21 +54,21 @@ export async function handleResource(ex: Exchange, cluster: ClusterView, info: R
       return serveWatch(ex, cluster, kind, ns, info.name);
     case 'create': {
       if (sub === 'eviction') {
-        const body = await readObjectBody(ex);
+        const body = await readObjectBody(ex, 'Eviction');
         evictPod(cluster, kind, ns!, info.name!, body);
         return ex.sendJson(201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
       }
       if (sub !== undefined || info.name !== undefined) throw methodNotAllowed(ex, kind, sub);
       if (kind.namespaced && ns === undefined) throw new StatusError(404, 'NotFound', `${kind.plural} must be created in a namespace: POST to /namespaces/<namespace>/${kind.plural}`);
       const fields = schemaOptions(ex, 'CreateOptions');
-      const body = await readObjectBody(ex);
+      const body = await readObjectBody(ex, kind.kind);
       const created = r.create(kind, ns, body, { dryRun, ...fields });
       return sendObject(ex, kind, created, 201);
     }
     case 'update': {
       if (sub !== undefined && sub !== 'status' && sub !== 'finalize') throw methodNotAllowed(ex, kind, sub);
       const fields = schemaOptions(ex, 'UpdateOptions');
-      const body = await readObjectBody(ex);
+      const body = await readObjectBody(ex, kind.kind);
       const updated = r.update(kind, ns, info.name!, body, { dryRun, ...fields, ...(sub === 'status' ? { subresource: 'status' as const } : {}) });
       return sendObject(ex, kind, updated, 200);
     }
@@ -75,12 +76,12 @@ export async function handleResource(ex: Exchange, cluster: ClusterView, info: R
       return servePatch(ex, cluster, kind, info, dryRun);
     case 'delete': {
       if (sub !== undefined) throw methodNotAllowed(ex, kind, sub);
-      const opts = await deleteOptions(ex, dryRun);
+      const opts = await deleteOptions(ex, kind, dryRun);
       const result = r.delete(kind, ns, info.name!, opts);
       return sendObject(ex, kind, result.object, 200);
     }
     case 'deletecollection': {
-      const opts = await deleteOptions(ex, dryRun);
+      const opts = await deleteOptions(ex, kind, dryRun);
       const matches = listFilter(ex.query, kind);
       const deleted: KubeObject[] = [];
       for (const { object } of r.store.list(storageKey(kind), ns)) {
@@ -247,6 +248,7 @@ async function servePatch(ex: Exchange, cluster: ClusterView, kind: KindInfo, in
   if (!existing) {
     if (!isApply || sub !== undefined) r.get(kind, info.namespace, info.name!); // throws the NotFound
     const applied = applyPatch(contentType, undefined, body, opts);
+    rejectWrongPatchResult(kind, PATCH_TYPES[contentType]!, () => JSON.parse(body.toString('utf8')), applied, info.name!);
     if (applied.metadata?.name !== undefined && applied.metadata.name !== info.name) {
       throw badRequest(`the name of the object (${String(applied.metadata.name)}) does not match the name on the URL (${info.name!})`);
     }
@@ -254,6 +256,7 @@ async function servePatch(ex: Exchange, cluster: ClusterView, kind: KindInfo, in
     return sendObject(ex, kind, created, 201);
   }
   const patched = applyPatch(contentType, existing, body, opts);
+  rejectWrongPatchResult(kind, PATCH_TYPES[contentType]!, () => JSON.parse(body.toString('utf8')), patched, info.name!);
   if (!isPlainObject(patched.metadata)) throw badRequest('the patch removed metadata; metadata must stay an object');
   // The status subresource and the main resource each change only their own part.
   if (kind.subresources.includes('status')) {
@@ -262,7 +265,7 @@ async function servePatch(ex: Exchange, cluster: ClusterView, kind: KindInfo, in
       if (patched.status === undefined) delete next.status;
       else next.status = patched.status;
       // Metadata changes through /status are ignored, as in kube-apiserver.
-      return sendObject(ex, kind, r.commit(kind, existing, structuredClone(next), write), 200);
+      return sendObject(ex, kind, r.commit(kind, existing, cloneObject(next), write), 200);
     }
     if (existing.status === undefined) delete patched.status;
     else patched.status = existing.status;
@@ -271,11 +274,20 @@ async function servePatch(ex: Exchange, cluster: ClusterView, kind: KindInfo, in
   if (rv && rv !== existing.metadata.resourceVersion) {
     throw new StatusError(409, 'Conflict', `Operation cannot be fulfilled on ${kind.plural} "${info.name!}": the object has been modified; please apply your changes to the latest version and try again`);
   }
-  return sendObject(ex, kind, r.commit(kind, existing, structuredClone(patched), write), 200);
+  return sendObject(ex, kind, r.commit(kind, existing, cloneObject(patched), write), 200);
 }
 
-async function deleteOptions(ex: Exchange, dryRun: boolean): Promise<DeleteOptions> {
+/** What kube-apiserver's answers call each patch content type. */
+const PATCH_TYPES: Readonly<Record<string, PatchType>> = {
+  'application/json-patch+json': 'json',
+  'application/merge-patch+json': 'merge',
+  'application/strategic-merge-patch+json': 'strategic',
+  'application/apply-patch+yaml': 'apply',
+};
+
+async function deleteOptions(ex: Exchange, kind: KindInfo, dryRun: boolean): Promise<DeleteOptions> {
   const body = await readOptionalBody(ex);
+  if (body) rejectWrongDeleteOptions(apiVersionOf(kind), body);
   const q = ex.query;
   const policy = (body?.propagationPolicy ?? q.get('propagationPolicy') ?? undefined) as string | undefined;
   if (policy !== undefined && !['Orphan', 'Background', 'Foreground'].includes(policy)) {

@@ -1,5 +1,5 @@
 import { StatusError, badRequest } from '../api/errors.js';
-import { isPlainObject, jsonEqual, kubeTime } from '../store/object.js';
+import { cloneObject, isPlainObject, jsonEqual, kubeTime } from '../store/object.js';
 import { applyStrategicMergePatch, type PatchMetaLookup } from './strategic-merge.js';
 
 /**
@@ -68,7 +68,10 @@ export function serverSideApply(live: Obj | undefined, applied: unknown, opts: A
   let result = applyStrategicMergePatch(stripManaged(base), withoutServerFields(applied), opts.meta);
   const ownedByOthers = new Set<string>();
   for (const m of managers) if (m !== mine && m.fieldsV1) for (const p of fromFieldsV1(m.fieldsV1)) ownedByOthers.add(p);
-  for (const p of before) if (!now.has(p) && !ownedByOthers.has(p)) result = removeAt(result, decode(p), opts.meta);
+  const dropped = [...before].filter((p) => !now.has(p) && !ownedByOthers.has(p));
+  // One copy for all removals: a copy per removed field would cost fields × object size.
+  if (dropped.length > 0) result = cloneObject(result);
+  for (const p of dropped) removeAt(result, decode(p), opts.meta);
 
   const unchanged = live !== undefined && jsonEqual(stripManaged(base), result) && sameSet(before, now);
   if (unchanged) return live;
@@ -186,14 +189,13 @@ function valueAt(obj: unknown, p: Path, meta: PatchMetaLookup): unknown {
   return cur;
 }
 
-/** Removes the field (or list item) a path names. */
-function removeAt(obj: Obj, p: Path, meta: PatchMetaLookup): Obj {
-  const copy = structuredClone(obj);
+/** Removes the field (or list item) a path names, in place. */
+function removeAt(copy: Obj, p: Path, meta: PatchMetaLookup): void {
   const elems = p[p.length - 1] === '.' ? p.slice(0, -1) : p;
   let cur: unknown = copy;
   for (let i = 0; i < elems.length - 1; i++) {
     cur = valueAt(cur, [elems[i]!], meta);
-    if (cur === undefined) return copy;
+    if (cur === undefined) return;
   }
   const last = elems[elems.length - 1]!;
   if (last.startsWith('f:') && isPlainObject(cur)) delete cur[last.slice(2)];
@@ -202,5 +204,4 @@ function removeAt(obj: Obj, p: Path, meta: PatchMetaLookup): Obj {
     const i = cur.indexOf(target);
     if (i >= 0) cur.splice(i, 1);
   }
-  return copy;
 }

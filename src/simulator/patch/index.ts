@@ -1,5 +1,6 @@
-import { load as loadYaml } from 'js-yaml';
 import { badRequest, unsupportedMediaType } from '../api/errors.js';
+import { checkJsonShape, JsonShapeError, MAX_NESTING_DEPTH } from '../api/json-limits.js';
+import { loadYamlBounded } from '../api/yaml-body.js';
 import { patchMetaAt } from '../schema/index.js';
 import { isPlainObject, type KubeObject } from '../store/object.js';
 import { serverSideApply } from './apply.js';
@@ -39,13 +40,13 @@ export function applyPatch(contentType: string, live: KubeObject | undefined, bo
   let result: unknown;
   switch (contentType) {
     case 'application/json-patch+json':
-      result = applyJsonPatch(live, parseJson(text));
+      result = applyJsonPatch(live, parseJson(text, 'error decoding patch: '));
       break;
     case 'application/merge-patch+json':
-      result = applyMergePatch(live, requireObject(parseJson(text)));
+      result = applyMergePatch(live, requireObject(parseJson(text, 'error decoding patch: ')));
       break;
     case 'application/strategic-merge-patch+json':
-      result = applyStrategicMergePatch(live, requireObject(parseJson(text)), meta);
+      result = applyStrategicMergePatch(live, requireObject(parseJson(text, '')), meta);
       break;
     case 'application/apply-patch+yaml': {
       const applied = parseYaml(text);
@@ -59,22 +60,41 @@ export function applyPatch(contentType: string, live: KubeObject | undefined, bo
       throw unsupportedMediaType(contentType, PATCH_CONTENT_TYPES);
   }
   if (!isPlainObject(result)) throw badRequest('the patched document is not an object');
+  // A JSON patch can nest values into each other, and apply adds managedFields as deep as the
+  // object: those results get the body limit. A merge is no deeper than the object or the patch.
+  if (contentType === 'application/json-patch+json' || contentType === 'application/apply-patch+yaml') checkJsonShape(result);
   return result as KubeObject;
 }
 
-function parseJson(text: string): unknown {
+/**
+ * Patch documents get the body limits before the recursive patch engines
+ * see them. `depthPrefix` starts the too-deep message as kube-apiserver
+ * starts it for this patch type.
+ */
+function parseJson(text: string, depthPrefix: string): unknown {
+  let doc: unknown;
   try {
-    return JSON.parse(text);
+    doc = JSON.parse(text);
   } catch (e) {
     throw badRequest(`the patch is not valid JSON: ${(e as Error).message}`);
   }
+  try {
+    checkJsonShape(doc);
+  } catch (e) {
+    throw e instanceof JsonShapeError ? badRequest(`${depthPrefix}${e.message}`) : e;
+  }
+  return doc;
 }
 
 function parseYaml(text: string): unknown {
   try {
-    return loadYaml(text);
+    const doc = loadYamlBounded(text, 'the apply patch is not valid YAML');
+    checkJsonShape(doc);
+    return doc;
   } catch (e) {
-    throw badRequest(`the apply patch is not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+    if (!(e instanceof JsonShapeError)) throw e;
+    const why = e.aliasing ? e.message : `yaml: exceeded max depth of ${MAX_NESTING_DEPTH}`;
+    throw badRequest(`error decoding YAML: error converting YAML to JSON: ${why}`);
   }
 }
 

@@ -1,5 +1,6 @@
 import { StatusError, badRequest } from '../api/errors.js';
-import { isPlainObject, jsonEqual } from '../store/object.js';
+import { MAX_NESTING_DEPTH, measureJson } from '../api/json-limits.js';
+import { cloneObject, isPlainObject, jsonEqual } from '../store/object.js';
 
 /** RFC 6902 JSON Patch (`application/json-patch+json`). Never mutates its input. */
 
@@ -12,9 +13,20 @@ interface Operation {
 }
 
 const OPS = new Set(['add', 'remove', 'replace', 'move', 'copy', 'test']);
+/** kube-apiserver refuses JSON patches with more operations than this (413). */
+export const MAX_JSON_PATCH_OPERATIONS = 10_000;
+/**
+ * Values all `copy` operations of one patch may add together. Each copy can
+ * double the document; without a budget a few dozen operations exhaust
+ * memory. Real patches copy a field or a list item, not tens of thousands.
+ */
+export const MAX_COPIED_VALUES = 64 * 1024;
 
 export function parseJsonPatch(doc: unknown): Operation[] {
   if (!Array.isArray(doc)) throw badRequest('a JSON patch must be a JSON array of operations, e.g. [{"op":"replace","path":"/spec/replicas","value":3}]');
+  if (doc.length > MAX_JSON_PATCH_OPERATIONS) {
+    throw new StatusError(413, 'RequestEntityTooLarge', `Request entity too large: The allowed maximum operations in a JSON patch is ${MAX_JSON_PATCH_OPERATIONS}, got ${doc.length}`);
+  }
   return doc.map((raw, i) => {
     if (!isPlainObject(raw)) throw badRequest(`JSON patch operation ${i} is not an object`);
     if (typeof raw.op !== 'string' || !OPS.has(raw.op)) throw badRequest(`JSON patch operation ${i} has unknown op ${JSON.stringify(raw.op)}: use add, remove, replace, move, copy or test`);
@@ -90,27 +102,34 @@ function remove(root: Json, path: string): Json {
 
 export function applyJsonPatch(target: Json, doc: unknown): Json {
   const ops = parseJsonPatch(doc);
-  let root: Json = structuredClone(target);
+  let root: Json = cloneObject(target);
+  let copied = 0;
   for (const op of ops) {
     switch (op.op) {
       case 'add':
-        root = add(root, op.path, structuredClone(op.value));
+        root = add(root, op.path, cloneObject(op.value));
         break;
       case 'remove':
         root = remove(root, op.path);
         break;
       case 'replace':
         getAt(root, op.path);
-        root = pointer(op.path).length === 0 ? structuredClone(op.value) : add(remove(root, op.path), op.path, structuredClone(op.value));
+        root = pointer(op.path).length === 0 ? cloneObject(op.value) : add(remove(root, op.path), op.path, cloneObject(op.value));
         break;
       case 'move': {
         const value = getAt(root, op.from!);
         root = add(remove(root, op.from!), op.path, value);
         break;
       }
-      case 'copy':
-        root = add(root, op.path, structuredClone(getAt(root, op.from!)));
+      case 'copy': {
+        const value = getAt(root, op.from!);
+        copied += measureJson(value, MAX_NESTING_DEPTH, MAX_COPIED_VALUES - copied).values;
+        if (copied > MAX_COPIED_VALUES) {
+          throw unprocessable(`the copy operations of this patch add more than ${MAX_COPIED_VALUES} values; copy less, or send the object with PUT`);
+        }
+        root = add(root, op.path, cloneObject(value));
         break;
+      }
       case 'test':
         if (!jsonEqual(getAt(root, op.path), op.value)) throw unprocessable(`test failed: the value at ${op.path} is not ${JSON.stringify(op.value)}`);
         break;

@@ -46,7 +46,8 @@ function mergeMap(original: Obj, patch: Obj, path: string[], meta: PatchMetaLook
       const field = key.slice(DELETE_FROM_PRIMITIVE_LIST.length);
       if (!Array.isArray(value)) throw badRequest(`${key} must be a list`);
       const current = out[field];
-      if (Array.isArray(current)) out[field] = current.filter((x) => !value.some((v) => jsonEq(v, x)));
+      const doomed = new Set(value.map(jsonKey));
+      if (Array.isArray(current)) out[field] = current.filter((x) => !doomed.has(jsonKey(x)));
       continue;
     }
     if (key.startsWith(SET_ELEMENT_ORDER)) {
@@ -90,37 +91,70 @@ function mergeList(original: unknown, patch: unknown[], path: string[], meta: Pa
   if (!m?.mergeKey) {
     // A merged list of primitives is a set: keep what is there, add what is new.
     const out = [...current];
-    for (const v of patch) if (!out.some((x) => jsonEq(x, v))) out.push(v);
+    const present = new Set(out.map(jsonKey));
+    for (const v of patch) {
+      const k = jsonKey(v);
+      if (!present.has(k)) {
+        present.add(k);
+        out.push(v);
+      }
+    }
     return out;
   }
-  const key = m.mergeKey;
-  const out = [...current];
+  return mergeKeyedList(current, patch, m.mergeKey, path, meta);
+}
+
+/**
+ * Merges list items by their merge key. Items are found through a map, not
+ * a scan per item: a patch of many items costs linear time, not quadratic.
+ * Deleted items become holes until the end so positions stay valid.
+ */
+function mergeKeyedList(current: unknown[], patch: unknown[], key: string, path: string[], meta: PatchMetaLookup): unknown[] {
+  const out: (unknown | typeof HOLE)[] = [...current];
+  const index = new Map<string, number>();
+  out.forEach((x, i) => {
+    if (isPlainObject(x)) {
+      const k = jsonKey(x[key]);
+      if (!index.has(k)) index.set(k, i);
+    }
+  });
   for (const item of patch) {
     if (!isPlainObject(item)) throw badRequest(`list ${path.join('.')} merges by "${key}": each item must be an object`);
     if (!(key in item)) throw badRequest(`list ${path.join('.')} merges by "${key}": an item has no "${key}"`);
-    const at = out.findIndex((x) => isPlainObject(x) && jsonEq(x[key], item[key]));
+    const k = jsonKey(item[key]);
+    const at = index.get(k);
     if (item[DIRECTIVE] === 'delete') {
-      if (at >= 0) out.splice(at, 1);
+      if (at !== undefined) {
+        out[at] = HOLE;
+        index.delete(k);
+      }
       continue;
     }
-    if (at >= 0) {
+    if (at !== undefined) {
       const merged = mergeMap(out[at] as Obj, item, path, meta);
-      if (merged === undefined) out.splice(at, 1);
-      else out[at] = merged;
+      if (merged === undefined) {
+        out[at] = HOLE;
+        index.delete(k);
+      } else out[at] = merged;
     } else {
+      index.set(k, out.length);
       out.push(stripDirectives(item));
     }
   }
-  return out;
+  return out.filter((x) => x !== HOLE);
 }
+
+/** Marks a deleted item of a keyed list until the merge ends. */
+const HOLE = Symbol('deleted list item');
 
 function reorder(list: unknown[], order: unknown[], mergeKey: string | undefined): unknown[] {
   const keyOf = (x: unknown): unknown => (mergeKey && isPlainObject(x) ? x[mergeKey] : x);
-  const wanted = order.map((o) => (mergeKey && isPlainObject(o) ? o[mergeKey] : o));
-  const rank = (x: unknown): number => {
-    const i = wanted.findIndex((w) => jsonEq(w, keyOf(x)));
-    return i < 0 ? wanted.length : i;
-  };
+  const wanted = new Map<string, number>();
+  order.forEach((o, i) => {
+    const k = jsonKey(mergeKey && isPlainObject(o) ? o[mergeKey] : o);
+    if (!wanted.has(k)) wanted.set(k, i);
+  });
+  const rank = (x: unknown): number => wanted.get(jsonKey(keyOf(x))) ?? order.length;
   return list.map((x, i) => ({ x, i, r: rank(x) })).sort((a, b) => a.r - b.r || a.i - b.i).map((e) => e.x);
 }
 
@@ -135,6 +169,7 @@ function stripDirectives(v: unknown): unknown {
   return out;
 }
 
-function jsonEq(a: unknown, b: unknown): boolean {
-  return a === b || JSON.stringify(a) === JSON.stringify(b);
+/** A value's identity for list merging: equal JSON, equal key. */
+function jsonKey(v: unknown): string {
+  return JSON.stringify(v) ?? 'undefined';
 }

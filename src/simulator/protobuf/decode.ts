@@ -74,7 +74,7 @@ export function decodeKubernetesProtobuf(body: Uint8Array): Record<string, unkno
   if (typeName === undefined) throw unknownKind(apiVersion, kind);
 
   const out: Record<string, unknown> = { apiVersion, kind };
-  const reader = new WireReader(buf);
+  const reader = new WireReader(buf, enclosingDepth);
   reader.pos = envelope.rawStart;
   reader.limit = envelope.rawEnd;
   try {
@@ -428,8 +428,15 @@ function readFormatted(r: WireReader, message: CompiledMessage, format: MessageF
   const length = r.limit - r.pos;
   const fields: Record<string, unknown> = {};
   decodeFields(r, message, fields);
-  r.leave(outer);
-  return fromFormat(format, fields, length);
+  const saved = enclosingDepth;
+  // An object embedded in a raw field continues this reader's nesting count.
+  enclosingDepth = r.nesting;
+  try {
+    return fromFormat(format, fields, length);
+  } finally {
+    enclosingDepth = saved;
+    r.leave(outer);
+  }
 }
 
 function decodeMapEntry(r: WireReader, field: CompiledField, map: Record<string, unknown>): void {
@@ -566,6 +573,9 @@ function fromFormat(format: MessageFormat, f: Record<string, unknown>, byteLengt
 function num(value: unknown): number {
   return typeof value === 'number' ? value : 0;
 }
+
+/** Messages entered by the reader of the object a raw field is being decoded in (0 at the top). */
+let enclosingDepth = 0;
 
 /** Objects inside objects (a RawExtension holding protobuf) nest only a level or two in practice. */
 const MAX_EMBEDDED_OBJECT_DEPTH = 8;

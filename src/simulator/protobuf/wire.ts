@@ -6,6 +6,8 @@
  * `limit`.
  */
 
+import { MAX_NESTING_DEPTH } from '../api/json-limits.js';
+
 export const WireType = {
   VARINT: 0,
   FIXED64: 1,
@@ -32,11 +34,11 @@ const TWO_POW_32 = 0x1_0000_0000;
 const FIXED32_BYTES = 4;
 const FIXED64_BYTES = 8;
 /**
- * Deepest nesting of messages accepted. Real objects nest a few dozen
- * levels (a CRD schema somewhat more); the limit stops a crafted body from
- * exhausting the stack through self-referring types (JSONSchemaProps).
+ * Deepest nesting of messages accepted: the simulator's one JSON nesting
+ * limit. It stops a crafted body from exhausting the stack through
+ * self-referring types (JSONSchemaProps) or objects embedded in raw fields.
  */
-export const MAX_NESTING_DEPTH = 1000;
+export { MAX_NESTING_DEPTH };
 
 /**
  * A malformed wire. `path` collects the JSON field names from the failing
@@ -54,14 +56,24 @@ export class WireReader {
   pos = 0;
   /** End of the message being read; nested reads narrow it and restore it. */
   limit: number;
-  /** Messages entered and not yet left. */
-  private depth = 0;
+  /** Messages entered and not yet left, counting those of the readers this one is embedded in. */
+  private depth: number;
   /** Low and high 32 bits of the last varint (unsigned), kept here to avoid allocating. */
   private lo = 0;
   private hi = 0;
 
-  constructor(readonly buf: Buffer) {
+  /** @param enclosingDepth messages already entered by the reader of an enclosing object (a raw field holding protobuf) */
+  constructor(
+    readonly buf: Buffer,
+    enclosingDepth = 0,
+  ) {
     this.limit = buf.length;
+    this.depth = enclosingDepth;
+  }
+
+  /** Messages entered and not yet left. */
+  get nesting(): number {
+    return this.depth;
   }
 
   get atEnd(): boolean {

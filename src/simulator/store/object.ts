@@ -40,27 +40,73 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Objects are stored frozen-by-convention; writers clone before changing. */
+/**
+ * Objects are stored frozen-by-convention; writers clone before changing.
+ * A deep copy of a JSON value, made without recursion (structuredClone
+ * recurses natively and overflows the stack on deep values). Decoded
+ * bodies are depth-checked first (../api/json-limits.ts), so the copy
+ * itself is bounded; being iterative keeps it safe for any caller.
+ */
 export function cloneObject<T>(obj: T): T {
-  return structuredClone(obj);
+  if (typeof obj !== 'object' || obj === null) return obj;
+  const root = copyShallow(obj as object);
+  const pending: Array<Record<string, unknown> | unknown[]> = [root];
+  while (pending.length > 0) {
+    const container = pending.pop()!;
+    if (Array.isArray(container)) {
+      for (let i = 0; i < container.length; i++) {
+        const v: unknown = container[i];
+        if (typeof v === 'object' && v !== null) pending.push((container[i] = copyShallow(v)));
+      }
+    } else {
+      for (const k of Object.keys(container)) {
+        const v = container[k];
+        if (typeof v === 'object' && v !== null) pending.push((container[k] = copyShallow(v)));
+      }
+    }
+  }
+  return root as T;
 }
 
-/** Structural equality for JSON values (key order ignored). */
-export function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i], b[i])) return false;
-    return true;
+function copyShallow(v: object): Record<string, unknown> | unknown[] {
+  if (Array.isArray(v)) return v.slice();
+  const proto: unknown = Object.getPrototypeOf(v);
+  // Not JSON (a Buffer, a Date): nothing deep inside, the platform copies it.
+  if (proto !== Object.prototype && proto !== null) return structuredClone(v) as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) {
+    // defineProperty, not assignment: a "__proto__" key from a client is data, not the prototype.
+    if (k === '__proto__') Object.defineProperty(out, k, { value: (v as Record<string, unknown>)[k], enumerable: true, writable: true, configurable: true });
+    else out[k] = (v as Record<string, unknown>)[k];
   }
-  if (Array.isArray(b)) return false;
-  const ao = a as Record<string, unknown>;
-  const bo = b as Record<string, unknown>;
-  const ak = Object.keys(ao).filter((k) => ao[k] !== undefined);
-  const bk = Object.keys(bo).filter((k) => bo[k] !== undefined);
-  if (ak.length !== bk.length) return false;
-  for (const k of ak) if (!jsonEqual(ao[k], bo[k])) return false;
+  return out;
+}
+
+/** Structural equality for JSON values (key order ignored), without recursion. */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  const pairs: unknown[] = [a, b];
+  while (pairs.length > 0) {
+    const y = pairs.pop();
+    const x = pairs.pop();
+    if (x === y) continue;
+    if (typeof x !== typeof y || x === null || y === null || typeof x !== 'object') return false;
+    if (Array.isArray(x)) {
+      if (!Array.isArray(y) || x.length !== y.length) return false;
+      for (let i = 0; i < x.length; i++) pairs.push(x[i], y[i]);
+      continue;
+    }
+    if (Array.isArray(y)) return false;
+    const xo = x as Record<string, unknown>;
+    const yo = y as Record<string, unknown>;
+    const xk = Object.keys(xo).filter((k) => xo[k] !== undefined);
+    let yCount = 0;
+    for (const k of Object.keys(yo)) if (yo[k] !== undefined) yCount++;
+    if (xk.length !== yCount) return false;
+    for (const k of xk) {
+      if (!Object.hasOwn(yo, k)) return false;
+      pairs.push(xo[k], yo[k]);
+    }
+  }
   return true;
 }
 

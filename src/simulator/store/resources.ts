@@ -14,6 +14,7 @@ import { ObjectStore } from './object-store.js';
 import { cloneObject, isPlainObject, jsonEqual, kubeTime, type KubeObject } from './object.js';
 import { validateObjectMeta } from './meta-validation.js';
 import { customResourceSchema, type SchemaWriteOptions } from './crd-schema/index.js';
+import { rejectWrongTypes } from './type-errors.js';
 
 /**
  * Kubernetes API semantics over the raw ObjectStore of one fake cluster:
@@ -90,6 +91,7 @@ export class Resources {
   create(kind: KindInfo, namespace: string | undefined, body: KubeObject, opts: WriteOptions = {}): KubeObject {
     const ns = scope(kind, namespace);
     const obj = cloneObject(body);
+    rejectWrongTypes(kind, obj);
     checkTypeMeta(kind, obj);
     const schema = customResourceSchema(this.store, kind);
     schema?.decode(obj, opts);
@@ -139,6 +141,7 @@ export class Resources {
   update(kind: KindInfo, namespace: string | undefined, name: string, body: KubeObject, opts: UpdateOptions = {}): KubeObject {
     const ns = scope(kind, namespace);
     const ref = { group: kind.group, resource: kind.plural, kind: kind.kind, name };
+    rejectWrongTypes(kind, body);
     checkTypeMeta(kind, body);
     if (!isPlainObject(body.metadata)) throw invalid(ref, [{ field: 'metadata', message: 'Required value' }]);
     if (body.metadata.name !== undefined && body.metadata.name !== name) {
