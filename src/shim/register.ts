@@ -1,4 +1,4 @@
-import { API_VERSION, FAKE_API_SERVER, type FakeAPIServer } from '../operator/api/v1alpha1.js';
+import { API_VERSION, FAKE_API_SERVER, FAKE_API_SERVER_FINALIZER, type FakeAPIServer } from '../operator/api/v1alpha1.js';
 import { isAlreadyExists } from '../operator/kube/client.js';
 import { cachedFakeApiServer, describeCondition, type ShimContext } from './context.js';
 import type { Deadline } from './deadline.js';
@@ -38,7 +38,8 @@ export async function register(ctx: ShimContext, raw: unknown, deadline: Deadlin
 /** Creates it; returns its uid, or undefined when someone else created it first (a concurrent /register, kubectl). */
 async function createFakeApiServer(ctx: ShimContext, namespace: string, cluster: string, deadline: Deadline): Promise<string | undefined> {
   const doing = `creating FakeAPIServer ${namespace}/${cluster}`;
-  const body = { apiVersion: API_VERSION, kind: FAKE_API_SERVER.kind, metadata: { name: cluster, namespace }, spec: { clusterName: cluster } };
+  // Created with the operator's finalizer already on: the operator need not write it.
+  const body = { apiVersion: API_VERSION, kind: FAKE_API_SERVER.kind, metadata: { name: cluster, namespace, finalizers: [FAKE_API_SERVER_FINALIZER] }, spec: { clusterName: cluster } };
   try {
     const created = await deadline.race(doing, ctx.client.create<FakeAPIServer>({ apiVersion: API_VERSION, plural: FAKE_API_SERVER.plural, namespace }, body));
     return created.metadata.uid;

@@ -1,4 +1,4 @@
-import { API_VERSION, CAPI_CONTROL_PLANE_LABEL, FAKE_API_SERVER, FAKE_NODE, NODE_ROLE_CONTROL_PLANE_LABEL, type FakeAPIServer, type FakeNode, type FakeNodeSpec, type NodeRole } from '../operator/api/v1alpha1.js';
+import { API_VERSION, CAPI_CONTROL_PLANE_LABEL, FAKE_API_SERVER, FAKE_NODE, FAKE_NODE_FINALIZER, NODE_ROLE_CONTROL_PLANE_LABEL, type FakeAPIServer, type FakeNode, type FakeNodeSpec, type NodeRole } from '../operator/api/v1alpha1.js';
 import { isAlreadyExists, isNotFound, KubeApiError, type ResourcePath } from '../operator/kube/client.js';
 import { cachedFakeApiServer, describeCondition, type ShimContext } from './context.js';
 import type { Deadline } from './deadline.js';
@@ -111,7 +111,8 @@ async function writeFakeNode(ctx: ShimContext, namespace: string, name: string, 
         const patched = await deadline.race(doing, ctx.client.patch<FakeNode>(path, 'json', patch));
         return written(key, path, patched, before ? { spec: before } : undefined);
       }
-      const body = { apiVersion: API_VERSION, kind: FAKE_NODE.kind, metadata: { name, namespace }, spec };
+      // Created with the operator's finalizer already on: the operator need not write it.
+      const body = { apiVersion: API_VERSION, kind: FAKE_NODE.kind, metadata: { name, namespace, finalizers: [FAKE_NODE_FINALIZER] }, spec };
       const created = await deadline.race(doing, ctx.client.create<FakeNode>({ ...path, name: undefined }, body));
       return written(key, path, created, { delete: true });
     } catch (err) {

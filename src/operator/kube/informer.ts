@@ -34,6 +34,17 @@ const RETRY_MAX_MS = 30_000;
 /** Ask the server to end each watch after this long so connections get refreshed. */
 const WATCH_TIMEOUT_SECONDS = 300;
 
+/**
+ * What the cache keeps of an object: everything but managedFields, which no
+ * reconciler reads and which are often the largest part of an object (one
+ * entry per writer). At thousands of cached objects that is real memory.
+ */
+function slim<T extends KubeObjectLike>(obj: T): T {
+  const meta = obj.metadata as { managedFields?: unknown } | undefined;
+  if (meta?.managedFields !== undefined) delete meta.managedFields;
+  return obj;
+}
+
 export const keyOf = (o: { metadata: { name: string; namespace?: string } }): string =>
   o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name;
 
@@ -98,7 +109,7 @@ export class Informer<T extends KubeObjectLike = KubeObjectLike> {
         if (cont) query.continue = cont;
         if (this.opts.labelSelector) query.labelSelector = this.opts.labelSelector;
         const page = await this.client.list<T>(this.opts.resource, query);
-        for (const item of page.items) seen.set(keyOf(item), item);
+        for (const item of page.items) seen.set(keyOf(item), slim(item));
         cont = page.metadata.continue || undefined;
         rv = page.metadata.resourceVersion;
       } while (cont);
@@ -137,7 +148,7 @@ export class Informer<T extends KubeObjectLike = KubeObjectLike> {
       resourceUrl(this.opts.resource),
       query,
       (type, object) => {
-        const obj = object as unknown as T;
+        const obj = slim(object as unknown as T);
         if (type === 'BOOKMARK') {
           this.resourceVersion = obj.metadata.resourceVersion ?? this.resourceVersion;
           return;

@@ -67,7 +67,9 @@ export class WorkQueue {
 
   addAfter(key: string, delayMs: number): void {
     if (this.stopping) return;
-    const at = Math.ceil((Date.now() + delayMs) / DELAY_GRAIN_MS) * DELAY_GRAIN_MS;
+    // Short delays (retry backoff) stay precise: the grain is at most an eighth of the delay.
+    const grain = Math.max(1, Math.min(DELAY_GRAIN_MS, Math.floor(delayMs / 8)));
+    const at = Math.ceil((Date.now() + delayMs) / grain) * grain;
     const existing = this.delayed.get(key);
     if (existing !== undefined && existing <= at) return;
     this.delayed.set(key, at);
