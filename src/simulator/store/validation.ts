@@ -29,13 +29,24 @@ export const NAME_RULES: Readonly<Record<string, NameRule>> = {
   'rbac.authorization.k8s.io/clusterrolebindings': 'path-segment',
 };
 
+/** The regexes kube-apiserver names in its messages (apimachinery's validation formats). */
+const DNS1123_LABEL_FMT = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
+const DNS1123_SUBDOMAIN_FMT = `${DNS1123_LABEL_FMT}(\\.${DNS1123_LABEL_FMT})*`;
+
+/** A pattern failure worded as kube-apiserver words it: the rule, examples, and the regex checked. */
+function regexError(message: string, format: string, ...examples: string[]): string {
+  const shown = examples.map((e, i) => `${i > 0 ? ' or ' : ''}'${e}', `).join('');
+  return `${message} (${examples.length ? `e.g. ${shown}` : ''}regex used for validation is '${format}')`;
+}
+
 const cause = (message: string, field?: string): StatusCause => ({ reason: 'FieldValueInvalid', message, ...(field ? { field } : {}) });
 
 export function validateDns1123Label(name: string): StatusCause[] {
   const out: StatusCause[] = [];
   if (name.length > DNS1123_LABEL_MAX) out.push(cause(`Invalid value: "${name}": must be no more than ${DNS1123_LABEL_MAX} characters`));
   if (!DNS1123_LABEL.test(name)) {
-    out.push(cause(`Invalid value: "${name}": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name', or '123-abc')`));
+    const rule = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character";
+    out.push(cause(`Invalid value: "${name}": ${regexError(rule, DNS1123_LABEL_FMT, 'my-name', '123-abc')}`));
   }
   return out;
 }
@@ -44,7 +55,8 @@ export function validateDns1123Subdomain(name: string): StatusCause[] {
   const out: StatusCause[] = [];
   if (name.length > DNS1123_SUBDOMAIN_MAX) out.push(cause(`Invalid value: "${name.slice(0, 40)}...": must be no more than ${DNS1123_SUBDOMAIN_MAX} characters`));
   if (!DNS1123_SUBDOMAIN.test(name)) {
-    out.push(cause(`Invalid value: "${name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com')`));
+    const rule = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character";
+    out.push(cause(`Invalid value: "${name}": ${regexError(rule, DNS1123_SUBDOMAIN_FMT, 'example.com')}`));
   }
   return out;
 }

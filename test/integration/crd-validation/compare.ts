@@ -70,18 +70,6 @@ function objectName(body: unknown): string {
 /** A patch refused under Strict quotes the whole patched object, with server-set uid, timestamps and managedFields: compared without it. */
 const PATCHED_OBJECT = /Invalid value: "(?:[^"\\]|\\.)*": strict decoding error/g;
 const PATCHED_OBJECT_PLACEHOLDER = 'Invalid value: <the patched object>: strict decoding error';
-/** kube-apiserver's name messages end with the regex they check; see Case.metadataRegexHint. */
-const REGEX_HINT = /, regex used for validation is '[^']*'/g;
-
-export function withoutRegexHint(o: Outcome): Outcome {
-  const strip = (t: string | undefined): string | undefined => t?.replace(REGEX_HINT, '');
-  return {
-    ...o,
-    ...(o.message !== undefined ? { message: strip(o.message)! } : {}),
-    ...(o.causes ? { causes: o.causes.map((c) => ({ ...c, ...(c.message !== undefined ? { message: strip(c.message)! } : {}) })) } : {}),
-  };
-}
-
 export function normalise(a: KubeAnswer): Outcome {
   const warnings = [...a.warnings].sort();
   if (a.status < 300) return { code: a.status, warnings, spec: a.body.spec, ...(a.body.status !== undefined ? { status: a.body.status } : {}) };
