@@ -1,7 +1,7 @@
 import { expect } from 'chai';
+import { statusErrorOf } from '../../support/status-error.js';
 import { readFileSync } from 'node:fs';
 import { load } from 'js-yaml';
-import { StatusError } from '../../../src/simulator/api/errors.js';
 import { FakeCluster } from '../../../src/simulator/cluster.js';
 import type { KindInfo } from '../../../src/simulator/kinds/kind.js';
 import { customResourceSchema } from '../../../src/simulator/store/crd-schema/index.js';
@@ -24,15 +24,7 @@ describe('custom resources in the store are checked against their CRD schema', (
     metadata: { name },
     spec,
   });
-  const failure = (fn: () => unknown): StatusError => {
-    try {
-      fn();
-    } catch (e) {
-      if (e instanceof StatusError) return e;
-      throw e;
-    }
-    throw new Error('expected a StatusError');
-  };
+  const failure = statusErrorOf;
 
   beforeEach(() => {
     cluster = new FakeCluster({ name: 'c', kubernetesVersion: 'v1.34.4', advertiseHost: '127.0.0.1', now: () => new Date('2026-01-01T00:00:00Z') });

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { StatusError } from '../../../src/simulator/api/errors.js';
+import { statusErrorOf } from '../../support/status-error.js';
 import { applyPatch } from '../../../src/simulator/patch/index.js';
 import type { KubeObject } from '../../../src/simulator/store/object.js';
 
@@ -18,15 +18,7 @@ function patch(type: string, live: KubeObject | undefined, body: unknown, opts: 
   return applyPatch(type, live, Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)), opts as typeof podOpts);
 }
 
-function statusOf(fn: () => unknown): StatusError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof StatusError) return e;
-    throw e;
-  }
-  throw new Error('expected a StatusError');
-}
+const statusOf = statusErrorOf;
 
 const pod = (): KubeObject =>
   deepFreeze({

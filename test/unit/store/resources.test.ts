@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { StatusError } from '../../../src/simulator/api/errors.js';
+import { statusErrorOf } from '../../support/status-error.js';
 import { FakeCluster } from '../../../src/simulator/cluster.js';
 import type { KubeObject } from '../../../src/simulator/store/object.js';
 
@@ -11,15 +11,7 @@ describe('the resource store follows kube-apiserver semantics', () => {
   });
   const configmaps = () => cluster.kind('', 'v1', 'configmaps');
   const deployments = () => cluster.kind('apps', 'v1', 'deployments');
-  const status = (fn: () => unknown): StatusError => {
-    try {
-      fn();
-    } catch (e) {
-      if (e instanceof StatusError) return e;
-      throw e;
-    }
-    throw new Error('expected a StatusError');
-  };
+  const status = statusErrorOf;
 
   beforeEach(() => {
     cluster = new FakeCluster({ name: 'c', kubernetesVersion: 'v1.32.1', advertiseHost: '127.0.0.1', now: () => new Date('2026-01-01T00:00:00Z') });
