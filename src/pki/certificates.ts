@@ -122,12 +122,30 @@ export function issueCertificate(ca: CertificateAuthority, req: CertificateReque
     extensions,
   });
   const certPem = toPem(der);
-  return { certPem, cert: new X509Certificate(certPem) };
+  // Parsed only when asked for: serving certificates are only ever used as PEM.
+  let parsed: X509Certificate | undefined;
+  return {
+    certPem,
+    get cert(): X509Certificate {
+      return (parsed ??= new X509Certificate(certPem));
+    },
+  };
 }
+
+/** Per CA certificate: its subject as ASN.1 (parsed once; every certificate it issues names it). */
+const issuers = new WeakMap<X509Certificate, forge.asn1.Asn1>();
+/** Per key: its key identifier (computed once; every certificate a CA issues names it). */
+const keyIdentifiers = new WeakMap<KeyObject, string>();
 
 /** The CA's subject, taken verbatim from its certificate so issuer and subject match byte for byte. */
 function issuerOf(ca: CertificateAuthority): forge.asn1.Asn1 {
-  const cert = asn1.fromDer(forge.util.createBuffer(ca.cert.raw.toString('binary')));
+  let issuer = issuers.get(ca.cert);
+  if (!issuer) issuers.set(ca.cert, (issuer = parseSubject(ca.cert)));
+  return issuer;
+}
+
+function parseSubject(x509: X509Certificate): forge.asn1.Asn1 {
+  const cert = asn1.fromDer(forge.util.createBuffer(x509.raw.toString('binary')));
   const tbs = (cert.value as forge.asn1.Asn1[])[0]!;
   const fields = tbs.value as forge.asn1.Asn1[];
   // TBSCertificate: [0] version, serial, signature alg, issuer, validity, subject, ...
@@ -200,6 +218,12 @@ function spkiAsn1(key: KeyObject): forge.asn1.Asn1 {
 
 /** RFC 5280 method 1: SHA-1 of the subjectPublicKey bits. */
 function keyIdentifier(key: KeyObject): string {
+  let id = keyIdentifiers.get(key);
+  if (id === undefined) keyIdentifiers.set(key, (id = computeKeyIdentifier(key)));
+  return id;
+}
+
+function computeKeyIdentifier(key: KeyObject): string {
   const spki = spkiAsn1(key);
   const bits = (spki.value as forge.asn1.Asn1[])[1]!.value as string;
   return createHash('sha1').update(Buffer.from(bits.slice(1), 'binary')).digest().toString('binary');

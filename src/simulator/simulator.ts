@@ -46,8 +46,8 @@ export interface PemPair {
 export interface ClusterOptions {
   readonly name: string;
   readonly kubernetesVersion?: string;
-  /** The cluster CA (CAPI's `<cluster>-ca`). Generated (EC P-256) when absent. */
-  readonly ca?: PemPair;
+  /** The cluster CA (CAPI's `<cluster>-ca`), as PEM or already loaded. Generated (EC P-256) when absent. */
+  readonly ca?: PemPair | CertificateAuthority;
   /** Address to bind; defaults to the simulator's bind host. */
   readonly bindHost?: string;
   /** Host advertised in endpoints and certificates; defaults to the bind host. */
@@ -111,9 +111,7 @@ export class Simulator {
     if (this.clusters.has(options.name)) {
       throw new Error(`fake cluster "${options.name}" already exists; close it first or pick another name`);
     }
-    const ca = options.ca
-      ? loadCertificateAuthority(options.ca.certPem, options.ca.keyPem)
-      : await createCertificateAuthority({ commonName: 'kubernetes', key: await generateEcKey() });
+    const ca = options.ca ? loaded(options.ca) : await createCertificateAuthority({ commonName: 'kubernetes', key: await generateEcKey() });
     const bindHost = options.bindHost ?? this.bindHost;
     const advertiseHost = options.advertiseHost ?? bindHost;
     const cluster = new FakeCluster({
@@ -180,12 +178,12 @@ export class Simulator {
   }
 
   /** Replaces a cluster's CA: new serving certificate, same port. */
-  async rotateCa(name: string, ca: PemPair): Promise<void> {
+  async rotateCa(name: string, ca: PemPair | CertificateAuthority): Promise<void> {
     const entry = this.require(name);
-    const loaded = loadCertificateAuthority(ca.certPem, ca.keyPem);
-    entry.cluster.rotateTls(await this.servingTls(loaded, entry.cluster.advertiseHost));
+    const next = loaded(ca);
+    entry.cluster.rotateTls(await this.servingTls(next, entry.cluster.advertiseHost));
     // Only the cluster CA changes: the etcd CA and its member certificates stay.
-    this.clusters.set(name, { ...entry, ca: loaded });
+    this.clusters.set(name, { ...entry, ca: next });
   }
 
   /** A kubeconfig for `kubernetes-admin` (system:masters), as CAPI writes into `<cluster>-kubeconfig`. */
@@ -266,12 +264,21 @@ export class Simulator {
     return entry;
   }
 
+  /** The shared serving key in PEM, exported once. */
+  private servingKeyPem?: string;
+
   private async servingTls(ca: CertificateAuthority, advertiseHost: string): Promise<{ certPem: string; keyPem: string; clientCaPem: string }> {
     const key = await (this.servingKey ??= generateEcKey());
+    this.servingKeyPem ??= privateKeyToPem(key);
     const isIp = /^[\d.]+$|:/.test(advertiseHost);
     const ips = [...new Set(['127.0.0.1', KUBERNETES_SERVICE_IP, ...(isIp ? [advertiseHost] : [])])];
     const dns = [...new Set([...SERVING_DNS_NAMES, ...(isIp ? [] : [advertiseHost])])];
     const cert = issueCertificate(ca, { commonName: 'kube-apiserver', dnsNames: dns, ipAddresses: ips, usages: ['server'], publicKey: key });
-    return { certPem: cert.certPem, keyPem: privateKeyToPem(key), clientCaPem: ca.certPem };
+    return { certPem: cert.certPem, keyPem: this.servingKeyPem, clientCaPem: ca.certPem };
   }
+}
+
+/** A CA as given: loaded already (the operator parsed it when it read the Secret), or PEM to load and check. */
+function loaded(ca: PemPair | CertificateAuthority): CertificateAuthority {
+  return 'cert' in ca && 'key' in ca ? ca : loadCertificateAuthority(ca.certPem, ca.keyPem);
 }

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createCertificateAuthority, loadCertificateAuthority } from '../../../pki/certificates.js';
+import { createCertificateAuthority, loadCertificateAuthority, type CertificateAuthority } from '../../../pki/certificates.js';
 import { generateEcKey, generateRsaKey } from '../../../pki/keys.js';
-import type { PemPair } from '../../../simulator/simulator.js';
 import { CAPI_CLUSTER_NAME_LABEL, CAPI_SECRET_TYPE } from '../../api/v1alpha1.js';
 import { isAlreadyExists, isNotFound, type KubeClient } from '../../kube/client.js';
 
@@ -34,7 +33,8 @@ export const DEFAULT_CA_KEY_ALGORITHM: CaKeyAlgorithm = 'ECDSA-P256';
 /** kubeadm's CA common names. */
 const CA_COMMON_NAME = { cluster: 'kubernetes', etcd: 'etcd-ca' } as const;
 
-export interface LoadedCa extends PemPair {
+/** A CA read from (or written to) its Secret, parsed: the simulator serves with it without parsing it again. */
+export interface LoadedCa extends CertificateAuthority {
   readonly created: boolean;
   readonly resourceVersion: string;
   /** caFingerprint of the pair. */
@@ -54,8 +54,8 @@ export class CaSecretCache {
     const rv = secret.metadata.resourceVersion ?? '';
     const hit = this.loaded.get(key);
     if (hit && rv !== '' && hit.resourceVersion === rv) return hit.created ? { ...hit, created: false } : hit;
-    const pair = readCa(secret);
-    return this.remember(key, { ...pair, created: false, resourceVersion: rv, fingerprint: caFingerprint(pair) });
+    const ca = readCa(secret);
+    return this.remember(key, { ...ca, created: false, resourceVersion: rv, fingerprint: caFingerprint(ca) });
   }
 
   remember(key: string, ca: LoadedCa): LoadedCa {
@@ -92,8 +92,7 @@ export async function ensureCaSecret(
       type: CAPI_SECRET_TYPE,
       data: { 'tls.crt': Buffer.from(ca.certPem).toString('base64'), 'tls.key': Buffer.from(ca.keyPem).toString('base64') },
     });
-    const pair = { certPem: ca.certPem, keyPem: ca.keyPem };
-    return cache.remember(`${namespace}/${secretName}`, { ...pair, created: true, resourceVersion: created.metadata.resourceVersion ?? '', fingerprint: caFingerprint(pair) });
+    return cache.remember(`${namespace}/${secretName}`, { ...ca, created: true, resourceVersion: created.metadata.resourceVersion ?? '', fingerprint: caFingerprint(ca) });
   } catch (err) {
     // Somebody (CAPI) created it between our read and our create: theirs wins.
     if (!isAlreadyExists(err)) throw err;
@@ -101,7 +100,7 @@ export async function ensureCaSecret(
   }
 }
 
-function readCa(secret: Secret): PemPair {
+function readCa(secret: Secret): CertificateAuthority {
   const where = `Secret ${secret.metadata.namespace ?? ''}/${secret.metadata.name}`;
   const crt = secret.data?.['tls.crt'];
   const key = secret.data?.['tls.key'];
@@ -109,11 +108,10 @@ function readCa(secret: Secret): PemPair {
   const certPem = Buffer.from(crt, 'base64').toString('utf8');
   const keyPem = Buffer.from(key, 'base64').toString('utf8');
   try {
-    loadCertificateAuthority(certPem, keyPem);
+    return loadCertificateAuthority(certPem, keyPem);
   } catch (err) {
     throw new CaSecretError(`${where} does not hold a usable CA: ${(err as Error).message}`);
   }
-  return { certPem, keyPem };
 }
 
 /** Identifies a CA by its certificate and key, whatever else changed in its Secret. */
