@@ -137,10 +137,33 @@ describe('the operator with exactly the RBAC in config/ (real kube-apiserver)', 
     await eventually(async () => !(await admin.list(fnPath())).items.length, 'FakeNode direct-cp-0 gone', READY_TIMEOUT_MS);
   });
 
-  it('comes back after a restart, recording the repeated Events as counts', async () => {
+  it('repairs a Service that drifted, on the next reconcile of its FakeAPIServer', async () => {
+    const svcPath = { apiVersion: 'v1', plural: 'services', namespace: NS, name: 'exposed-fkas' };
+    await admin.patch(svcPath, 'merge', { spec: { selector: { app: 'somebody-else' } } });
+    // Any change to the FakeAPIServer makes it reconcile (the operator does not watch Services).
+    await admin.patch(fasPath('exposed'), 'merge', { metadata: { annotations: { touched: 'yes' } } });
+    await eventually(
+      async () => JSON.stringify((await admin.get<{ spec: { selector: Record<string, string> } }>(svcPath)).spec.selector) === JSON.stringify(POD_LABELS),
+      'the Service selecting the operator pods again',
+      READY_TIMEOUT_MS,
+    );
+  });
+
+  it('comes back after a restart without writing anything for clusters it serves again', async () => {
+    const before = proxy!.requests.length;
     await f!.restartOperator();
     await eventually(async () => f!.operator.isReady, 'operator ready after restart', READY_TIMEOUT_MS);
-    await eventually(async () => proxy!.requests.some((r) => r.resource === 'events' && r.verb === 'patch'), 'a repeated Event patched', READY_TIMEOUT_MS);
+    // A Service-exposed cluster may listen on another port after a restart: its Service then follows.
+    const writes = proxy!.requests.slice(before).filter((r) => ['create', 'update', 'patch', 'delete'].includes(r.verb) && r.resource !== 'services');
+    expect(writes.map((r) => `${r.verb} ${r.resource}`)).to.deep.equal([]);
+  });
+
+  it('records a problem that repeats as one Event with a count', async () => {
+    const port = (await admin.get<FakeAPIServer>(fasPath('direct'))).status!.endpoint!.port;
+    await admin.create(fasPath(), fas('clash', { port }));
+    // The conflict is retried after 15 s: the same Warning again, counted on the existing Event.
+    await eventually(async () => proxy!.requests.some((r) => r.resource === 'events' && r.verb === 'patch'), 'a repeated Event patched', 2 * READY_TIMEOUT_MS);
+    await admin.delete(fasPath('clash'));
   });
 
   it('answers the legacy shim: POST /register and PUT /updateNode (role from the CAPI Machine lookup)', async () => {
