@@ -3,7 +3,7 @@ import { cpus, loadavg } from 'node:os';
 import { createServer } from 'node:net';
 import { notes, table, writesTotal, type Measured, type Outcome } from './anchor/figures.js';
 import { drive, PARALLEL } from './anchor/load.js';
-import { benchDir, buildAnchor, removeDir, rssBytes, startSystem, SYSTEM_NAMES, unavailable, type SystemName } from './anchor/systems.js';
+import { benchDir, buildAnchor, pinning, removeDir, rssBytes, startSystem, SYSTEM_NAMES, unavailable, type SystemName } from './anchor/systems.js';
 
 /**
  * `npm run bench -- scale-anchor`: metal3-fkas against the anchor, upstream
@@ -37,6 +37,7 @@ export async function benchScaleAnchor(): Promise<void> {
   console.log(`Scale against the anchor: N clusters, each POST /register + PUT /updateNode of one control-plane node, ${PARALLEL} in parallel;`);
   console.log('then GET /api/v1/nodes on each over TLS with a client certificate from its CA. Each system in its own process, one at a time.');
   console.log(`  machine: ${cpus().length} cores, load average at start ${loadavg().map((l) => l.toFixed(2)).join(' ')}; node ${process.version}`);
+  console.log(`  cores: ${pinning().description}`);
   if (systems.includes('anchor')) {
     const build = await buildAnchor();
     console.log(`  anchor: ${build.path} ${build.version} (build or cache copy took ${build.seconds.toFixed(1)} s)`);
@@ -49,7 +50,7 @@ export async function benchScaleAnchor(): Promise<void> {
       if (count > n && !LARGE_RUN_SYSTEMS.includes(name)) continue;
       const why = unavailable(name);
       if (why) {
-        outcomes.push({ system: name, error: `skipped: ${why}` });
+        outcomes.push({ system: name, error: why, skipped: true });
         continue;
       }
       const outcome = await measure(name, count, await freeWindow(portBase, count));
@@ -71,11 +72,15 @@ async function measure(name: SystemName, clusters: number, portBase: number): Pr
     system = await startSystem(name, { clusters, portBase }, dir);
     console.log(`  ${name}: ${system.description}; ports from ${portBase}; logs in ${dir}${process.env.FKAS_KEEP_TEST_DIRS ? '' : ' (removed after; FKAS_KEEP_TEST_DIRS=1 keeps them)'}`);
     const before = await system.managementWrites();
+    const serverBefore = await system.serverCountedWrites?.();
     const load = await drive(system, clusters, await generateEcKey());
     await new Promise((r) => setTimeout(r, SETTLE_MS));
     const after = await system.managementWrites();
+    const serverAfter = await system.serverCountedWrites?.();
     await system.collectGarbage();
-    const measured: Measured = { system: name, load, rssBytes: await rssBytes(system.pid), ...(before && after ? { writes: difference(after, before) } : {}) };
+    const measured: Measured = { system: name, load, rssBytes: await rssBytes(system.pid), ...(before && after ? { writes: difference(after, before) } : {}),
+      ...(serverBefore !== undefined && serverAfter !== undefined ? { serverWrites: serverAfter - serverBefore } : {}),
+    };
     if (measured.writes) console.log(`    ${name}: ${writesTotal(measured.writes)} management-API writes`);
     return measured;
   } catch (err) {

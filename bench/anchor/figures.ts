@@ -9,9 +9,11 @@ export interface Measured {
   readonly rssBytes: number;
   /** Writes (POST, PUT, PATCH, DELETE) the management API got during the run and the idle settle after it. */
   readonly writes?: Record<string, number>;
+  /** The same, as kube-apiserver counted them. */
+  readonly serverWrites?: number;
 }
 
-export type Outcome = Measured | { readonly system: SystemName; readonly error: string };
+export type Outcome = Measured | { readonly system: SystemName; readonly error: string; readonly skipped?: boolean };
 
 interface Figure {
   readonly name: string;
@@ -61,7 +63,7 @@ export function table(outcomes: readonly Outcome[]): string[] {
     const row = [`${f.name}${f.unit ? ` (${f.unit})` : ''}`.padEnd(NAME_WIDTH)];
     for (const o of outcomes) {
       const v = 'error' in o ? undefined : f.value(o);
-      row.push(('error' in o ? 'failed' : format(v)).padStart(COLUMN_WIDTH));
+      row.push(('error' in o ? (o.skipped ? 'skipped' : 'failed') : format(v)).padStart(COLUMN_WIDTH));
       if (o.system === 'anchor') continue;
       const base = anchor ? f.value(anchor) : undefined;
       row.push((v !== undefined && base ? `${format(v / base, 2)}×` : '—').padStart(RATIO_WIDTH));
@@ -75,11 +77,12 @@ export function notes(outcomes: readonly Outcome[]): string[] {
   const out: string[] = [];
   for (const o of outcomes) {
     if ('error' in o) {
-      out.push(`${LABELS[o.system]} failed: ${o.error}`);
+      out.push(`${LABELS[o.system]} ${o.skipped ? 'skipped' : 'failed'}: ${o.error}`);
       continue;
     }
     const parts = [`process RSS ${(o.rssBytes / 2 ** 20).toFixed(1)} MiB after a forced GC`];
     if (o.writes) parts.push(`management-API requests by method: ${Object.entries(o.writes).sort().map(([m, n]) => `${m} ${n}`).join(', ') || 'none'}`);
+    if (o.serverWrites !== undefined) parts.push(`kube-apiserver's apiserver_request_total counted ${o.serverWrites} writes (Leases left out)`);
     if (o.load.answeredOnRetry) parts.push(`${o.load.answeredOnRetry} clusters did not list their node at the first GET`);
     out.push(`${LABELS[o.system]}: ${parts.join('; ')}`);
   }
