@@ -36,6 +36,8 @@ export async function benchScaleAnchor(): Promise<void> {
 
   console.log(`Scale against the anchor: N clusters, each POST /register + PUT /updateNode of one control-plane node, ${PARALLEL} in parallel;`);
   console.log('then GET /api/v1/nodes on each over TLS with a client certificate from its CA. Each system in its own process, one at a time.');
+  console.log('Time until every cluster answers = the register phase + the GET phase; the load generator reading CAs and signing');
+  console.log(`client certificates between the two is not counted. Writes are counted from the start of the load to ${SETTLE_MS / 1000} s after it.`);
   console.log(`  machine: ${cpus().length} cores, load average at start ${loadavg().map((l) => l.toFixed(2)).join(' ')}; node ${process.version}`);
   console.log(`  cores: ${pinning().description}`);
   if (systems.includes('anchor')) {

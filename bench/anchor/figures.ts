@@ -83,6 +83,7 @@ export function notes(outcomes: readonly Outcome[]): string[] {
     const parts = [`process RSS ${(o.rssBytes / 2 ** 20).toFixed(1)} MiB after a forced GC`];
     if (o.writes) parts.push(`management-API requests by method: ${Object.entries(o.writes).sort().map(([m, n]) => `${m} ${n}`).join(', ') || 'none'}`);
     if (o.serverWrites !== undefined) parts.push(`kube-apiserver's apiserver_request_total counted ${o.serverWrites} writes (Leases left out)`);
+    if (o.load.gatewayTimeouts) parts.push(`${o.load.gatewayTimeouts} calls answered 504 and were asked again (their latency counts from the first try)`);
     if (o.load.answeredOnRetry) parts.push(`${o.load.answeredOnRetry} clusters did not list their node at the first GET`);
     out.push(`${LABELS[o.system]}: ${parts.join('; ')}`);
   }

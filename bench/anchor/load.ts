@@ -29,6 +29,13 @@ const K8S_VERSION = 'v1.34.4';
 const ANSWER_TIMEOUT_MS = 60_000;
 const RETRY_MS = 20;
 const CALL_TIMEOUT_MS = 120_000;
+/**
+ * A 504 from /register or /updateNode means "still working on it, ask again"
+ * (fkas's shim gives up waiting after 30 s; the call is idempotent), so the
+ * load generator asks again, as a caller would, up to this many times; the
+ * latency counts from the first attempt.
+ */
+const MAX_GATEWAY_TIMEOUTS = 10;
 
 export interface LoadResult {
   readonly clusters: number;
@@ -38,6 +45,8 @@ export interface LoadResult {
   readonly updateNodeMs: readonly number[];
   /** Clusters whose first GET did not list the node (they answered on a retry). */
   readonly answeredOnRetry: number;
+  /** 504 answers to /register or /updateNode that were asked again. */
+  readonly gatewayTimeouts: number;
 }
 
 interface Registered {
@@ -56,16 +65,27 @@ export async function drive(system: System, clusters: number, clientKey: KeyObje
   const updateNodeMs: number[] = [];
   const agent = new http.Agent({ keepAlive: true, maxSockets: PARALLEL });
   const registered: Registered[] = [];
+  let gatewayTimeouts = 0;
+  const legacyCall = async <T>(method: string, path: string, body: unknown): Promise<T> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await call<T>(agent, system.shimUrl, method, path, body);
+      } catch (err) {
+        if (!(err instanceof GatewayTimeout) || attempt >= MAX_GATEWAY_TIMEOUTS) throw err;
+        gatewayTimeouts++;
+      }
+    }
+  };
   try {
     const started = performance.now();
     await inParallel(clusters, async (i) => {
       const cluster = `bench-${i}`;
       const node = `${cluster}-cp-0`;
       let t = performance.now();
-      const answer = await call<RegisterAnswer>(agent, system.shimUrl, 'POST', '/register', { cluster, namespace: NAMESPACE });
+      const answer = await legacyCall<RegisterAnswer>('POST', '/register', { cluster, namespace: NAMESPACE });
       registerMs.push(performance.now() - t);
       t = performance.now();
-      await call(agent, system.shimUrl, 'PUT', '/updateNode', updateNodeBody(cluster, node, i));
+      await legacyCall('PUT', '/updateNode', updateNodeBody(cluster, node, i));
       updateNodeMs.push(performance.now() - t);
       registered.push({ cluster, node, answer });
     });
@@ -87,7 +107,7 @@ export async function drive(system: System, clusters: number, clientKey: KeyObje
     await inParallel(prepared.length, async (i) => {
       if (!(await answers(prepared[i]!, clientKeyPem))) answeredOnRetry++;
     });
-    return { clusters, registerWallMs, answerWallMs: performance.now() - answerStarted, registerMs, updateNodeMs, answeredOnRetry };
+    return { clusters, registerWallMs, answerWallMs: performance.now() - answerStarted, registerMs, updateNodeMs, answeredOnRetry, gatewayTimeouts };
   } finally {
     agent.destroy();
   }
@@ -114,6 +134,8 @@ async function inParallel(count: number, task: (i: number) => Promise<void>): Pr
   }));
 }
 
+class GatewayTimeout extends Error {}
+
 async function call<T>(agent: http.Agent, base: string, method: string, path: string, body: unknown): Promise<T> {
   const data = JSON.stringify(body);
   return new Promise<T>((resolve, reject) => {
@@ -122,6 +144,7 @@ async function call<T>(agent: http.Agent, base: string, method: string, path: st
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
+        if (res.statusCode === 504) return reject(new GatewayTimeout(`${method} ${path} ${data} answered 504: ${text}`));
         if (res.statusCode !== 200) return reject(new Error(`${method} ${path} ${data} answered ${res.statusCode}: ${text}`));
         try {
           resolve((text ? JSON.parse(text) : {}) as T);
