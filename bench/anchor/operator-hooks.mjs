@@ -1,0 +1,52 @@
+/**
+ * Preloaded into the fkas operator process by bench/anchor.bench.ts
+ * (`node --expose-gc --import <this file> …`), and inert unless
+ * FKAS_BENCH_HOOKS_PORT is set. It serves, on 127.0.0.1 only:
+ *   POST /gc      a full garbage collection (twice: the first one can leave
+ *                 objects that only become garbage after finalizers ran), then
+ *                 {rssBytes}
+ *   GET  /writes  how many requests this process has sent to the management
+ *                 API (the host:port in FKAS_BENCH_MANAGEMENT), by method
+ * The counter listens on Node's diagnostics channels for outgoing requests,
+ * so it sees every request the operator and its shim send, whichever client
+ * sends it (node:http/https, or fetch through undici), without touching the
+ * operator's code. Plain JavaScript: it loads before any TypeScript loader.
+ */
+import diagnosticsChannel from 'node:diagnostics_channel';
+import http from 'node:http';
+import process from 'node:process';
+import { URL } from 'node:url';
+
+const port = Number(process.env.FKAS_BENCH_HOOKS_PORT ?? '');
+const management = process.env.FKAS_BENCH_MANAGEMENT ?? '';
+
+if (port > 0) {
+  /** @type {Record<string, number>} */
+  const byMethod = {};
+  const count = (method, hostPort) => {
+    if (hostPort !== management) return;
+    byMethod[method] = (byMethod[method] ?? 0) + 1;
+  };
+  diagnosticsChannel.subscribe('http.client.request.start', ({ request }) => count(request.method, String(request.getHeader('host') ?? '')));
+  diagnosticsChannel.subscribe('undici:request:create', ({ request }) => count(request.method, new URL(request.origin).host));
+
+  const server = http.createServer((req, res) => {
+    const reply = (status, body) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    if (req.method === 'POST' && req.url === '/gc') {
+      const gc = globalThis.gc;
+      if (!gc) return reply(500, { error: 'start node with --expose-gc' });
+      gc();
+      gc();
+      return reply(200, { rssBytes: process.memoryUsage().rss });
+    }
+    if (req.method === 'GET' && req.url === '/writes') return reply(200, { byMethod });
+    reply(404, { error: 'use POST /gc or GET /writes' });
+  });
+  // Never keeps the operator alive on its own, and never stops it from starting.
+  server.unref();
+  server.on('error', (err) => process.stderr.write(`bench hooks: cannot listen on 127.0.0.1:${port}: ${err.message}\n`));
+  server.listen(port, '127.0.0.1');
+}

@@ -1,0 +1,280 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import https from 'node:https';
+import { connect } from 'node:net';
+import { cpus, homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { KubeClient } from '../../src/operator/kube/client.js';
+import { startControlPlane, freePort, waitUntil, type ControlPlane } from '../../test/harness/control-plane.js';
+import { ManagedProcess } from '../../test/harness/processes.js';
+import { REPO_ROOT, versions } from '../../test/harness/tools.js';
+
+/**
+ * The systems the scale benchmark drives, each in its own process and each
+ * behind the same legacy API (POST /register, PUT /updateNode):
+ *   anchor          bin/fkas-anchor, upstream FKAS's serving path (hack/anchor)
+ *   fkas-embedded   `fkas operator --embedded`, what `npm start` runs
+ *   fkas-kube       `fkas operator` against the test harness's real kube-apiserver
+ * A System also knows how the load generator gets a cluster's CA, how to force
+ * a GC in the process, and (for fkas) how many writes the management API got.
+ */
+
+export type SystemName = 'anchor' | 'fkas-embedded' | 'fkas-kube';
+export const SYSTEM_NAMES: readonly SystemName[] = ['anchor', 'fkas-embedded', 'fkas-kube'];
+
+export interface PemPair {
+  readonly certPem: string;
+  readonly keyPem: string;
+}
+
+export interface RegisterAnswer {
+  readonly Host: string;
+  readonly Port: number;
+  readonly CACertificate?: string;
+  readonly CAKey?: string;
+}
+
+export interface System {
+  readonly name: SystemName;
+  /** How it runs, for the report header. */
+  readonly description: string;
+  readonly shimUrl: string;
+  readonly pid: number;
+  /** The cluster's CA, as this system exposes it to a user. */
+  caOf(namespace: string, cluster: string, answer: RegisterAnswer): Promise<PemPair>;
+  /** Forces a full GC in the system's process. */
+  collectGarbage(): Promise<void>;
+  /** Requests by method the system has sent to its management API so far; undefined when it has none. */
+  managementWrites(): Promise<Record<string, number> | undefined>;
+  /** The same writes as the management API counted them, when it can tell (kube-apiserver's metrics). */
+  serverCountedWrites?(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  readonly clusters: number;
+  readonly portBase: number;
+}
+
+const START_TIMEOUT_MS = 120_000;
+const BUILD_TIMEOUT_MS = 30 * 60_000;
+const LOG_LEVEL = 'warn';
+/** Ports past N that the listener ranges keep spare. */
+const PORT_MARGIN = 100;
+const BENCH_HOOKS = fileURLToPath(new URL('./operator-hooks.mjs', import.meta.url));
+
+/**
+ * The one core a system under test runs on, as the issue's figures were
+ * measured: the Go anchor cannot spread over two cores where Node's event loop
+ * uses one. The load generator (and a harness kube-apiserver, which it starts)
+ * stay unpinned: pinning this process would pin its children too. Off with
+ * BENCH_ANCHOR_PIN=0, or when taskset or a second core is missing.
+ */
+const SYSTEM_CORE = 1;
+
+export function pinning(): { system: string[]; description: string } {
+  if (process.env.BENCH_ANCHOR_PIN === '0') return { system: [], description: 'not pinned (BENCH_ANCHOR_PIN=0)' };
+  if (cpus().length < 2 || !existsSync('/usr/bin/taskset')) return { system: [], description: 'not pinned (needs 2 cores and taskset)' };
+  return { system: ['taskset', '-c', String(SYSTEM_CORE)], description: `system under test pinned to core ${SYSTEM_CORE} (taskset; BENCH_ANCHOR_PIN=0 turns it off), load generator and kube-apiserver unpinned` };
+}
+
+/** `command args` run through taskset when pinning is on. */
+function pinned(command: string, args: readonly string[]): [string, string[]] {
+  const prefix = pinning().system;
+  return prefix.length ? [prefix[0]!, [...prefix.slice(1), command, ...args]] : [command, [...args]];
+}
+
+export async function startSystem(name: SystemName, opts: StartOptions, dir: string): Promise<System> {
+  if (name === 'anchor') return startAnchor(opts, dir);
+  return startFkas(name, opts, dir);
+}
+
+/** Why a system cannot run here, or undefined when it can. */
+export function unavailable(name: SystemName): string | undefined {
+  if (name !== 'fkas-kube') return undefined;
+  const v = versions();
+  const cache = process.env.FKAS_TOOLS_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'metal3-fkas', 'tools');
+  // In bin/, or in the tools cache that `npm run tools` (which the harness runs) copies from.
+  const have = (bin: string, version: string): boolean => existsSync(join(REPO_ROOT, 'bin', bin)) || existsSync(join(cache, version, bin));
+  if (have('kube-apiserver', v.KUBERNETES_VERSION!) && have('etcd', v.ETCD_VERSION!)) return undefined;
+  return `no kube-apiserver ${v.KUBERNETES_VERSION} or etcd ${v.ETCD_VERSION} in bin/ or ${cache}: run \`npm run tools\` first`;
+}
+
+export async function benchDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'fkas-bench-anchor-'));
+}
+
+export async function removeDir(dir: string): Promise<void> {
+  if (!process.env.FKAS_KEEP_TEST_DIRS) await rm(dir, { recursive: true, force: true });
+}
+
+/** Builds (or copies from the tools cache) bin/fkas-anchor; returns its path and how long that took. */
+export async function buildAnchor(): Promise<{ path: string; version: string; seconds: number }> {
+  const started = performance.now();
+  const { stdout } = await promisify(execFile)('bash', [join(REPO_ROOT, 'hack/anchor/build.sh')], { timeout: BUILD_TIMEOUT_MS, maxBuffer: 16 << 20 });
+  const path = stdout.trim().split('\n').pop()!;
+  const { stdout: version } = await promisify(execFile)(path, ['-version']);
+  return { path, version: version.trim(), seconds: (performance.now() - started) / 1000 };
+}
+
+async function startAnchor(opts: StartOptions, dir: string): Promise<System> {
+  const { path, version } = await buildAnchor();
+  const shimPort = await freePort();
+  const proc = new ManagedProcess('fkas-anchor', ...pinned(path, [
+    '-listen', `127.0.0.1:${shimPort}`, '-host', '127.0.0.1',
+    '-min-port', String(opts.portBase), '-max-port', String(opts.portBase + opts.clusters + PORT_MARGIN),
+    '-log-level', LOG_LEVEL, '-debug-endpoints',
+  ]), join(dir, 'anchor.log'));
+  proc.start();
+  await waitUntil('fkas-anchor', proc, () => accepts(shimPort), START_TIMEOUT_MS);
+  const shimUrl = `http://127.0.0.1:${shimPort}`;
+  return {
+    name: 'anchor',
+    description: `${path} ${version} (CAPI in-memory server)`,
+    shimUrl,
+    pid: proc.pid!,
+    caOf: async (_ns, _cluster, answer) => {
+      if (!answer.CACertificate || !answer.CAKey) throw new Error('the anchor answered /register without CACertificate and CAKey: rebuild it (hack/anchor/build.sh)');
+      return { certPem: answer.CACertificate, keyPem: answer.CAKey };
+    },
+    collectGarbage: async () => {
+      const res = await fetch(`${shimUrl}/debug/gc`, { method: 'POST' });
+      if (!res.ok) throw new Error(`anchor POST /debug/gc answered ${res.status}: ${await res.text()}`);
+    },
+    managementWrites: async () => undefined,
+    stop: () => proc.stop(),
+  };
+}
+
+/** How the operator runs as it ships: the compiled CLI when `npm run build` made one, else through tsx. */
+function operatorCommand(): { args: string[]; description: string } {
+  const compiled = join(REPO_ROOT, 'dist/src/cli/main.js');
+  if (existsSync(compiled)) {
+    const stale = newestMtime(join(REPO_ROOT, 'src')) > statSync(compiled).mtimeMs;
+    return { args: [compiled], description: `node ${compiled} (compiled JS${stale ? '; OLDER than src/: run `npm run build`' : ''})` };
+  }
+  return { args: ['--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts')], description: 'tsx src/cli/main.ts (no `npm run build` output in dist/)' };
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  const walk = (d: string): void => {
+    // Synchronous on purpose: it runs once, before any measurement.
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      const s = statSync(p);
+      if (s.isDirectory()) walk(p);
+      else newest = Math.max(newest, s.mtimeMs);
+    }
+  };
+  walk(dir);
+  return newest;
+}
+
+async function startFkas(name: 'fkas-embedded' | 'fkas-kube', opts: StartOptions, dir: string): Promise<System> {
+  let cp: ControlPlane | undefined;
+  if (name === 'fkas-kube') cp = await startControlPlane({ crds: [join(REPO_ROOT, 'crds')] });
+  const [shimPort, probePort, hooksPort, embeddedPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const kubeconfig = cp ? cp.kubeconfigPath : join(dir, 'management.kubeconfig');
+  const management = cp ? new URL(cp.server).host : `127.0.0.1:${embeddedPort}`;
+  const { args, description } = operatorCommand();
+  const proc = new ManagedProcess(name, ...pinned(process.execPath, [
+    '--expose-gc', '--import', BENCH_HOOKS, ...args, 'operator',
+    ...(cp ? ['--kubeconfig', kubeconfig] : ['--embedded', '--embedded-port', String(embeddedPort), '--embedded-kubeconfig', kubeconfig]),
+    '--port-range', `${opts.portBase}-${opts.portBase + opts.clusters + PORT_MARGIN}`,
+    '--probe-port', String(probePort), '--shim-port', String(shimPort),
+  ]), join(dir, `${name}.log`), { ...process.env, FKAS_LOG_LEVEL: LOG_LEVEL, FKAS_BENCH_HOOKS_PORT: String(hooksPort), FKAS_BENCH_MANAGEMENT: management });
+  const hooks = `http://127.0.0.1:${hooksPort}`;
+  let client: KubeClient | undefined;
+  try {
+    proc.start();
+    await waitUntil(name, proc, async () => (await fetch(`http://127.0.0.1:${probePort}/readyz`)).status === 200 && (await accepts(shimPort)), START_TIMEOUT_MS);
+    client = KubeClient.fromFile(kubeconfig);
+  } catch (err) {
+    await proc.stop();
+    await cp?.stop();
+    throw err;
+  }
+  const kube = client;
+  return {
+    name,
+    description: `${description}, against ${cp ? `a real kube-apiserver ${versions().KUBERNETES_VERSION} (test/harness)` : 'its embedded management API'}`,
+    shimUrl: `http://127.0.0.1:${shimPort}`,
+    pid: proc.pid!,
+    // The CA Secret in CAPI's format (<cluster>-ca), which the operator adopts or creates.
+    caOf: async (namespace, cluster) => {
+      const secret = await kube.get<{ data?: Record<string, string> }>({ apiVersion: 'v1', plural: 'secrets', namespace, name: `${cluster}-ca` });
+      const crt = secret.data?.['tls.crt'];
+      const key = secret.data?.['tls.key'];
+      if (!crt || !key) throw new Error(`Secret ${namespace}/${cluster}-ca has no tls.crt and tls.key`);
+      return { certPem: Buffer.from(crt, 'base64').toString('utf8'), keyPem: Buffer.from(key, 'base64').toString('utf8') };
+    },
+    collectGarbage: async () => {
+      const res = await fetch(`${hooks}/gc`, { method: 'POST' });
+      if (!res.ok) throw new Error(`operator bench hook POST /gc answered ${res.status}: ${await res.text()}`);
+    },
+    managementWrites: async () => {
+      const res = await fetch(`${hooks}/writes`);
+      if (!res.ok) throw new Error(`operator bench hook GET /writes answered ${res.status}`);
+      return ((await res.json()) as { byMethod: Record<string, number> }).byMethod;
+    },
+    ...(cp ? { serverCountedWrites: () => apiserverWrites(cp) } : {}),
+    stop: async () => {
+      kube.close();
+      await proc.stop();
+      await cp?.stop();
+    },
+  };
+}
+
+const WRITE_VERBS = ['POST', 'PUT', 'PATCH', 'DELETE', 'APPLY'];
+
+/**
+ * Writes kube-apiserver has served (apiserver_request_total), leaving out
+ * Leases: kube-apiserver renews its own identity Leases, and the operator
+ * holds none without --leader-elect.
+ */
+async function apiserverWrites(cp: ControlPlane): Promise<number> {
+  const opts: https.RequestOptions = {};
+  await cp.kubeConfig.applyToHTTPSOptions(opts);
+  const text = await new Promise<string>((resolve, reject) => {
+    https
+      .get(new URL('/metrics', cp.server), opts, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`kube-apiserver GET /metrics answered ${res.statusCode}`))));
+      })
+      .on('error', reject);
+  });
+  let total = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('apiserver_request_total{')) continue;
+    const verb = /verb="([A-Z]+)"/.exec(line)?.[1] ?? '';
+    if (!WRITE_VERBS.includes(verb) || line.includes('resource="leases"')) continue;
+    total += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return total;
+}
+
+/** Resident set of a process, as the kernel counts it. */
+export async function rssBytes(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kib = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+  if (!Number.isFinite(kib)) throw new Error(`no VmRSS for pid ${pid} (Linux only)`);
+  return kib * 1024;
+}
+
+async function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
