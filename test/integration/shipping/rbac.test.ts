@@ -29,6 +29,8 @@ const TOKEN_SECONDS = 3600;
 /** Labels the operator pods carry in config/manager; exposure: Service selects them. */
 const POD_LABELS = { 'app.kubernetes.io/name': 'metal3-fkas', 'app.kubernetes.io/component': 'controller-manager' };
 const READY_TIMEOUT_MS = 30_000;
+const sameMap = (a: Record<string, string>, b: Record<string, string>): boolean =>
+  Object.keys(a).length === Object.keys(b).length && Object.entries(b).every(([k, v]) => a[k] === v);
 
 const ready = (o: { status?: { conditions?: { type: string; status: string }[] } }): boolean =>
   !!o.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
@@ -143,7 +145,7 @@ describe('the operator with exactly the RBAC in config/ (real kube-apiserver)', 
     // Any change to the FakeAPIServer makes it reconcile (the operator does not watch Services).
     await admin.patch(fasPath('exposed'), 'merge', { metadata: { annotations: { touched: 'yes' } } });
     await eventually(
-      async () => JSON.stringify((await admin.get<{ spec: { selector: Record<string, string> } }>(svcPath)).spec.selector) === JSON.stringify(POD_LABELS),
+      async () => sameMap((await admin.get<{ spec: { selector: Record<string, string> } }>(svcPath)).spec.selector, POD_LABELS),
       'the Service selecting the operator pods again',
       READY_TIMEOUT_MS,
     );

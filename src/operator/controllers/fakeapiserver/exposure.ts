@@ -40,14 +40,31 @@ export async function ensureService(ctx: OperatorContext, fas: FakeAPIServer, ta
   let svc: Service;
   try {
     svc = await ctx.client.get<Service>(path);
-    // Steady state writes nothing: patch only what drifted.
-    if (!matches(svc, desired)) svc = await ctx.client.patch<Service>(path, 'merge', { metadata: { labels: desired.metadata.labels }, spec: desired.spec });
+    // Steady state writes nothing: patch only what drifted. Selector keys we did not set are
+    // removed (null in a merge patch): a selector that also matches other pods sends traffic astray.
+    if (!matches(svc, desired)) {
+      const stray = Object.keys(svc.spec?.selector ?? {}).filter((k) => !(k in desired.spec.selector));
+      const selector = { ...Object.fromEntries(stray.map((k) => [k, null])), ...desired.spec.selector };
+      svc = await ctx.client.patch<Service>(path, 'merge', { metadata: { labels: desired.metadata.labels }, spec: { ...desired.spec, selector } });
+    }
   } catch (err) {
     if (!isNotFound(err)) throw err;
     svc = await ctx.client.create<Service>(path, desired);
   }
   const ip = svc.spec?.clusterIP;
   return ip && ip !== 'None' ? ip : undefined;
+}
+
+/** The port the FakeAPIServer's Service forwards to, if the Service exists: where it served before a restart. */
+export async function serviceTargetPort(ctx: OperatorContext, fas: FakeAPIServer): Promise<number | undefined> {
+  try {
+    const svc = await ctx.client.get<Service>({ apiVersion: 'v1', plural: 'services', namespace: fas.metadata.namespace!, name: serviceName(fas) });
+    const target = svc.spec?.ports?.[0]?.targetPort;
+    return typeof target === 'number' ? target : undefined;
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
 }
 
 function matches(svc: Service, desired: { metadata: { labels: Record<string, string> }; spec: { selector: Readonly<Record<string, string>>; ports: { port: number; targetPort: number }[] } }): boolean {

@@ -1,7 +1,7 @@
 import { DEFAULT_KUBERNETES_VERSION, type FakeAPIServer } from '../../api/v1alpha1.js';
 import type { OperatorContext, ServedCluster } from '../../context.js';
 import type { ClusterCas } from './certificates.js';
-import { ensureService, SERVICE_PORT } from './exposure.js';
+import { ensureService, SERVICE_PORT, serviceTargetPort } from './exposure.js';
 import type { Reservation } from './port-allocator.js';
 import { CONDITION, type StatusReport } from './status.js';
 
@@ -30,8 +30,10 @@ export async function ensureServing(ctx: OperatorContext, key: string, fas: Fake
   let host = spec.advertiseHost || ctx.advertiseHost;
   let endpointPort: number | undefined;
   let served = ctx.served.get(key);
+  // Where it served before (an operator restart): the status says for Direct, the Service for Service.
+  const remembered = served ? undefined : spec.exposure === 'Service' ? await serviceTargetPort(ctx, fas) : fas.status?.endpoint?.port;
   if (spec.exposure === 'Service') {
-    const port = served?.port ?? ctx.ports.portOf(key);
+    const port = served?.port ?? ctx.ports.portOf(key) ?? remembered;
     const ip = port === undefined ? undefined : await ensureService(ctx, fas, port);
     if (ip) {
       host = ip;
@@ -46,7 +48,7 @@ export async function ensureServing(ctx: OperatorContext, key: string, fas: Fake
   if (served) {
     await rotateChangedCas(ctx, key, served, cas, report);
   } else {
-    const started = await startServing(ctx, key, fas, cas, { host, version }, report);
+    const started = await startServing(ctx, key, fas, cas, { host, version, remembered }, report);
     if (!started) return undefined;
     served = started;
     const port = endpointPort ?? served.port;
@@ -87,12 +89,12 @@ async function startServing(
   key: string,
   fas: FakeAPIServer,
   cas: ClusterCas,
-  want: { host: string; version: string },
+  want: { host: string; version: string; remembered: number | undefined },
   report: StatusReport,
 ): Promise<ServedCluster | undefined> {
   const wantedPort = fas.spec?.port;
-  const previous = fas.status?.endpoint?.port;
-  let reservation: Reservation = ctx.ports.reserve(key, wantedPort ?? ((fas.spec?.exposure ?? 'Direct') === 'Direct' ? previous : undefined) ?? ctx.ports.portOf(key));
+  const previous = want.remembered;
+  let reservation: Reservation = ctx.ports.reserve(key, wantedPort ?? ctx.ports.portOf(key) ?? previous);
   if ('conflictWith' in reservation && wantedPort === undefined) reservation = ctx.ports.reserve(key);
   /** Ports of the range this attempt found held: a range is exhausted only when every port was tried. */
   const tried = new Set<number>();
