@@ -3,9 +3,11 @@
 // missing or older than any source, so a newcomer's `npm ci && npm start` and a developer's edit
 // both run what the sources say, and a warm start costs no TypeScript compilation.
 import { spawnSync } from 'node:child_process';
+import console from 'node:console';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import process from 'node:process';
+import { fileURLToPath, pathToFileURL, URL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const STAMP = join(root, 'dist/.build-stamp');
