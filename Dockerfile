@@ -2,12 +2,12 @@
 # hack/image-smoke.sh runs these same steps without a container engine, and CI runs it:
 # keep the two in line.
 
-# Build stage: dev dependencies (TypeScript), compile into dist/.
+# Build stage: dev dependencies (esbuild), bundle into dist/fkas.js.
 FROM node:20-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY hack/build.mjs hack/
 COPY crds/ crds/
 COPY src/ src/
 RUN npm run build
@@ -34,5 +34,5 @@ USER 65532:65532
 # 3333: legacy /register and /updateNode; 8081: /healthz, /readyz, /metrics.
 # Fake clusters listen on --port-range (default 20000-29999).
 EXPOSE 3333 8081
-ENTRYPOINT ["node", "dist/src/cli/main.js"]
+ENTRYPOINT ["node", "dist/fkas.js"]
 CMD ["operator"]

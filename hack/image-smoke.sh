@@ -2,7 +2,7 @@
 # What the Dockerfile does, without a container engine, so CI tests the image's steps:
 #   build stage:   npm ci; npm run build          (in a copy of the sources, like the image's context)
 #   runtime stage: npm ci --omit=dev; copy dist/  (into a staging folder, like /app)
-# then starts `node dist/src/cli/main.js operator` from the staging folder (embedded management
+# then starts `node dist/fkas.js operator` from the staging folder (embedded management
 # API, free ports, HOME without a kubeconfig) and checks /healthz, /readyz, /metrics and a legacy
 # POST /register whose endpoint answers /version. Keep the steps in line with the Dockerfile.
 # Usage: hack/image-smoke.sh   (FKAS_SMOKE_KEEP=1 keeps the folders for a post-mortem)
@@ -26,7 +26,8 @@ free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0
 
 # Build stage: the image copies exactly these (see .dockerignore).
 mkdir -p "$build" "$app" "$home" "$scratch"
-cp -r "$root/package.json" "$root/package-lock.json" "$root/tsconfig.json" "$root/tsconfig.build.json" "$root/src" "$root/crds" "$build/"
+cp -r "$root/package.json" "$root/package-lock.json" "$root/src" "$root/crds" "$build/"
+mkdir -p "$build/hack" && cp "$root/hack/build.mjs" "$build/hack/"
 log "build stage: npm ci && npm run build"
 (cd "$build" && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent)
 
@@ -40,7 +41,7 @@ if [[ -d "$app/node_modules/typescript" || -d "$app/node_modules/mocha" ]]; then
 api=$(free_port) probe=$(free_port) shim=$(free_port) fake=$(free_port)
 log "starting the operator from $app (management API :$api, probes :$probe, shim :$shim)"
 (cd "$app" && exec env -u KUBECONFIG HOME="$home" TMPDIR="$scratch" FKAS_LOG_LEVEL=warn \
-  node dist/src/cli/main.js operator --embedded --embedded-port "$api" --embedded-kubeconfig "$scratch/management.kubeconfig" \
+  node dist/fkas.js operator --embedded --embedded-port "$api" --embedded-kubeconfig "$scratch/management.kubeconfig" \
   --probe-port "$probe" --shim-port "$shim" --port-range "$fake-$fake" > "$work/operator.log" 2>&1) &
 pid=$!
 

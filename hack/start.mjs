@@ -11,7 +11,7 @@ import { fileURLToPath, pathToFileURL, URL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const STAMP = join(root, 'dist/.build-stamp');
-const SOURCES = ['src', 'crds', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'];
+const SOURCES = ['src', 'crds', 'package.json', 'package-lock.json', 'hack/build.mjs'];
 
 function newestMtime(path) {
   const st = statSync(path, { throwIfNoEntry: false });
@@ -28,4 +28,4 @@ if (SOURCES.some((s) => newestMtime(join(root, s)) > built)) {
   const r = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
-await import(pathToFileURL(join(root, 'dist/src/cli/main.js')).href);
+await import(pathToFileURL(join(root, 'dist/fkas.js')).href);

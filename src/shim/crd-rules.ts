@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { CRD_DIR } from '../operator/kube/crds.js';
 
@@ -34,7 +35,7 @@ const cache = new Map<string, Record<string, SchemaProperty>>();
 function specProperties(file: string): Record<string, SchemaProperty> {
   let props = cache.get(file);
   if (!props) {
-    const crd = load(readFileSync(new URL(file, CRD_DIR), 'utf8')) as CrdFile;
+    const crd = load(readFileSync(join(CRD_DIR, file), 'utf8')) as CrdFile;
     const spec = crd.spec.versions[0]?.schema.openAPIV3Schema.properties?.spec?.properties;
     if (!spec) throw new Error(`${file} has no spec properties: the shim cannot know its field rules`);
     props = spec;

@@ -1,6 +1,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
+import { assetPath } from '../../assets.js';
 import { isNotFound, type KubeClient } from './client.js';
 
 /**
@@ -19,7 +20,7 @@ interface Crd {
   status?: { conditions?: { type: string; status: string }[] };
 }
 
-export const CRD_DIR = new URL('../../../crds/', import.meta.url);
+export const CRD_DIR = assetPath('crds');
 
 export async function readCrds(dir: string | URL = CRD_DIR): Promise<Crd[]> {
   const names = (await readdir(dir)).filter((f) => f.endsWith('.yaml')).sort();

@@ -57,7 +57,7 @@ export function formatGoDuration(nanoseconds: number | bigint): string {
   if (u === 0n) return '0s';
   if (u < NS_PER_S) {
     if (u < NS_PER_US) return `${sign}${u}ns`;
-    if (u < NS_PER_MS) return `${sign}${u / NS_PER_US}${fraction(u, 3)}µs`;
+    if (u < NS_PER_MS) return `${sign}${u / NS_PER_US}${fraction(u, 3)}\u00b5s`;
     return `${sign}${u / NS_PER_MS}${fraction(u, 6)}ms`;
   }
   const secondsPart = `${(u / NS_PER_S) % SECONDS_PER_MINUTE}${fraction(u, 9)}s`;

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { assetPath } from '../../assets.js';
 
 /**
  * The type schema of built-in Kubernetes kinds: per message type, each
@@ -12,7 +13,7 @@ import { readFileSync } from 'node:fs';
 /** The layout version this loader understands (schemagen's SchemaFormatVersion). */
 export const SCHEMA_FORMAT_VERSION = 1;
 
-const SCHEMA_FILE = new URL('./kube-types.json', import.meta.url);
+const SCHEMA_FILE = assetPath('src/simulator/schema/kube-types.json');
 
 export type ScalarType =
   | 'string'
@@ -114,7 +115,7 @@ function load(): LoadedSchema {
     text = readFileSync(SCHEMA_FILE, 'utf8');
   } catch (err) {
     throw new Error(
-      `cannot read the Kubernetes type schema ${SCHEMA_FILE.pathname}: ${(err as Error).message}; ` +
+      `cannot read the Kubernetes type schema ${SCHEMA_FILE}: ${(err as Error).message}; ` +
         'regenerate it with hack/schemagen/generate.sh, or copy it beside this module when building',
       { cause: err },
     );
