@@ -68,6 +68,8 @@ export interface SimulatorOptions {
   readonly portForward?: PortForwardHandler;
   /** Timeouts and caps for fake-cluster connections; each left out takes its default (./http/connection-limits.ts). */
   readonly connectionLimits?: Partial<ConnectionLimits>;
+  /** How many clusters keep a built TLS context between connections (default TLS_CONTEXTS_KEPT). */
+  readonly tlsContextsKept?: number;
 }
 
 interface ClusterEntry {
@@ -101,7 +103,7 @@ export class Simulator {
     this.log = opts.logger ?? componentLogger('simulator');
     this.bindHost = opts.bindHost ?? DEFAULT_BIND_HOST;
     this.now = opts.now ?? (() => new Date());
-    this.host = new ApiServerHost(this.log, opts.connectionLimits);
+    this.host = new ApiServerHost(this.log, opts.connectionLimits, opts.tlsContextsKept);
     this.etcdHost = new EtcdGrpcHost(this.log.child({ part: 'etcd' }));
     this.portForwardServer = new PortForwardServer((cluster, namespace, pod) => this.podEndpoint(cluster, namespace, pod), this.log.child({ part: 'portforward' }));
     this.portForward = opts.portForward ?? ((cluster, req, socket, head, namespace, pod) => this.portForwardServer.handle(cluster, req, socket, head, namespace, pod));
@@ -170,6 +172,11 @@ export class Simulator {
   /** Open port-forward tunnels and fake etcd connections, across all clusters. */
   get tunnelStats(): TunnelStats {
     return { portForwardTunnels: this.portForwardServer.openTunnels, etcdConnections: this.etcdHost.openConnections };
+  }
+
+  /** Clusters whose TLS context is built right now; the others build it on their next connection. */
+  get tlsContexts(): number {
+    return this.host.tlsContexts;
   }
 
   /** Connections accepted by all fake-cluster listeners and not yet closed (handshaking or not). */

@@ -1,5 +1,6 @@
 import http2, { type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from 'node:http2';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls, { type TLSSocket } from 'node:tls';
 import { StatusError } from '../api/errors.js';
@@ -9,13 +10,16 @@ import type { ClusterView, Identity } from './cluster-view.js';
 import { Exchange } from './exchange.js';
 import { parseRequestInfo } from './request-info.js';
 import { ConnectionBudget, IdleConnectionGuard, ListenerBudget, connectionLimits, type ConnectionLimits } from './connection-limits.js';
+import { RecentlyUsed } from './recently-used.js';
 
 /**
- * The network side of the simulator. Each fake cluster gets its own TLS
- * listener (its port, its certificate, its client CA); every accepted and
- * authenticated connection is then handed to ONE shared HTTP/2 server (with
- * HTTP/1.1 fallback for upgrades and old clients), so per-cluster cost is a
- * listening socket and a TLS context, not a whole HTTP stack.
+ * The network side of the simulator. Each fake cluster gets its own port
+ * (a plain listening socket) and its own TLS identity (certificate, client
+ * CA); every accepted and authenticated connection is then handed to ONE
+ * shared HTTP/2 server (with HTTP/1.1 fallback for upgrades and old
+ * clients), so per-cluster cost is a listening socket and its PEM text, not
+ * a whole HTTP stack. The TLS server that holds a cluster's OpenSSL context
+ * exists only while the cluster is among the most recently connected ones.
  */
 
 export interface ServingTls {
@@ -40,39 +44,63 @@ interface TaggedSocket {
 }
 
 const ALPN_PROTOCOLS = ['h2', 'http/1.1'];
+/**
+ * TLS servers (OpenSSL contexts, ~26 KiB each) kept for the clusters most
+ * recently connected to; the others are rebuilt on their next connection.
+ * Large enough that a test's working set of clusters rarely rebuilds one.
+ */
+export const TLS_CONTEXTS_KEPT = 256;
 /** After an HTTP/2 GOAWAY for idleness, the socket is destroyed if the client has not closed it by then. */
 const GOAWAY_GRACE_MS = 5_000;
 
 export class ClusterListener {
   private readonly sockets = new Set<TLSSocket>();
+  private tls: ServingTls;
 
   constructor(
-    private readonly server: tls.Server,
+    readonly cluster: ClusterView,
+    private readonly server: net.Server,
     readonly port: number,
     private readonly budget: ListenerBudget,
+    tlsOptions: ServingTls,
+    private readonly tlsServers: RecentlyUsed<ClusterListener, tls.Server>,
   ) {
-    server.on('secureConnection', (s) => {
-      this.sockets.add(s);
-      s.once('close', () => this.sockets.delete(s));
-    });
+    this.tls = tlsOptions;
+  }
+
+  get servingTls(): ServingTls {
+    return this.tls;
   }
 
   /** Swaps certificates without dropping the port (CA rotation). Existing connections keep theirs. */
   rotate(tlsOptions: ServingTls): void {
-    this.server.setSecureContext(secureContextOptions(tlsOptions));
+    this.tls = tlsOptions;
+    this.tlsServers.peek(this)?.setSecureContext(secureContextOptions(tlsOptions));
   }
 
   /** Stops accepting, and drops the connections of this cluster so clients see it gone. */
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const s of this.sockets) s.destroy();
+    this.tlsServers.forget(this);
     await closed;
+  }
+
+  /** Runs the TLS handshake and everything after on a raw connection (accepted here, or through a tunnel). */
+  secure(stream: Duplex): void {
+    this.tlsServers.get(this).emit('connection', stream);
   }
 
   /** Runs the TLS handshake and everything after on a stream that arrived through a tunnel. */
   acceptTunnel(stream: Duplex): void {
     (stream as Duplex & TaggedSocket)[TUNNELED] = true;
-    this.server.emit('connection', stream);
+    this.secure(stream);
+  }
+
+  /** Called by the TLS server once a handshake finished. */
+  track(socket: TLSSocket): void {
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
   }
 
   /** Drops every open connection but keeps listening: what clients see when an apiserver restarts. */
@@ -98,13 +126,16 @@ function secureContextOptions(t: ServingTls): tls.SecureContextOptions {
 export class ApiServerHost {
   private readonly shared: Http2SecureServer;
   private readonly budget: ConnectionBudget;
+  private readonly tlsServers: RecentlyUsed<ClusterListener, tls.Server>;
   readonly limits: ConnectionLimits;
 
   constructor(
     private readonly log: Logger,
     limits: Partial<ConnectionLimits> = {},
+    tlsContextsKept = TLS_CONTEXTS_KEPT,
   ) {
     this.limits = connectionLimits(limits);
+    this.tlsServers = new RecentlyUsed(tlsContextsKept, (listener) => this.createTlsServer(listener));
     this.budget = new ConnectionBudget(this.limits, log);
     this.shared = http2.createSecureServer({ allowHTTP1: true });
     this.shared.on('request', (req: Http2ServerRequest | IncomingMessage, res: Http2ServerResponse | ServerResponse) => this.onRequest(req, res));
@@ -117,23 +148,42 @@ export class ApiServerHost {
     });
   }
 
-  /** Opens the TLS listener of one fake cluster. Port 0 picks a free port. */
+  /** Opens the listener of one fake cluster. Port 0 picks a free port. */
   async listen(cluster: ClusterView, host: string, port: number, tlsOptions: ServingTls): Promise<ClusterListener> {
+    const server = net.createServer();
+    const budget = new ListenerBudget(this.budget, this.log.child({ cluster: cluster.name }));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', (err) => this.log.error({ err, cluster: cluster.name }, 'listener error'));
+    const address = server.address();
+    const actualPort = typeof address === 'object' && address ? address.port : port;
+    const listener = new ClusterListener(cluster, server, actualPort, budget, tlsOptions, this.tlsServers);
+    // Counted before any TLS work, so a refused connection costs no context. Tunneled streams
+    // are not counted: the port-forward connection carrying them already is.
+    server.on('connection', (socket: net.Socket) => {
+      if (budget.admit(socket)) listener.secure(socket);
+    });
+    return listener;
+  }
+
+  /** A cluster's TLS server: never listens itself, it is handed the connections its cluster accepted. */
+  private createTlsServer(listener: ClusterListener): tls.Server {
+    const cluster = listener.cluster;
     const server = tls.createServer({
-      ...secureContextOptions(tlsOptions),
+      ...secureContextOptions(listener.servingTls),
       requestCert: true,
       // Unauthenticated clients still reach /healthz, /version and `/`; the handler answers 401 elsewhere.
       rejectUnauthorized: false,
       ALPNProtocols: ALPN_PROTOCOLS,
       handshakeTimeout: this.limits.handshakeTimeoutMs,
     });
-    const budget = new ListenerBudget(this.budget, this.log.child({ cluster: cluster.name }));
-    // Runs after tls.Server wrapped the socket: destroying the raw socket ends the handshake too.
-    // Tunneled streams are not counted: the port-forward connection carrying them already is.
-    server.on('connection', (socket: Duplex & TaggedSocket) => {
-      if (!socket[TUNNELED]) budget.admit(socket);
-    });
     server.on('secureConnection', (socket: TLSSocket) => {
+      listener.track(socket);
       const tagged = socket as TLSSocket & TaggedSocket;
       const guard = new IdleConnectionGuard(this.limits, () => closeIdle(socket, guard));
       tagged[IDLE_GUARD] = guard;
@@ -151,17 +201,12 @@ export class ApiServerHost {
       this.log.debug({ err: err.message, cluster: cluster.name }, 'TLS handshake failed');
       socket.destroy();
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    server.on('error', (err) => this.log.error({ err, cluster: cluster.name }, 'listener error'));
-    const address = server.address();
-    const actualPort = typeof address === 'object' && address ? address.port : port;
-    return new ClusterListener(server, actualPort, budget);
+    return server;
+  }
+
+  /** Clusters whose TLS context is built right now (the others build theirs on their next connection). */
+  get tlsContexts(): number {
+    return this.tlsServers.size;
   }
 
   /** Open connections of all listeners together. */
