@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import type { KubeObject } from '../../simulator/store/object.js';
+import { assetPath } from '../../assets.js';
 
 /**
  * What fake clusters contain beyond Nodes is data: YAML templates with
@@ -13,7 +13,7 @@ import type { KubeObject } from '../../simulator/store/object.js';
 
 export type TemplateName = 'control-plane-node' | 'kubeadm-init';
 
-export const BUILTIN_TEMPLATE_DIR = fileURLToPath(new URL('./templates/', import.meta.url));
+export const BUILTIN_TEMPLATE_DIR = assetPath('src/operator/workload/templates');
 
 const PLACEHOLDER = /\$\{([A-Za-z][A-Za-z0-9]*)\}/g;
 /**
@@ -46,6 +46,7 @@ function template(name: TemplateName, dir: string | undefined): ParsedTemplate {
     }
     // CORE_SCHEMA: a timestamp stays the string kube would send, not a Date.
     const objects = (loadAll(text.replace(PLACEHOLDER, toMarker), null, { schema: CORE_SCHEMA }) as unknown[]).filter((o) => typeof o === 'object' && o !== null);
+    for (const o of objects) freezeUnchanging(o);
     const t = { name, objects };
     parsed.set(path, t);
     return t;
@@ -71,9 +72,30 @@ export function renderTemplate(name: TemplateName, vars: Readonly<Record<string,
   return t.objects.map((o) => substitute(o, fill) as KubeObject);
 }
 
-/** A copy of a parsed YAML value with `fill` applied to every string, keys included. */
+/**
+ * Freezes every part of a parsed template that holds no placeholder, and
+ * says whether `value` holds one. A frozen part is the same for every
+ * cluster: rendering hands it out as is and the store keeps it by reference
+ * (see cloneObject's shareFrozen), so a thousand clusters hold one copy of
+ * a ClusterRole's rules or a static Pod's probes, not a thousand.
+ */
+function freezeUnchanging(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('__fkas_var_');
+  if (typeof value !== 'object' || value === null) return false;
+  let changing = false;
+  for (const [k, v] of Object.entries(value)) {
+    // Every child is visited (no short cut): each unchanging one must be frozen.
+    if (freezeUnchanging(v)) changing = true;
+    if (!Array.isArray(value) && k.includes('__fkas_var_')) changing = true;
+  }
+  if (!changing) Object.freeze(value);
+  return changing;
+}
+
+/** A copy of a parsed YAML value with `fill` applied to every string, keys included; frozen (unchanging) parts are shared. */
 function substitute(value: unknown, fill: (s: string) => string): unknown {
   if (typeof value === 'string') return fill(value);
+  if (Object.isFrozen(value)) return value;
   if (Array.isArray(value)) return value.map((v) => substitute(v, fill));
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};

@@ -1,4 +1,4 @@
-import { randomUUID, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import {
   StatusError,
   alreadyExists,
@@ -11,7 +11,7 @@ import {
 import { apiVersionOf, type KindInfo } from '../kinds/kind.js';
 import { storageKey } from '../kinds/registry.js';
 import { ObjectStore } from './object-store.js';
-import { cloneObject, isPlainObject, jsonEqual, kubeTime, type KubeObject } from './object.js';
+import { cloneObject, isPlainObject, jsonEqual, kubeTime, newUid, type KubeObject } from './object.js';
 import { validateObjectMeta } from './meta-validation.js';
 import { customResourceSchema, type SchemaWriteOptions } from './crd-schema/index.js';
 import { rejectWrongTypes } from './type-errors.js';
@@ -90,10 +90,11 @@ export class Resources {
 
   create(kind: KindInfo, namespace: string | undefined, body: KubeObject, opts: WriteOptions = {}): KubeObject {
     const ns = scope(kind, namespace);
-    const obj = cloneObject(body);
+    const schema = customResourceSchema(this.store, kind);
+    const behavior = this.behaviors.get(storageKey(kind));
+    const obj = schema || behavior ? cloneObject(body) : cloneSharingFrozen(body);
     rejectWrongTypes(kind, obj);
     checkTypeMeta(kind, obj);
-    const schema = customResourceSchema(this.store, kind);
     schema?.decode(obj, opts);
     const meta = obj.metadata;
     if (kind.namespaced) {
@@ -116,13 +117,12 @@ export class Resources {
     }
     obj.apiVersion = apiVersionOf(kind);
     obj.kind = kind.kind;
-    meta.uid = randomUUID();
+    meta.uid = newUid();
     meta.creationTimestamp = kubeTime(this.now());
     meta.generation = 1;
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
     if (meta.finalizers?.length === 0) delete meta.finalizers;
-    const behavior = this.behaviors.get(storageKey(kind));
     behavior?.prepareCreate?.(obj, this);
     if (opts.dryRun) {
       meta.resourceVersion = String(this.store.resourceVersion);
@@ -374,3 +374,16 @@ function specChanged(a: KubeObject, b: KubeObject): boolean {
 }
 
 export type { StatusCause };
+
+/**
+ * The copy a create stores: frozen parts of the body (the unchanging parts
+ * of a workload template, shared by every cluster) are kept by reference.
+ * Create changes nothing below the top level but metadata, which is always
+ * copied; kinds whose create does more (CRD defaults and pruning, kind
+ * behaviors) get a full copy instead.
+ */
+function cloneSharingFrozen(body: KubeObject): KubeObject {
+  const obj = cloneObject(body, { shareFrozen: true });
+  if (Object.isFrozen(obj.metadata)) obj.metadata = cloneObject(obj.metadata);
+  return obj;
+}
