@@ -2,6 +2,7 @@ import type { KindInfo } from '../kinds/kind.js';
 import { apiVersionOf } from '../kinds/kind.js';
 import type { ObjectStore, StoreEvent } from './object-store.js';
 import type { KubeObject } from './object.js';
+import { tooOldResourceVersionMessage } from './resource-version.js';
 
 /**
  * One watch stream: initial events, replay from history, live events
@@ -14,7 +15,7 @@ export interface WatchRequest {
   readonly collection: string;
   readonly namespace?: string;
   readonly matches: (object: KubeObject) => boolean;
-  /** As sent by the client: undefined, '0' or a number. */
+  /** As sent by the client: undefined, '0' or a decimal integer (the HTTP layer rejects anything else). */
   readonly resourceVersion?: string;
   readonly sendInitialEvents?: boolean;
   readonly allowBookmarks: boolean;
@@ -53,6 +54,8 @@ export class Watch {
   private lastBookmark = Date.now();
   private readonly deadline: number;
   private closed = false;
+  /** Events at or below this version were already sent or are not wanted (a watch from the future). */
+  private sentUpTo = 0;
 
   constructor(
     private readonly store: ObjectStore,
@@ -78,16 +81,17 @@ export class Watch {
       if (req.sendInitialEvents) this.bookmark(true);
     } else {
       const since = Number(rv);
-      const events = Number.isSafeInteger(since) ? store.eventsSince(req.collection, since) : undefined;
-      if (!events) {
-        this.expire(
-          Number.isSafeInteger(since)
-            ? `too old resource version: ${since} (${store.oldestResumableVersion})`
-            : `invalid resource version: ${rv}`,
-        );
-        return;
+      if (since > store.resourceVersion) {
+        // kube-apiserver keeps such a watch open and silent until the store gets there (or the watch times out).
+        this.sentUpTo = since;
+      } else {
+        const events = store.eventsSince(req.collection, since);
+        if (!events) {
+          this.expire(tooOldResourceVersionMessage(since, store.oldestResumableVersion));
+          return;
+        }
+        for (const e of events) this.onEvent(e);
       }
-      for (const e of events) this.onEvent(e);
     }
     if (!this.closed) WatchTicker.shared.add(this);
   }
@@ -111,6 +115,8 @@ export class Watch {
 
   private onEvent(e: StoreEvent): void {
     const { req } = this;
+    if (e.resourceVersion <= this.sentUpTo) return;
+    this.sentUpTo = e.resourceVersion;
     if (req.namespace && e.object.metadata.namespace !== req.namespace) return;
     const now = e.type === 'DELETED' ? false : req.matches(e.object);
     const before = e.previous ? req.matches(e.previous) : false;
