@@ -20,8 +20,8 @@ describe('the file store', function () {
   let dir: string;
   const sims: Simulator[] = [];
 
-  async function boot(): Promise<{ sim: Simulator; c: RawClient; storage: FileBackend }> {
-    const storage = new FileBackend(dir);
+  async function boot(compactBytes?: number): Promise<{ sim: Simulator; c: RawClient; storage: FileBackend }> {
+    const storage = new FileBackend(dir, compactBytes ? { compactBytes } : {});
     await storage.open();
     const sim = new Simulator({ storage });
     sims.push(sim);
@@ -80,6 +80,16 @@ describe('the file store', function () {
     expect((await second.c.request('GET', `${CM}/whole`)).status).to.equal(200);
   });
 
+  it('ends the log at a gap a crash left between two overlapping flushes: nothing after it was acknowledged', async () => {
+    const first = await boot();
+    expect((await first.c.request('POST', CM, json({ metadata: { name: 'before-gap' } }))).status).to.equal(201);
+    const log = (await readdir(dir)).filter((f) => f.startsWith('wal-')).sort().at(-1)!;
+    const after = '{"c":"default/durable","rv":1,"k":"/configmaps","d":"default/before-gap"}\n';
+    await appendFile(join(dir, log), Buffer.concat([Buffer.alloc(64), Buffer.from(after)]));
+    const second = await boot();
+    expect((await second.c.request('GET', `${CM}/before-gap`)).status, 'the delete after the gap is not replayed').to.equal(200);
+  });
+
   it('compacts the log into a snapshot and restores from snapshot plus log', async () => {
     const first = await boot();
     expect((await first.c.request('POST', CM, json({ metadata: { name: 'in-snapshot' } }))).status).to.equal(201);
@@ -89,6 +99,17 @@ describe('the file store', function () {
     expect((await second.c.request('POST', CM, json({ metadata: { name: 'in-log' } }))).status).to.equal(201);
     const third = await boot();
     for (const name of ['in-snapshot', 'in-log']) expect((await third.c.request('GET', `${CM}/${name}`)).status, name).to.equal(200);
+  });
+
+  it('compacts while serving once the log passes its size limit, losing no write made meanwhile', async () => {
+    const first = await boot(4096);
+    const writes = await Promise.all(Array.from({ length: 60 }, (_, i) => first.c.request('POST', CM, json({ metadata: { name: `cm-${i}` }, data: { pad: 'x'.repeat(200) } }))));
+    expect(writes.map((w) => w.status)).to.deep.equal(writes.map(() => 201));
+    await first.sim.close(); // lets the compaction in progress finish
+    expect((await readdir(dir)).filter((f) => f.startsWith('snapshot'))).to.deep.equal(['snapshot.jsonl']);
+    const second = await boot();
+    const names = (await second.c.request('GET', CM)).json<{ items: { metadata: { name: string } }[] }>().items.map((i) => i.metadata.name);
+    expect(names.length).to.equal(60);
   });
 
   it('drops a forgotten cluster: it comes back empty', async () => {

@@ -1,6 +1,6 @@
 import { mkdir, open, readdir, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ObjectStore, StoreContents, StoreEvent } from '../store/object-store.js';
+import { jsonOf, type ObjectStore, type StoreContents, type StoreEvent } from '../store/object-store.js';
 import { objectKey, type KubeObject } from '../store/object.js';
 import type { StorageBackend } from './backend.js';
 
@@ -27,6 +27,8 @@ export const WAL_COMPACT_BYTES = 64 * 1024 * 1024;
 const SNAPSHOT_FILE = 'snapshot.jsonl';
 const SNAPSHOT_FORMAT = 1;
 const WAL_PATTERN = /^wal-(\d+)\.jsonl$/;
+/** Flushes whose write and fdatasync may overlap: one syncing while the next batch is written. */
+const MAX_INFLIGHT_FLUSHES = 2;
 /** Snapshot lines are written in chunks of about this size (no single giant string). */
 const SNAPSHOT_CHUNK_BYTES = 1024 * 1024;
 
@@ -71,12 +73,21 @@ export class FileBackend implements StorageBackend {
   private walSeq = 0;
   private walBytes = 0;
   private current?: Batch;
-  private flushing?: Batch;
+  /** Batches written or syncing, oldest first. */
+  private readonly inflight: Batch[] = [];
   private scheduled = false;
+  private compacting = false;
+  private compaction?: Promise<void>;
   private failure?: Error;
 
-  constructor(private readonly dir: string) {
+  private readonly compactBytes: number;
+
+  constructor(
+    private readonly dir: string,
+    opts: { readonly compactBytes?: number } = {},
+  ) {
     this.description = `file:${dir}`;
+    this.compactBytes = opts.compactBytes ?? WAL_COMPACT_BYTES;
   }
 
   async open(): Promise<void> {
@@ -90,7 +101,7 @@ export class FileBackend implements StorageBackend {
     for (const seq of logs) if (seq >= fromWal) await this.replayLog(join(this.dir, walName(seq)));
     // A new segment: the last one may end in a torn line from a crash.
     this.walSeq = (logs.at(-1) ?? fromWal) + 1;
-    this.wal = await open(join(this.dir, walName(this.walSeq)), 'a');
+    this.wal = await open(join(this.dir, walName(this.walSeq)), 'w');
     await this.syncDir();
     // Collapse what was replayed into one snapshot, so the next start reads one file plus what follows.
     if (logs.length > 0) await this.compact();
@@ -128,7 +139,10 @@ export class FileBackend implements StorageBackend {
   }
 
   async close(): Promise<void> {
-    while (this.current || this.flushing) await this.pending()?.catch(() => undefined);
+    while ((this.current || this.inflight.length || this.compacting) && !this.failure) {
+      await this.compaction;
+      await this.pending()?.catch(() => undefined);
+    }
     await this.wal?.close();
     this.wal = undefined;
   }
@@ -136,49 +150,72 @@ export class FileBackend implements StorageBackend {
   /** Resolves when every line logged so far is on disk; undefined when nothing waits. */
   private pending(): Promise<void> | undefined {
     if (this.failure) return Promise.reject(this.failure);
-    return (this.current ?? this.flushing)?.done;
+    return (this.current ?? this.inflight.at(-1))?.done;
   }
 
   private append(cluster: string, e: StoreEvent): void {
     const { metadata } = e.object;
-    const record: LogRecord =
-      e.type === 'DELETED'
-        ? { c: cluster, rv: e.resourceVersion, k: e.collection, d: objectKey(metadata.namespace, metadata.name ?? '') }
-        : { c: cluster, rv: e.resourceVersion, k: e.collection, p: e.object };
-    this.enqueue(JSON.stringify(record));
+    const head = `{"c":${JSON.stringify(cluster)},"rv":${e.resourceVersion},"k":${JSON.stringify(e.collection)}`;
+    // The object's JSON is shared with watchers (serialized once per version); the record is spliced around it.
+    this.enqueue(e.type === 'DELETED' ? `${head},"d":${JSON.stringify(objectKey(metadata.namespace, metadata.name ?? ''))}}` : `${head},"p":${jsonOf(e.object)}}`);
   }
 
   private enqueue(line: string): void {
     (this.current ??= newBatch()).lines.push(line);
-    if (!this.scheduled && !this.flushing) {
-      this.scheduled = true;
-      setImmediate(() => void this.flush());
-    }
+    this.schedule();
   }
 
-  /** One write and one fdatasync for everything logged since the last flush. */
+  /** Flushes the current batch on the next turn, unless enough flushes are already on their way. */
+  private schedule(): void {
+    if (this.scheduled || !this.current || this.compacting || this.inflight.length >= MAX_INFLIGHT_FLUSHES) return;
+    this.scheduled = true;
+    setImmediate(() => void this.flush());
+  }
+
+  /**
+   * One positional write and one fdatasync for everything logged since the
+   * last flush. Two flushes may overlap (the CPU serves the next batch while
+   * the disk syncs this one), but batches are acknowledged in log order: a
+   * batch resolves only after every earlier one did, so a gap left by a
+   * crash has nothing acknowledged after it.
+   */
   private async flush(): Promise<void> {
     this.scheduled = false;
     const batch = this.current;
-    if (!batch || !this.wal) return;
+    const wal = this.wal;
+    if (!batch || !wal) return;
     this.current = undefined;
-    this.flushing = batch;
-    const text = batch.lines.join('\n') + '\n';
+    const earlier = this.inflight.at(-1)?.done;
+    this.inflight.push(batch);
+    const bytes = Buffer.from(batch.lines.join('\n') + '\n');
+    const position = this.walBytes;
+    this.walBytes += bytes.length;
+    this.schedule();
     try {
-      await this.wal.write(text);
-      await this.wal.datasync();
-      this.walBytes += Buffer.byteLength(text);
+      await wal.write(bytes, 0, bytes.length, position);
+      await wal.datasync();
+      if (earlier) await earlier;
       batch.resolve();
-      if (this.walBytes > WAL_COMPACT_BYTES) await this.compact();
     } catch (err) {
-      this.failure = new Error(`the file store in ${this.dir} cannot write (${(err as Error).message}); writes are refused until the operator restarts with a writable volume`);
+      this.failure ??= new Error(`the file store in ${this.dir} cannot write (${(err as Error).message}); writes are refused until the operator restarts with a writable volume`);
       batch.reject(this.failure);
     } finally {
-      this.flushing = undefined;
+      this.inflight.splice(this.inflight.indexOf(batch), 1);
     }
-    if (this.current) {
-      this.scheduled = true;
-      setImmediate(() => void this.flush());
+    if (this.walBytes > this.compactBytes && !this.compacting && !this.failure) await (this.compaction = this.compactBetweenFlushes());
+    this.schedule();
+  }
+
+  /** Compaction needs the log quiet: new writes wait in the next batch meanwhile. */
+  private async compactBetweenFlushes(): Promise<void> {
+    this.compacting = true;
+    try {
+      while (this.inflight.length) await this.inflight.at(-1)!.done.catch(() => undefined);
+      await this.compact();
+    } catch (err) {
+      this.failure ??= new Error(`the file store in ${this.dir} cannot compact its log (${(err as Error).message}); writes are refused until the operator restarts with a writable volume`);
+    } finally {
+      this.compacting = false;
     }
   }
 
@@ -191,7 +228,7 @@ export class FileBackend implements StorageBackend {
     for (const [name, store] of this.attached) contents.set(name, store.contents());
     for (const name of this.restored.keys()) contents.set(name, this.saved(name)!);
     const oldSeq = this.walSeq;
-    const next = await open(join(this.dir, walName(oldSeq + 1)), 'a');
+    const next = await open(join(this.dir, walName(oldSeq + 1)), 'w');
     await this.wal?.close();
     this.wal = next;
     this.walSeq = oldSeq + 1;
@@ -257,11 +294,9 @@ export class FileBackend implements StorageBackend {
       let rec: LogRecord;
       try {
         rec = JSON.parse(line) as LogRecord;
-      } catch (err) {
-        // Only the last line can be torn (a crash mid-write): it was never acknowledged.
-        if (lines.slice(i + 1).some(Boolean)) {
-          throw new Error(`${path} line ${i + 1} is corrupt (${(err as Error).message}); restore the volume from a backup or remove the file to lose its writes`, { cause: err });
-        }
+      } catch {
+        // A torn or unwritten batch (a crash mid-flush). Batches are acknowledged in log order,
+        // so nothing from here on was acknowledged to a client: the log ends here.
         return;
       }
       if ('forget' in rec) {

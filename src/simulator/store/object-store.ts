@@ -29,6 +29,14 @@ export interface StoreEvent {
 
 export type StoreListener = (event: StoreEvent) => void;
 
+const eventJson = new WeakMap<KubeObject, string>();
+/** The JSON of an object an event carries, serialized once however many watchers and logs take it. */
+export function jsonOf(object: KubeObject): string {
+  let json = eventJson.get(object);
+  if (json === undefined) eventJson.set(object, (json = JSON.stringify(object)));
+  return json;
+}
+
 /** Events kept per cluster for watch resumption; older resourceVersions get 410 Gone. */
 export const WATCH_HISTORY_LIMIT = 1000;
 

@@ -1,6 +1,6 @@
 import type { KindInfo } from '../kinds/kind.js';
 import { apiVersionOf } from '../kinds/kind.js';
-import type { ObjectStore, StoreEvent } from './object-store.js';
+import { jsonOf, type ObjectStore, type StoreEvent } from './object-store.js';
 import type { KubeObject } from './object.js';
 import { tooOldResourceVersionMessage } from './resource-version.js';
 
@@ -37,13 +37,6 @@ export const INITIAL_EVENTS_END_ANNOTATION = 'k8s.io/initial-events-end';
 export const BOOKMARK_INTERVAL_MS = 60_000;
 const TICK_MS = 1000;
 
-const objectJson = new WeakMap<KubeObject, string>();
-/** Serialize each object once, however many watchers receive it. */
-function jsonOf(object: KubeObject): string {
-  let json = objectJson.get(object);
-  if (json === undefined) objectJson.set(object, (json = JSON.stringify(object)));
-  return json;
-}
 
 function line(type: string, objectJsonText: string): string {
   return `{"type":"${type}","object":${objectJsonText}}\n`;
