@@ -127,12 +127,16 @@ describe('shipping manifests: kustomize config/, k8s/*.yaml and the Helm chart',
     });
 
     it('renders config/file-store: the default plus --store file: on a PersistentVolumeClaim, recreated rather than rolled', () => {
-      expect(fileStoreObjects.map(idOf).sort()).to.deep.equal([...defaultObjects.map(idOf), `PersistentVolumeClaim/${SYSTEM_NAMESPACE}/metal3-fkas-store`].sort());
+      expect(fileStoreObjects.map(idOf).sort()).to.deep.equal(
+        [...defaultObjects.map(idOf), `PersistentVolumeClaim/${SYSTEM_NAMESPACE}/metal3-fkas-store`].sort(),
+      );
       const pod = podSpec(fileStoreObjects);
       expect(pod.containers[0]!.args).to.include('--store=file:/var/lib/fkas');
       expect(JSON.stringify(pod.volumes)).to.include('"claimName":"metal3-fkas-store"');
       expect(JSON.stringify(pod.containers[0])).to.include('"mountPath":"/var/lib/fkas"');
-      expect((find(fileStoreObjects, 'Deployment', DEPLOYMENT) as unknown as { spec: { strategy: unknown } }).spec.strategy).to.deep.equal({ type: 'Recreate' });
+      expect((find(fileStoreObjects, 'Deployment', DEPLOYMENT) as unknown as { spec: { strategy: unknown } }).spec.strategy).to.deep.equal({
+        type: 'Recreate',
+      });
       expect(podSpec(defaultObjects).containers[0]!.args.some((a) => a.startsWith('--store'))).to.equal(false);
     });
 
