@@ -8,12 +8,12 @@ import { readFileSync } from 'node:fs';
 
 interface LoadSpec {
   url: string;
-  method: 'GET' | 'PATCH';
+  method: 'GET' | 'PATCH' | 'POST';
   path: string;
   connections: number;
   durationSeconds: number;
   contentType?: string;
-  /** For PATCH: a body template; `{{n}}` becomes a request counter so every write changes the object. */
+  /** For PATCH and POST: a body template; `{{n}}` becomes a request counter so every write changes the object. */
   bodyTemplate?: string;
   certFile: string;
   keyFile: string;

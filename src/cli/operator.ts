@@ -12,6 +12,7 @@ import { startNodeReconcilers, type NodeReconcilers } from '../reconcilers/index
 import type { ProviderIDFormat } from '../reconcilers/metal3/host-mapping.js';
 import { DEFAULT_SHIM_PORT, startShim } from '../shim/server.js';
 import { componentLogger } from '../telemetry/logger.js';
+import { STORE_FORMS, storageFromFlag } from '../simulator/storage/parse.js';
 
 /**
  * `fkas operator`: the main job. Against the cluster of --kubeconfig,
@@ -36,6 +37,8 @@ const USAGE = `usage: fkas operator [--kubeconfig PATH | --embedded] [options]
   --install-crds             create or update the CRDs at start (default: on with --embedded)
   --service-selector k=v,..  operator pod labels, for exposure: Service
   --workload-templates DIR   your templates for what fake clusters contain
+  --store S                  where fake-cluster contents live: ${STORE_FORMS} (default memory);
+                             file:<dir> keeps every acknowledged write through a crash (put <dir> on a volume)
   --ca-key-algorithm A       key type of CAs the operator generates: ECDSA-P256 (default) or RSA-2048
   --leader-elect             serve only while holding a coordination.k8s.io Lease (for several replicas)
   --leader-elect-namespace N namespace of the Lease (default $POD_NAMESPACE, the pod's namespace, or default)
@@ -64,6 +67,7 @@ export async function operator(argv: string[]): Promise<void> {
       'service-selector': { type: 'string' },
       'workload-templates': { type: 'string' },
       'ca-key-algorithm': { type: 'string', default: DEFAULT_CA_KEY_ALGORITHM },
+      store: { type: 'string', default: 'memory' },
       'leader-elect': { type: 'boolean', default: false },
       'leader-elect-namespace': { type: 'string' },
       'leader-elect-id': { type: 'string', default: DEFAULT_LEASE_NAME },
@@ -88,6 +92,11 @@ export async function operator(argv: string[]): Promise<void> {
   const bindHost = values['bind-host'] ?? (inCluster ? '0.0.0.0' : '127.0.0.1');
   const advertiseHost = values['advertise-host'] ?? process.env.POD_IP ?? (bindHost === '0.0.0.0' ? '127.0.0.1' : bindHost);
 
+  const storage = storageFromFlag(values.store);
+  // Read what an earlier process saved before any fake cluster can be created.
+  await storage.open();
+  log.info({ store: storage.description }, 'fake-cluster store open');
+
   let management: EmbeddedManagementApi | undefined;
   if (embedded) {
     management = await startEmbeddedManagementApi({ port: number(values['embedded-port'], '--embedded-port'), kubeconfigPath: values['embedded-kubeconfig'] });
@@ -104,6 +113,7 @@ export async function operator(argv: string[]): Promise<void> {
     ...(values['service-selector'] ? { serviceSelector: parseSelector(values['service-selector']) } : {}),
     ...(values['workload-templates'] ? { workloadTemplateDir: values['workload-templates'] } : {}),
     caKeyAlgorithm: caKeyAlgorithm(values['ca-key-algorithm']),
+    storage,
   });
   // Everything started below is stopped in reverse order; declared first so a lost Lease can stop it too.
   let shim: Awaited<ReturnType<typeof startShim>> | undefined;

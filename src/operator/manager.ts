@@ -1,6 +1,7 @@
 import k8sOperator from '@dot-i/k8s-operator';
 import { KubeConfig } from '@kubernetes/client-node';
 import { Simulator } from '../simulator/simulator.js';
+import type { StorageBackend } from '../simulator/storage/backend.js';
 import { componentLogger, type Logger } from '../telemetry/logger.js';
 import { OperatorMetrics } from '../telemetry/metrics.js';
 import { API_VERSION, FAKE_API_SERVER, FAKE_NODE, type FakeAPIServer, type FakeNode } from './api/v1alpha1.js';
@@ -44,6 +45,8 @@ export interface ManagerConfig {
   readonly workloadTemplateDir?: string;
   readonly caKeyAlgorithm?: CaKeyAlgorithm;
   readonly logger?: Logger;
+  /** Where fake-cluster contents outlive the process (`--store`); opened by the caller. Memory by default. */
+  readonly storage?: StorageBackend;
 }
 
 const DEFAULT_CONCURRENCY = 8;
@@ -74,7 +77,7 @@ export class FkasOperator extends Operator {
     }
     this.client = new KubeClient(kc);
     this.client.observer = (verb, resource, code) => this.metrics.managementRequests.inc({ verb, resource, code: String(code) });
-    this.simulator = new Simulator({ bindHost: config.bindHost, logger: componentLogger('simulator') });
+    this.simulator = new Simulator({ bindHost: config.bindHost, logger: componentLogger('simulator'), ...(config.storage ? { storage: config.storage } : {}) });
   }
 
   get probePort(): number | undefined {

@@ -11,6 +11,8 @@ import { kubeTime, type KubeObject } from './store/object.js';
 import { nodeObject, type NodeSpec } from './templates/node.js';
 import { StatusError } from './api/errors.js';
 import { FakeEtcd } from './etcd/fake-etcd.js';
+import type { ObjectStore, StoreContents } from './store/object-store.js';
+import { kindsOfCrd } from './store/behaviors/crd.js';
 import { PodPorts } from './portforward/pod-ports.js';
 
 /**
@@ -33,7 +35,16 @@ export interface FakeClusterInit {
   readonly tokens?: ReadonlyMap<string, Identity>;
   readonly now: () => Date;
   readonly portForward?: PortForwardHandler;
+  /** Contents a durable storage backend saved: the cluster comes back with them instead of starting fresh. */
+  readonly restore?: StoreContents;
+  /** Called with the store before its first write (a durable backend starts recording there). */
+  readonly attachStore?: (store: ObjectStore) => void;
 }
+
+const CRDS = storageKey({ group: 'apiextensions.k8s.io', plural: 'customresourcedefinitions' });
+const PODS = storageKey({ group: '', plural: 'pods' });
+/** kubeadm names a node's static etcd pod `etcd-<node>` in kube-system. */
+const ETCD_POD_PREFIX = 'etcd-';
 
 export class FakeCluster implements ClusterView {
   readonly name: string;
@@ -60,7 +71,22 @@ export class FakeCluster implements ClusterView {
     this.resources.kindResolver = (collection) => this.kindForCollection(collection);
     this.resources.setBehavior({ group: '', plural: 'namespaces' }, namespaceBehavior(init.now));
     this.resources.setBehavior({ group: 'apiextensions.k8s.io', plural: 'customresourcedefinitions' }, crdBehavior(this.registry, init.now));
-    for (const name of INITIAL_NAMESPACES) this.resources.create(this.kind('', 'v1', 'namespaces'), undefined, { metadata: { name } });
+    if (init.restore) this.restoreContents(init.restore);
+    init.attachStore?.(this.resources.store);
+    if (!init.restore) for (const name of INITIAL_NAMESPACES) this.resources.create(this.kind('', 'v1', 'namespaces'), undefined, { metadata: { name } });
+  }
+
+  /** Saved objects back, with what their creation set up: kinds of CRDs served, an etcd member per etcd pod. */
+  private restoreContents(saved: StoreContents): void {
+    this.resources.store.restore(saved);
+    for (const crd of saved.collections.get(CRDS) ?? []) this.registry.registerCustom(kindsOfCrd(crd).map((k) => k.info));
+    for (const pod of saved.collections.get(PODS) ?? []) {
+      const { namespace, name } = pod.metadata;
+      const spec = pod.spec as { nodeName?: unknown } | undefined;
+      const podIP = (pod.status as { podIP?: unknown } | undefined)?.podIP;
+      if (namespace !== 'kube-system' || !name?.startsWith(ETCD_POD_PREFIX) || typeof spec?.nodeName !== 'string') continue;
+      this.etcd.addMember(spec.nodeName, typeof podIP === 'string' ? { ip: podIP } : {});
+    }
   }
 
   /** Called once by the simulator after the listener is open. */

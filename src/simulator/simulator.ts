@@ -19,6 +19,7 @@ import { ApiServerHost } from './http/listener.js';
 import { PortForwardServer } from './portforward/server.js';
 import type { PodEndpoint } from './portforward/stream-pairs.js';
 import type { Duplex } from 'node:stream';
+import { MemoryBackend, type StorageBackend } from './storage/backend.js';
 
 /**
  * The simulator engine: many fake workload clusters in one process, each
@@ -70,6 +71,8 @@ export interface SimulatorOptions {
   readonly connectionLimits?: Partial<ConnectionLimits>;
   /** How many clusters keep a built TLS context between connections (default TLS_CONTEXTS_KEPT). */
   readonly tlsContextsKept?: number;
+  /** Where cluster contents outlive the process (opened by the caller); memory by default. */
+  readonly storage?: StorageBackend;
 }
 
 interface ClusterEntry {
@@ -98,8 +101,10 @@ export class Simulator {
   private readonly portForward: PortForwardHandler;
   /** One gRPC server for the fake etcd of every cluster. */
   private readonly etcdHost: EtcdGrpcHost;
+  readonly storage: StorageBackend;
 
   constructor(opts: SimulatorOptions = {}) {
+    this.storage = opts.storage ?? new MemoryBackend();
     this.log = opts.logger ?? componentLogger('simulator');
     this.bindHost = opts.bindHost ?? DEFAULT_BIND_HOST;
     this.now = opts.now ?? (() => new Date());
@@ -116,6 +121,7 @@ export class Simulator {
     const ca = options.ca ? loaded(options.ca) : await createCertificateAuthority({ commonName: 'kubernetes', key: await generateEcKey() });
     const bindHost = options.bindHost ?? this.bindHost;
     const advertiseHost = options.advertiseHost ?? bindHost;
+    const saved = this.storage.saved(options.name);
     const cluster = new FakeCluster({
       name: options.name,
       kubernetesVersion: options.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION,
@@ -123,6 +129,8 @@ export class Simulator {
       now: this.now,
       ...(options.tokens ? { tokens: new Map(Object.entries(options.tokens)) } : {}),
       portForward: this.portForward,
+      ...(saved ? { restore: saved } : {}),
+      attachStore: (store) => this.storage.attach(options.name, store),
     });
     // A removed etcd member exits: its connections close and its certificate is dropped.
     cluster.etcd.onMemberStopped = (id) => {
@@ -137,6 +145,7 @@ export class Simulator {
       cluster.attachListener(listener);
     } catch (err) {
       this.clusters.delete(options.name);
+      this.storage.detach(options.name);
       throw err;
     }
     this.log.debug({ cluster: options.name, endpoint: cluster.endpoint.url }, 'fake cluster serving');
@@ -212,14 +221,22 @@ export class Simulator {
     const entry = this.clusters.get(name);
     if (!entry) return false;
     this.clusters.delete(name);
+    this.storage.detach(name);
     this.etcdHost.stopCluster(entry.cluster.etcd);
     await entry.cluster.close();
     return true;
   }
 
+  /** Closes a cluster that was deleted for good: a durable backend drops its contents. */
+  async forgetCluster(name: string): Promise<void> {
+    await this.closeCluster(name);
+    await this.storage.forget(name);
+  }
+
   async close(): Promise<void> {
     this.portForwardServer.close();
     await Promise.all([...this.clusters.keys()].map((n) => this.closeCluster(n)));
+    await this.storage.close();
     this.etcdHost.close();
   }
 

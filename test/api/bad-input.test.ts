@@ -87,7 +87,7 @@ describe('the fake API server refuses bad input', function () {
   it('an unsupported fieldSelector field → 400', () => refused(400, 'BadRequest', () => c.request('GET', `${CM}?fieldSelector=spec.replicas%3D1`)));
   it('a negative limit → 400', () => refused(400, 'BadRequest', () => c.request('GET', `${CM}?limit=-1`)));
   it('a forged continue token → 400', () => refused(400, 'BadRequest', () => c.request('GET', `${CM}?limit=1&continue=bm90LWEtdG9rZW4`)));
-  it('a list at a resourceVersion from the future → 504', () => refused(504, 'Timeout', () => c.request('GET', `${CM}?resourceVersion=999999`)));
+  it('a list at a resourceVersion from the future → 504', () => refused(504, 'Timeout', () => c.request('GET', `${CM}?resourceVersion=${Number.MAX_SAFE_INTEGER}`)));
   it('a delete with a uid precondition that does not match → 409', () =>
     refused(409, 'Conflict', () => c.request('DELETE', `${CM}/existing`, { contentType: 'application/json', body: JSON.stringify({ preconditions: { uid: 'not-the-uid' } }) })));
   // Nesting and wrong Go types: each expected message is what kube-apiserver v1.34.4 answered for the same request.

@@ -42,7 +42,8 @@ export interface StatusDetails {
 export interface StatusObject {
   readonly kind: 'Status';
   readonly apiVersion: 'v1';
-  readonly metadata: Record<string, never>;
+  /** Empty, except the continue token of a 410 for an expired continue parameter. */
+  readonly metadata: { readonly continue?: string };
   readonly status: 'Failure';
   readonly message: string;
   readonly reason: StatusReason;
@@ -56,6 +57,8 @@ export class StatusError extends Error {
     readonly reason: StatusReason,
     message: string,
     readonly details?: StatusDetails,
+    /** ListMeta of the Status: kube-apiserver puts a fresh continue token there when an old one expired. */
+    readonly listMeta?: { readonly continue?: string },
   ) {
     super(message);
     this.name = 'StatusError';
@@ -65,7 +68,7 @@ export class StatusError extends Error {
     return {
       kind: 'Status',
       apiVersion: 'v1',
-      metadata: {},
+      metadata: this.listMeta ?? {},
       status: 'Failure',
       message: this.message,
       reason: this.reason,

@@ -5,6 +5,13 @@ import { applyPatch, PATCH_CONTENT_TYPES } from '../patch/index.js';
 import { cloneObject, isPlainObject, type KubeObject } from '../store/object.js';
 import type { DeleteOptions, PropagationPolicy } from '../store/resources.js';
 import { Watch } from '../store/watch.js';
+import {
+  CONTINUE_TOO_OLD_MESSAGE,
+  LIST_TOO_OLD_MESSAGE,
+  TOO_LARGE_RESOURCE_VERSION_WAIT_MS,
+  parseResourceVersion,
+  tooLargeResourceVersion,
+} from '../store/resource-version.js';
 import { readObjectBody, readOptionalBody } from './body.js';
 import type { ClusterView } from './cluster-view.js';
 import { mediaType, type Exchange } from './exchange.js';
@@ -44,9 +51,9 @@ export async function handleResource(ex: Exchange, cluster: ClusterView, info: R
 
   switch (info.verb) {
     case 'get': {
-      const obj = r.get(kind, ns, info.name!);
       if (sub !== undefined && sub !== 'status') throw methodNotAllowed(ex, kind, sub);
-      return sendObject(ex, kind, obj, 200);
+      await awaitFreshEnough(r, ex.query.get('resourceVersion'));
+      return sendObject(ex, kind, r.get(kind, ns, info.name!), 200);
     }
     case 'list':
       return sendList(ex, cluster, kind, ns);
@@ -56,6 +63,7 @@ export async function handleResource(ex: Exchange, cluster: ClusterView, info: R
       if (sub === 'eviction') {
         const body = await readObjectBody(ex, 'Eviction');
         evictPod(cluster, kind, ns!, info.name!, body);
+        await durable(r);
         return ex.sendJson(201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
       }
       if (sub !== undefined || info.name !== undefined) throw methodNotAllowed(ex, kind, sub);
@@ -63,6 +71,7 @@ export async function handleResource(ex: Exchange, cluster: ClusterView, info: R
       const fields = schemaOptions(ex, 'CreateOptions');
       const body = await readObjectBody(ex, kind.kind);
       const created = r.create(kind, ns, body, { dryRun, ...fields });
+      await durable(r);
       return sendObject(ex, kind, created, 201);
     }
     case 'update': {
@@ -70,6 +79,7 @@ export async function handleResource(ex: Exchange, cluster: ClusterView, info: R
       const fields = schemaOptions(ex, 'UpdateOptions');
       const body = await readObjectBody(ex, kind.kind);
       const updated = r.update(kind, ns, info.name!, body, { dryRun, ...fields, ...(sub === 'status' ? { subresource: 'status' as const } : {}) });
+      await durable(r);
       return sendObject(ex, kind, updated, 200);
     }
     case 'patch':
@@ -78,6 +88,7 @@ export async function handleResource(ex: Exchange, cluster: ClusterView, info: R
       if (sub !== undefined) throw methodNotAllowed(ex, kind, sub);
       const opts = await deleteOptions(ex, kind, dryRun);
       const result = r.delete(kind, ns, info.name!, opts);
+      await durable(r);
       return sendObject(ex, kind, result.object, 200);
     }
     case 'deletecollection': {
@@ -88,6 +99,7 @@ export async function handleResource(ex: Exchange, cluster: ClusterView, info: R
         if (!matches(object)) continue;
         deleted.push(r.delete(kind, object.metadata.namespace, object.metadata.name!, opts).object);
       }
+      await durable(r);
       return ex.sendJson(200, { kind: kind.listKind, apiVersion: apiVersionOf(kind), metadata: { resourceVersion: String(r.store.resourceVersion) }, items: deleted });
     }
     case 'connect': {
@@ -112,21 +124,32 @@ function sendObject(ex: Exchange, kind: KindInfo, obj: KubeObject, code: number)
   ex.sendJson(code, shapeObject(shape, kind, obj, ex.query), shape.contentType);
 }
 
-function sendList(ex: Exchange, cluster: ClusterView, kind: KindInfo, ns: string | undefined): void {
+/**
+ * A read with resourceVersion N is served once the store holds N: as
+ * kube-apiserver's cache, wait a little for a newer N, then answer 504
+ * ResourceVersionTooLarge (clients relist). '0', '' and absent mean "any".
+ */
+async function awaitFreshEnough(r: ClusterView['resources'], rvText: string | null): Promise<number> {
+  const want = rvText === null ? 0 : parseResourceVersion(rvText);
+  if (want > r.store.resourceVersion && !(await r.store.waitForVersion(want, TOO_LARGE_RESOURCE_VERSION_WAIT_MS))) {
+    throw tooLargeResourceVersion(want, r.store.resourceVersion);
+  }
+  return want;
+}
+
+/** Writes are acknowledged only once the storage backend holds them (immediately in memory). */
+async function durable(r: ClusterView['resources']): Promise<void> {
+  const pending = r.store.durable();
+  if (pending) await pending;
+}
+
+async function sendList(ex: Exchange, cluster: ClusterView, kind: KindInfo, ns: string | undefined): Promise<void> {
   const r = cluster.resources;
   const q = ex.query;
-  const rvMatch = q.get('resourceVersionMatch');
-  const rv = q.get('resourceVersion');
-  if (rv && rv !== '0') {
-    const want = Number(rv);
-    if (!Number.isSafeInteger(want) || want < 0) throw badRequest(`invalid resourceVersion "${rv}": it must be a non-negative integer`);
-    if (want > r.store.resourceVersion) {
-      throw new StatusError(504, 'Timeout', `Too large resource version: ${want}, current resource version: ${r.store.resourceVersion}`, { retryAfterSeconds: 1 });
-    }
-    // Only the newest state is kept, so an exact read of an older version is gone.
-    if (rvMatch === 'Exact' && want !== r.store.resourceVersion) {
-      throw new StatusError(410, 'Expired', `resource version ${want} is no longer available: only the current version ${r.store.resourceVersion} is kept; list without resourceVersion`);
-    }
+  const want = await awaitFreshEnough(r, q.get('resourceVersion'));
+  // Only the newest state is kept: an exact list of an older version is as gone as a compacted etcd revision.
+  if (q.get('resourceVersionMatch') === 'Exact' && want > 0 && want !== r.store.resourceVersion) {
+    throw new StatusError(410, 'Expired', LIST_TOO_OLD_MESSAGE);
   }
   const matches = listFilter(q, kind);
   const limit = Number(q.get('limit') ?? '0');
@@ -137,7 +160,13 @@ function sendList(ex: Exchange, cluster: ClusterView, kind: KindInfo, ns: string
   if (cont) {
     const token = decodeContinue(cont);
     after = token.start;
-    listRv = token.rv;
+    // rv -1: the client accepted going on from the current state (the token of an expired-continue Status).
+    if (token.rv !== CONTINUE_FROM_NOW) {
+      if (Number(token.rv) < r.store.oldestResumableVersion) {
+        throw new StatusError(410, 'Expired', CONTINUE_TOO_OLD_MESSAGE, undefined, { continue: encodeContinue(CONTINUE_FROM_NOW, token.start) });
+      }
+      listRv = token.rv;
+    }
   }
   const all = r.store.list(storageKey(kind), ns);
   const page: { object: KubeObject; json: () => string }[] = [];
@@ -173,6 +202,9 @@ interface ContinueToken {
   readonly start: string;
 }
 
+/** The rv of a continue token that goes on from the current state, as kube-apiserver's -1. */
+const CONTINUE_FROM_NOW = '-1';
+
 function encodeContinue(rv: string, start: string): string {
   return Buffer.from(JSON.stringify({ v: 'fkas.v1', rv, start })).toString('base64url');
 }
@@ -180,7 +212,7 @@ function encodeContinue(rv: string, start: string): string {
 function decodeContinue(token: string): ContinueToken {
   try {
     const t = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Record<string, unknown>;
-    if (t.v === 'fkas.v1' && typeof t.rv === 'string' && typeof t.start === 'string') return { rv: t.rv, start: t.start };
+    if (t.v === 'fkas.v1' && typeof t.rv === 'string' && /^(-1|[0-9]+)$/.test(t.rv) && typeof t.start === 'string') return { rv: t.rv, start: t.start };
   } catch {
     // fall through to the error below
   }
@@ -198,6 +230,8 @@ function serveWatch(ex: Exchange, cluster: ClusterView, kind: KindInfo, ns: stri
     if (!Number.isFinite(t) || t < 0) throw badRequest(`invalid timeoutSeconds "${timeoutSeconds}"`);
     if (t > 0) timeoutMs = t * 1000;
   }
+  const rvText = q.get('resourceVersion');
+  if (rvText !== null) parseResourceVersion(rvText);
   const sendInitial = q.get('sendInitialEvents');
   if (sendInitial === 'true' && q.get('resourceVersionMatch') !== 'NotOlderThan') {
     throw invalid({ group: '', resource: 'ListOptions', kind: 'ListOptions' }, [
@@ -253,6 +287,7 @@ async function servePatch(ex: Exchange, cluster: ClusterView, kind: KindInfo, in
       throw badRequest(`the name of the object (${String(applied.metadata.name)}) does not match the name on the URL (${info.name!})`);
     }
     const created = r.create(kind, info.namespace, { ...applied, metadata: { ...applied.metadata, name: info.name! } }, write);
+    await durable(r);
     return sendObject(ex, kind, created, 201);
   }
   const patched = applyPatch(contentType, existing, body, opts);
@@ -265,7 +300,9 @@ async function servePatch(ex: Exchange, cluster: ClusterView, kind: KindInfo, in
       if (patched.status === undefined) delete next.status;
       else next.status = patched.status;
       // Metadata changes through /status are ignored, as in kube-apiserver.
-      return sendObject(ex, kind, r.commit(kind, existing, cloneObject(next), write), 200);
+      const stored = r.commit(kind, existing, cloneObject(next), write);
+      await durable(r);
+      return sendObject(ex, kind, stored, 200);
     }
     if (existing.status === undefined) delete patched.status;
     else patched.status = existing.status;
@@ -274,7 +311,9 @@ async function servePatch(ex: Exchange, cluster: ClusterView, kind: KindInfo, in
   if (rv && rv !== existing.metadata.resourceVersion) {
     throw new StatusError(409, 'Conflict', `Operation cannot be fulfilled on ${kind.plural} "${info.name!}": the object has been modified; please apply your changes to the latest version and try again`);
   }
-  return sendObject(ex, kind, r.commit(kind, existing, cloneObject(patched), write), 200);
+  const stored = r.commit(kind, existing, cloneObject(patched), write);
+  await durable(r);
+  return sendObject(ex, kind, stored, 200);
 }
 
 /** What kube-apiserver's answers call each patch content type. */

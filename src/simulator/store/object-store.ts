@@ -1,4 +1,5 @@
 import { objectKey, type KubeObject } from './object.js';
+import { epochResourceVersion } from './resource-version.js';
 
 /**
  * Raw storage of one fake cluster: collections of objects per group/resource,
@@ -6,7 +7,11 @@ import { objectKey, type KubeObject } from './object.js';
  * resumption, and fan-out of events to watchers.
  *
  * It knows no Kubernetes rules beyond "every write gets the next
- * resourceVersion"; lifecycle.ts applies the API semantics on top.
+ * resourceVersion"; resources.ts applies the API semantics on top.
+ *
+ * Versions start at an epoch taken from the wall clock (resource-version.ts):
+ * a store created after a restart hands out only versions larger than any
+ * the previous process did, and everything below its start is "too old".
  * Objects handed in are owned by the store and never changed afterwards.
  */
 
@@ -24,6 +29,14 @@ export interface StoreEvent {
 
 export type StoreListener = (event: StoreEvent) => void;
 
+const eventJson = new WeakMap<KubeObject, string>();
+/** The JSON of an object an event carries, serialized once however many watchers and logs take it. */
+export function jsonOf(object: KubeObject): string {
+  let json = eventJson.get(object);
+  if (json === undefined) eventJson.set(object, (json = JSON.stringify(object)));
+  return json;
+}
+
 /** Events kept per cluster for watch resumption; older resourceVersions get 410 Gone. */
 export const WATCH_HISTORY_LIMIT = 1000;
 
@@ -33,13 +46,38 @@ interface Entry {
   json?: string;
 }
 
+/** Every object of a store and its version: what a durable backend saves and restores. */
+export interface StoreContents {
+  readonly resourceVersion: number;
+  readonly collections: ReadonlyMap<string, readonly KubeObject[]>;
+}
+
+/** Sees every event once, in order, before watchers do (a durable backend logs it). */
+export type StoreJournal = (event: StoreEvent) => void;
+
+interface VersionWaiter {
+  readonly version: number;
+  readonly resolve: (reached: boolean) => void;
+  readonly timer: NodeJS.Timeout;
+}
+
 export class ObjectStore {
-  private rv = 0;
+  private rv: number;
   private readonly collections = new Map<string, Map<string, Entry>>();
   private history: StoreEvent[] = [];
-  /** Highest resourceVersion dropped from history: a watch from below this is too old. */
-  private compactedRv = 0;
+  /** Highest resourceVersion dropped from history (or the start): a watch from below this is too old. */
+  private compactedRv: number;
   private listeners?: Map<string, Set<StoreListener>>;
+  private waiters?: VersionWaiter[];
+  /** Set by a durable backend; undefined keeps the store purely in memory. */
+  journal?: StoreJournal;
+  /** Set by a durable backend: resolves once every event journaled so far is durable. */
+  durability?: () => Promise<void> | undefined;
+
+  constructor(startVersion: number = epochResourceVersion()) {
+    this.rv = startVersion;
+    this.compactedRv = startVersion;
+  }
 
   get resourceVersion(): number {
     return this.rv;
@@ -52,6 +90,56 @@ export class ObjectStore {
 
   nextResourceVersion(): number {
     return ++this.rv;
+  }
+
+  /**
+   * Resolves true once the store's version reaches `version`, false after
+   * `timeoutMs` (one timer per waiting request, no polling). Used for reads
+   * that ask for a version newer than the store's, as kube-apiserver's cache
+   * waits before answering "Too large resource version".
+   */
+  waitForVersion(version: number, timeoutMs: number): Promise<boolean> {
+    if (this.rv >= version) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiter: VersionWaiter = {
+        version,
+        resolve,
+        timer: setTimeout(() => {
+          this.waiters = this.waiters?.filter((w) => w !== waiter);
+          resolve(false);
+        }, timeoutMs),
+      };
+      (this.waiters ??= []).push(waiter);
+    });
+  }
+
+  /** Resolves when every write so far is durable; undefined when there is nothing to wait for (memory). */
+  durable(): Promise<void> | undefined {
+    return this.durability?.();
+  }
+
+  /** Every object and the current version, for a durable backend's snapshot (objects are immutable: no copy). */
+  contents(): StoreContents {
+    const collections = new Map<string, KubeObject[]>();
+    for (const [name, coll] of this.collections) collections.set(name, [...coll.values()].map((e) => e.object));
+    return { resourceVersion: this.rv, collections };
+  }
+
+  /**
+   * Loads what a durable backend saved, into an empty store, without events.
+   * The store goes on from a new epoch when the clock is ahead of the saved
+   * version: the history of the old process is gone, so every version up to
+   * the restart answers "too old" and watchers relist.
+   */
+  restore(saved: StoreContents, startVersion: number = epochResourceVersion()): void {
+    if (this.collections.size > 0 || this.history.length > 0) throw new Error('restore needs an empty store: restore before the first write');
+    for (const [name, objects] of saved.collections) {
+      const coll = new Map<string, Entry>();
+      for (const object of objects) coll.set(objectKey(object.metadata.namespace, object.metadata.name ?? ''), { object });
+      if (coll.size > 0) this.collections.set(name, coll);
+    }
+    this.rv = Math.max(startVersion, saved.resourceVersion);
+    this.compactedRv = this.rv;
   }
 
   get(collection: string, namespace: string | undefined, name: string): KubeObject | undefined {
@@ -116,11 +204,6 @@ export class ObjectStore {
     });
   }
 
-  /** Drops a whole collection without events (its kind stopped being served). */
-  dropCollection(collection: string): void {
-    this.collections.delete(collection);
-  }
-
   /**
    * Events of a collection after `sinceRv`, or undefined when that point
    * is no longer in history (the caller answers 410 Gone).
@@ -146,6 +229,7 @@ export class ObjectStore {
   }
 
   private emit(event: StoreEvent): void {
+    this.journal?.(event);
     this.history.push(event);
     if (this.history.length > WATCH_HISTORY_LIMIT) {
       // Drop the oldest quarter at once so trimming stays amortized O(1).
@@ -155,5 +239,17 @@ export class ObjectStore {
     }
     const set = this.listeners?.get(event.collection);
     if (set) for (const l of set) l(event);
+    if (this.waiters) this.wakeWaiters();
+  }
+
+  private wakeWaiters(): void {
+    const ready = this.waiters!.filter((w) => w.version <= this.rv);
+    if (ready.length === 0) return;
+    this.waiters = this.waiters!.filter((w) => w.version > this.rv);
+    if (this.waiters.length === 0) this.waiters = undefined;
+    for (const w of ready) {
+      clearTimeout(w.timer);
+      w.resolve(true);
+    }
   }
 }

@@ -1,7 +1,8 @@
 import type { KindInfo } from '../kinds/kind.js';
 import { apiVersionOf } from '../kinds/kind.js';
-import type { ObjectStore, StoreEvent } from './object-store.js';
+import { jsonOf, type ObjectStore, type StoreEvent } from './object-store.js';
 import type { KubeObject } from './object.js';
+import { tooOldResourceVersionMessage } from './resource-version.js';
 
 /**
  * One watch stream: initial events, replay from history, live events
@@ -14,7 +15,7 @@ export interface WatchRequest {
   readonly collection: string;
   readonly namespace?: string;
   readonly matches: (object: KubeObject) => boolean;
-  /** As sent by the client: undefined, '0' or a number. */
+  /** As sent by the client: undefined, '0' or a decimal integer (the HTTP layer rejects anything else). */
   readonly resourceVersion?: string;
   readonly sendInitialEvents?: boolean;
   readonly allowBookmarks: boolean;
@@ -36,13 +37,6 @@ export const INITIAL_EVENTS_END_ANNOTATION = 'k8s.io/initial-events-end';
 export const BOOKMARK_INTERVAL_MS = 60_000;
 const TICK_MS = 1000;
 
-const objectJson = new WeakMap<KubeObject, string>();
-/** Serialize each object once, however many watchers receive it. */
-function jsonOf(object: KubeObject): string {
-  let json = objectJson.get(object);
-  if (json === undefined) objectJson.set(object, (json = JSON.stringify(object)));
-  return json;
-}
 
 function line(type: string, objectJsonText: string): string {
   return `{"type":"${type}","object":${objectJsonText}}\n`;
@@ -53,6 +47,8 @@ export class Watch {
   private lastBookmark = Date.now();
   private readonly deadline: number;
   private closed = false;
+  /** Events at or below this version were already sent or are not wanted (a watch from the future). */
+  private sentUpTo = 0;
 
   constructor(
     private readonly store: ObjectStore,
@@ -78,16 +74,17 @@ export class Watch {
       if (req.sendInitialEvents) this.bookmark(true);
     } else {
       const since = Number(rv);
-      const events = Number.isSafeInteger(since) ? store.eventsSince(req.collection, since) : undefined;
-      if (!events) {
-        this.expire(
-          Number.isSafeInteger(since)
-            ? `too old resource version: ${since} (${store.oldestResumableVersion})`
-            : `invalid resource version: ${rv}`,
-        );
-        return;
+      if (since > store.resourceVersion) {
+        // kube-apiserver keeps such a watch open and silent until the store gets there (or the watch times out).
+        this.sentUpTo = since;
+      } else {
+        const events = store.eventsSince(req.collection, since);
+        if (!events) {
+          this.expire(tooOldResourceVersionMessage(since, store.oldestResumableVersion));
+          return;
+        }
+        for (const e of events) this.onEvent(e);
       }
-      for (const e of events) this.onEvent(e);
     }
     if (!this.closed) WatchTicker.shared.add(this);
   }
@@ -111,6 +108,8 @@ export class Watch {
 
   private onEvent(e: StoreEvent): void {
     const { req } = this;
+    if (e.resourceVersion <= this.sentUpTo) return;
+    this.sentUpTo = e.resourceVersion;
     if (req.namespace && e.object.metadata.namespace !== req.namespace) return;
     const now = e.type === 'DELETED' ? false : req.matches(e.object);
     const before = e.previous ? req.matches(e.previous) : false;

@@ -78,11 +78,12 @@ describe('shipping manifests: kustomize config/, k8s/*.yaml and the Helm chart',
   let admin: KubeClient;
   let defaultObjects: KubeObject[] = [];
   let metal3Objects: KubeObject[] = [];
+  let fileStoreObjects: KubeObject[] = [];
 
   before(async () => {
     // The chart specs need helm: built once from its Go module, then copied from the tools cache.
     await sh('bash', [join(REPO_ROOT, 'hack/tools/helm.sh')]);
-    [defaultObjects, metal3Objects] = await Promise.all([kustomize('default'), kustomize('metal3')]);
+    [defaultObjects, metal3Objects, fileStoreObjects] = await Promise.all([kustomize('default'), kustomize('metal3'), kustomize('file-store')]);
     cp = await startControlPlane();
     admin = KubeClient.fromFile(cp.kubeconfigPath);
   });
@@ -125,6 +126,20 @@ describe('shipping manifests: kustomize config/, k8s/*.yaml and the Helm chart',
       expect(podSpec(defaultObjects).containers[0]!.args).to.not.include('--metal3-reconciler');
     });
 
+    it('renders config/file-store: the default plus --store file: on a PersistentVolumeClaim, recreated rather than rolled', () => {
+      expect(fileStoreObjects.map(idOf).sort()).to.deep.equal(
+        [...defaultObjects.map(idOf), `PersistentVolumeClaim/${SYSTEM_NAMESPACE}/metal3-fkas-store`].sort(),
+      );
+      const pod = podSpec(fileStoreObjects);
+      expect(pod.containers[0]!.args).to.include('--store=file:/var/lib/fkas');
+      expect(JSON.stringify(pod.volumes)).to.include('"claimName":"metal3-fkas-store"');
+      expect(JSON.stringify(pod.containers[0])).to.include('"mountPath":"/var/lib/fkas"');
+      expect((find(fileStoreObjects, 'Deployment', DEPLOYMENT) as unknown as { spec: { strategy: unknown } }).spec.strategy).to.deep.equal({
+        type: 'Recreate',
+      });
+      expect(podSpec(defaultObjects).containers[0]!.args.some((a) => a.startsWith('--store'))).to.equal(false);
+    });
+
     it('takes the CRDs from crds/ unchanged (the single source of truth)', async () => {
       const files = (await readdir(join(REPO_ROOT, 'crds'))).filter((n) => n.endsWith('.yaml'));
       const sources = await Promise.all(files.map(async (n) => load(await readFile(join(REPO_ROOT, 'crds', n), 'utf8')) as KubeObject));
@@ -150,6 +165,9 @@ describe('shipping manifests: kustomize config/, k8s/*.yaml and the Helm chart',
     it('config/default', async () => {
       expect(await dryRun(defaultObjects)).to.include(`deployment.apps/${DEPLOYMENT} serverside-applied (server dry run)`);
     });
+    it('config/file-store', async () => {
+      expect(await dryRun(fileStoreObjects)).to.include(`persistentvolumeclaim/metal3-fkas-store serverside-applied (server dry run)`);
+    });
     it('config/metal3', async () => {
       expect(await dryRun(metal3Objects)).to.include(
         'clusterrolebinding.rbac.authorization.k8s.io/metal3-fkas-metal3-reconciler-rolebinding serverside-applied (server dry run)',
@@ -172,6 +190,9 @@ describe('shipping manifests: kustomize config/, k8s/*.yaml and the Helm chart',
     });
     it('renders the objects of config/metal3 with metal3Reconciler.enabled=true', async () => {
       expectSameObjects(await helmTemplate(['metal3Reconciler.enabled=true']), metal3Objects);
+    });
+    it('renders the objects of config/file-store with store.type=file', async () => {
+      expectSameObjects(await helmTemplate(['store.type=file']), fileStoreObjects);
     });
     it('binds the machine-nodes reconciler role and passes --machine-nodes with machineNodes.enabled=true', async () => {
       const objects = await helmTemplate(['machineNodes.enabled=true', 'machineNodes.capiApiVersion=v1beta1']);

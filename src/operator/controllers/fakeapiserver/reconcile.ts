@@ -22,6 +22,7 @@ export async function reconcileFakeApiServer(ctx: OperatorContext, key: string):
   const fas = ctx.fakeApiServers.get(key);
   if (!fas) {
     await stopServing(ctx, key);
+    await ctx.simulator.forgetCluster(key); // deleted for good: a durable store drops its contents
     return;
   }
   if (fas.metadata.deletionTimestamp) return finalize(ctx, key, fas);
@@ -51,6 +52,7 @@ export async function reconcileFakeApiServer(ctx: OperatorContext, key: string):
 
 async function finalize(ctx: OperatorContext, key: string, fas: FakeAPIServer): Promise<void> {
   if (await stopServing(ctx, key)) await new StatusReport(ctx, fas).event('Normal', 'Stopped', 'listener closed and port released');
+  await ctx.simulator.forgetCluster(key); // deleted for good: a durable store drops its contents
   const names = caSecretNames(fas);
   ctx.caSecrets.forget(fas.metadata.namespace!, names.ca);
   ctx.caSecrets.forget(fas.metadata.namespace!, names.etcd);
