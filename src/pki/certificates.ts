@@ -17,6 +17,27 @@ export interface CertificateAuthority {
   readonly key: KeyObject;
 }
 
+/**
+ * A CA as kept between uses: its PEM text. `cert` and `key` are parsed on
+ * each access (~0.1 ms) and not kept: parsed, a CA costs ~17 KiB outside the
+ * JS heap, a fake cluster has two, and they issue a certificate at creation
+ * and rarely after. Read them once per use (issueCertificate does).
+ */
+export class PemCertificateAuthority implements CertificateAuthority {
+  constructor(
+    readonly certPem: string,
+    readonly keyPem: string,
+  ) {}
+
+  get cert(): X509Certificate {
+    return new X509Certificate(this.certPem);
+  }
+
+  get key(): KeyObject {
+    return privateKeyFromPem(this.keyPem);
+  }
+}
+
 export interface IssuedCertificate {
   readonly certPem: string;
   readonly cert: X509Certificate;
@@ -82,7 +103,7 @@ export async function createCertificateAuthority(opts: { commonName: string; key
     ],
   });
   const certPem = toPem(der);
-  return { certPem, keyPem: privateKeyToPem(key), cert: new X509Certificate(certPem), key };
+  return new PemCertificateAuthority(certPem, privateKeyToPem(key));
 }
 
 /** Loads a CA from its Secret's `tls.crt`/`tls.key`, checking that they belong together. */
@@ -96,10 +117,12 @@ export function loadCertificateAuthority(certPem: string, keyPem: string): Certi
   const key = privateKeyFromPem(keyPem);
   if (!cert.checkPrivateKey(key)) throw new Error('the CA certificate and key do not match: they are not one key pair');
   if (!cert.ca) throw new Error('the CA certificate is not a CA (basicConstraints CA:TRUE is missing)');
-  return { certPem, keyPem, cert, key };
+  return new PemCertificateAuthority(certPem, keyPem);
 }
 
 export function issueCertificate(ca: CertificateAuthority, req: CertificateRequest): IssuedCertificate {
+  const caCert = ca.cert;
+  const caKey = ca.key;
   const publicKey = req.publicKey.type === 'private' ? createPublicKey(req.publicKey) : req.publicKey;
   const sans: forge.asn1.Asn1[] = [];
   for (const dns of req.dnsNames ?? []) sans.push(asn1.create(C.CONTEXT_SPECIFIC, 2, false, dns));
@@ -110,14 +133,14 @@ export function issueCertificate(ca: CertificateAuthority, req: CertificateReque
     extension(OID.basicConstraints, true, asn1.create(C.UNIVERSAL, T.SEQUENCE, true, [])),
     extension(OID.keyUsage, true, keyUsageBits(isRsa ? [KEY_USAGE.digitalSignature, KEY_USAGE.keyEncipherment] : [KEY_USAGE.digitalSignature])),
     extension(OID.extKeyUsage, false, asn1.create(C.UNIVERSAL, T.SEQUENCE, true, ekus)),
-    extension(OID.authorityKeyIdentifier, false, asn1.create(C.UNIVERSAL, T.SEQUENCE, true, [asn1.create(C.CONTEXT_SPECIFIC, 0, false, keyIdentifier(ca.key))])),
+    extension(OID.authorityKeyIdentifier, false, asn1.create(C.UNIVERSAL, T.SEQUENCE, true, [asn1.create(C.CONTEXT_SPECIFIC, 0, false, keyIdentifier(caKey))])),
   ];
   if (sans.length) extensions.push(extension(OID.subjectAltName, false, asn1.create(C.UNIVERSAL, T.SEQUENCE, true, sans)));
   const der = buildCertificate({
-    issuer: issuerOf(ca),
+    issuer: issuerOf(caCert),
     subject: nameAsn1(req.commonName, req.organizations ?? []),
     spki: spkiAsn1(publicKey),
-    signer: ca.key,
+    signer: caKey,
     validForMs: req.validForMs ?? LEAF_VALIDITY_MS,
     extensions,
   });
@@ -138,9 +161,9 @@ const issuers = new WeakMap<X509Certificate, forge.asn1.Asn1>();
 const keyIdentifiers = new WeakMap<KeyObject, string>();
 
 /** The CA's subject, taken verbatim from its certificate so issuer and subject match byte for byte. */
-function issuerOf(ca: CertificateAuthority): forge.asn1.Asn1 {
-  let issuer = issuers.get(ca.cert);
-  if (!issuer) issuers.set(ca.cert, (issuer = parseSubject(ca.cert)));
+function issuerOf(caCert: X509Certificate): forge.asn1.Asn1 {
+  let issuer = issuers.get(caCert);
+  if (!issuer) issuers.set(caCert, (issuer = parseSubject(caCert)));
   return issuer;
 }
 

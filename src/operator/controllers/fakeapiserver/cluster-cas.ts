@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createCertificateAuthority, loadCertificateAuthority, type CertificateAuthority } from '../../../pki/certificates.js';
+import { createCertificateAuthority, loadCertificateAuthority, PemCertificateAuthority, type CertificateAuthority } from '../../../pki/certificates.js';
 import { generateEcKey, generateRsaKey } from '../../../pki/keys.js';
 import { CAPI_CLUSTER_NAME_LABEL, CAPI_SECRET_TYPE } from '../../api/v1alpha1.js';
 import { isAlreadyExists, isNotFound, type KubeClient } from '../../kube/client.js';
@@ -33,12 +33,19 @@ export const DEFAULT_CA_KEY_ALGORITHM: CaKeyAlgorithm = 'ECDSA-P256';
 /** kubeadm's CA common names. */
 const CA_COMMON_NAME = { cluster: 'kubernetes', etcd: 'etcd-ca' } as const;
 
-/** A CA read from (or written to) its Secret, parsed: the simulator serves with it without parsing it again. */
-export interface LoadedCa extends CertificateAuthority {
-  readonly created: boolean;
-  readonly resourceVersion: string;
+/** A CA read from (or written to) its Secret, checked: the simulator serves with it without checking it again. */
+export class LoadedCa extends PemCertificateAuthority {
   /** caFingerprint of the pair. */
   readonly fingerprint: string;
+
+  constructor(
+    ca: CertificateAuthority,
+    readonly created: boolean,
+    readonly resourceVersion: string,
+  ) {
+    super(ca.certPem, ca.keyPem);
+    this.fingerprint = ca instanceof LoadedCa ? ca.fingerprint : caFingerprint(ca);
+  }
 }
 
 /**
@@ -53,9 +60,8 @@ export class CaSecretCache {
     const key = `${secret.metadata.namespace ?? ''}/${secret.metadata.name}`;
     const rv = secret.metadata.resourceVersion ?? '';
     const hit = this.loaded.get(key);
-    if (hit && rv !== '' && hit.resourceVersion === rv) return hit.created ? { ...hit, created: false } : hit;
-    const ca = readCa(secret);
-    return this.remember(key, { ...ca, created: false, resourceVersion: rv, fingerprint: caFingerprint(ca) });
+    if (hit && rv !== '' && hit.resourceVersion === rv) return hit.created ? new LoadedCa(hit, false, rv) : hit;
+    return this.remember(key, new LoadedCa(readCa(secret), false, rv));
   }
 
   remember(key: string, ca: LoadedCa): LoadedCa {
@@ -92,7 +98,7 @@ export async function ensureCaSecret(
       type: CAPI_SECRET_TYPE,
       data: { 'tls.crt': Buffer.from(ca.certPem).toString('base64'), 'tls.key': Buffer.from(ca.keyPem).toString('base64') },
     });
-    return cache.remember(`${namespace}/${secretName}`, { ...ca, created: true, resourceVersion: created.metadata.resourceVersion ?? '', fingerprint: caFingerprint(ca) });
+    return cache.remember(`${namespace}/${secretName}`, new LoadedCa(ca, true, created.metadata.resourceVersion ?? ''));
   } catch (err) {
     // Somebody (CAPI) created it between our read and our create: theirs wins.
     if (!isAlreadyExists(err)) throw err;
