@@ -12,6 +12,7 @@ import { nodeObject, type NodeSpec } from './templates/node.js';
 import { StatusError } from './api/errors.js';
 import { FakeEtcd } from './etcd/fake-etcd.js';
 import { PodPorts } from './portforward/pod-ports.js';
+import { bootstrapRbac } from './auth/bootstrap.js';
 
 /**
  * One fake workload cluster: its kinds, its objects, its TLS listener.
@@ -60,6 +61,8 @@ export class FakeCluster implements ClusterView {
     this.resources.kindResolver = (collection) => this.kindForCollection(collection);
     this.resources.setBehavior({ group: '', plural: 'namespaces' }, namespaceBehavior(init.now));
     this.resources.setBehavior({ group: 'apiextensions.k8s.io', plural: 'customresourcedefinitions' }, crdBehavior(this.registry, init.now));
+    // kube-apiserver's default RBAC, shared by every cluster until it writes RBAC objects of its own.
+    for (const [collection, shared] of bootstrapRbac()) this.resources.store.seed(collection, shared);
     for (const name of INITIAL_NAMESPACES) this.resources.create(this.kind('', 'v1', 'namespaces'), undefined, { metadata: { name } });
   }
 

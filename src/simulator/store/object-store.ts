@@ -27,10 +27,36 @@ export type StoreListener = (event: StoreEvent) => void;
 /** Events kept per cluster for watch resumption; older resourceVersions get 410 Gone. */
 export const WATCH_HISTORY_LIMIT = 1000;
 
-interface Entry {
+export interface Entry {
   object: KubeObject;
   /** Serialized form, built on first read and reused by GET/LIST until the object changes. */
   json?: string;
+}
+
+/**
+ * A collection built once and lent, read-only, to many stores (the RBAC
+ * objects every cluster starts with): a store copies it on its first write
+ * to that collection, so an untouched cluster pays one map slot for it.
+ */
+export interface SharedCollection {
+  readonly entries: ReadonlyMap<string, Entry>;
+  /** Highest resourceVersion among its objects: a store lent it counts from there. */
+  readonly maxResourceVersion: number;
+}
+
+/** Maps lent by a SharedCollection: never written in place. */
+const lent = new WeakSet<Map<string, Entry>>();
+
+/** Builds a SharedCollection from finished, frozen objects (resourceVersion set). */
+export function sharedCollection(objects: readonly KubeObject[]): SharedCollection {
+  const entries = new Map<string, Entry>();
+  let max = 0;
+  for (const object of objects) {
+    entries.set(objectKey(object.metadata.namespace, object.metadata.name ?? ''), { object });
+    max = Math.max(max, Number(object.metadata.resourceVersion));
+  }
+  lent.add(entries);
+  return { entries, maxResourceVersion: max };
 }
 
 export class ObjectStore {
@@ -52,6 +78,22 @@ export class ObjectStore {
 
   nextResourceVersion(): number {
     return ++this.rv;
+  }
+
+  /** Lends a shared collection to this (still empty) collection; history gets no events for it, as if compacted. */
+  seed(collection: string, shared: SharedCollection): void {
+    if (this.collections.has(collection)) throw new Error(`collection ${collection} already has objects; seed it before any write`);
+    this.collections.set(collection, shared.entries as Map<string, Entry>);
+    this.rv = Math.max(this.rv, shared.maxResourceVersion);
+  }
+
+  /** The collection to write into: a lent one is copied first (its entries stay shared). */
+  private writable(collection: string): Map<string, Entry> | undefined {
+    const coll = this.collections.get(collection);
+    if (!coll || !lent.has(coll)) return coll;
+    const own = new Map(coll);
+    this.collections.set(collection, own);
+    return own;
   }
 
   get(collection: string, namespace: string | undefined, name: string): KubeObject | undefined {
@@ -89,7 +131,7 @@ export class ObjectStore {
 
   /** Stores a new or changed object (its resourceVersion already set by the caller) and emits the event. */
   put(collection: string, object: KubeObject, previous: KubeObject | undefined): void {
-    let coll = this.collections.get(collection);
+    let coll = this.writable(collection);
     if (!coll) this.collections.set(collection, (coll = new Map()));
     const key = objectKey(object.metadata.namespace, object.metadata.name ?? '');
     coll.set(key, { object });
@@ -104,7 +146,7 @@ export class ObjectStore {
 
   /** Removes an object; `finalObject` carries the resourceVersion of the deletion. */
   remove(collection: string, finalObject: KubeObject, previous: KubeObject): void {
-    const coll = this.collections.get(collection);
+    const coll = this.writable(collection);
     coll?.delete(objectKey(finalObject.metadata.namespace, finalObject.metadata.name ?? ''));
     if (coll && coll.size === 0) this.collections.delete(collection);
     this.emit({
