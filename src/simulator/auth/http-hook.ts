@@ -14,7 +14,7 @@ export async function authorizeOrServeReview(ex: Exchange, cluster: ClusterView,
   const store = cluster.resources.store;
   authorizeRequest(store, identity, !identity && credentialsSent(ex), ex.method, info, ex.query);
   if (!info.isResource || !isReview(info)) return false;
-  await serveReview(ex, store, userOf(identity), info);
+  await serveReview(ex, store, userOf(identity), info, identity ? credentialId(ex) : undefined);
   return true;
 }
 
@@ -28,4 +28,16 @@ function credentialsSent(ex: Exchange): boolean {
   const socket = ex.req.socket as Partial<TLSSocket> | undefined;
   const cert = socket?.getPeerCertificate?.();
   return !!cert && Object.keys(cert).length > 0 && socket?.authorized !== true;
+}
+
+/**
+ * What kube-apiserver records as `authentication.kubernetes.io/credential-id`
+ * for a client certificate (SelfSubjectReview shows it); bearer tokens of a
+ * static token file have none.
+ */
+function credentialId(ex: Exchange): string | undefined {
+  if (ex.header('authorization') !== undefined) return undefined;
+  const socket = ex.req.socket as Partial<TLSSocket> | undefined;
+  const fingerprint = socket?.getPeerCertificate?.().fingerprint256;
+  return fingerprint ? `X509SHA256=${fingerprint.replaceAll(':', '').toLowerCase()}` : undefined;
 }

@@ -1,9 +1,9 @@
-import { StatusError, invalid, type StatusCause } from '../api/errors.js';
+import { StatusError, type StatusCause } from '../api/errors.js';
 import type { Exchange } from '../http/exchange.js';
 import type { ResourceRequest } from '../http/request-info.js';
 import { readObjectBody } from '../http/body.js';
 import type { ObjectStore } from '../store/object-store.js';
-import { isPlainObject, type KubeObject } from '../store/object.js';
+import { isPlainObject, kubeTime, type KubeObject } from '../store/object.js';
 import type { PolicyRule } from './aggregation.js';
 import { MASTERS_GROUP } from './authorizer.js';
 import { rbacDecision, rulesFor, type Attributes, type User } from './rbac.js';
@@ -28,6 +28,8 @@ export function isReview(info: ResourceRequest): boolean {
   return REVIEW_RESOURCES.has(`${info.group}/${info.resource}`);
 }
 
+const CREDENTIAL_ID_KEY = 'authentication.kubernetes.io/credential-id';
+
 const KINDS: Readonly<Record<string, string>> = {
   selfsubjectreviews: 'SelfSubjectReview',
   selfsubjectaccessreviews: 'SelfSubjectAccessReview',
@@ -37,35 +39,43 @@ const KINDS: Readonly<Record<string, string>> = {
 };
 
 /** Answers a review request; the caller has already been authorized to create it. */
-export async function serveReview(ex: Exchange, store: ObjectStore, user: User, info: ResourceRequest): Promise<void> {
+export async function serveReview(ex: Exchange, store: ObjectStore, user: User, info: ResourceRequest, credentialId: string | undefined, now = new Date()): Promise<void> {
   const kind = KINDS[info.resource]!;
   if (info.verb !== 'create' || info.name !== undefined || info.subresource !== undefined) {
-    throw new StatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`, { group: info.group, kind: info.resource });
+    throw new StatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`, {});
   }
   const body = await readObjectBody(ex, kind);
   const spec = isPlainObject(body.spec) ? body.spec : {};
+  const metadata = reviewMeta(body, info.namespace);
   const answer = (status: Record<string, unknown>, echoed: Record<string, unknown> = spec): void =>
-    ex.sendJson(201, { kind, apiVersion: `${info.group}/${info.version}`, metadata: reviewMeta(body), ...(kind === 'SelfSubjectReview' ? {} : { spec: echoed }), status });
+    ex.sendJson(201, { kind, apiVersion: `${info.group}/${info.version}`, metadata, ...(kind === 'SelfSubjectReview' ? {} : { spec: echoed }), status });
   switch (info.resource) {
-    case 'selfsubjectreviews':
-      return answer({ userInfo: { username: user.name, groups: user.groups } });
+    case 'selfsubjectreviews': {
+      // kube stamps the review with the time it was answered.
+      metadata.creationTimestamp = kubeTime(now);
+      const extra = credentialId ? { extra: { [CREDENTIAL_ID_KEY]: [credentialId] } } : {};
+      return answer({ userInfo: { username: user.name, groups: user.groups, ...extra } });
+    }
     case 'selfsubjectaccessreviews':
-      return answer(accessStatus(store, user, attributesOfSpec(kind, spec, undefined)));
+      return answer(accessStatus(store, user, attributesOfSpec(spec, undefined)));
     case 'localsubjectaccessreviews': {
-      const attrs = attributesOfSpec(kind, spec, info.namespace);
-      return answer(accessStatus(store, subjectOf(kind, spec), attrs));
+      const attrs = attributesOfSpec(spec, info.namespace);
+      return answer(accessStatus(store, subjectOf(spec), attrs));
     }
     case 'subjectaccessreviews':
-      return answer(accessStatus(store, subjectOf(kind, spec), attributesOfSpec(kind, spec, undefined)));
+      return answer(accessStatus(store, subjectOf(spec), attributesOfSpec(spec, undefined)));
     default: {
       const namespace = typeof spec.namespace === 'string' ? spec.namespace : '';
-      return answer(rulesStatus(store, user, namespace));
+      // kube answers a rules review with an empty spec: only the status is filled.
+      return answer(rulesStatus(store, user, namespace), {});
     }
   }
 }
 
-function reviewMeta(body: KubeObject): Record<string, unknown> {
-  const meta = isPlainObject(body.metadata) ? { ...body.metadata } : {};
+/** The posted metadata, with the URL's namespace for a namespaced review. */
+function reviewMeta(body: KubeObject, namespace: string | undefined): Record<string, unknown> {
+  const meta: Record<string, unknown> = isPlainObject(body.metadata) ? { ...body.metadata } : {};
+  if (namespace !== undefined) meta.namespace = namespace;
   return meta;
 }
 
@@ -76,29 +86,27 @@ function accessStatus(store: ObjectStore, user: User, attrs: Attributes): Record
   return reason ? { allowed: true, reason } : { allowed: false };
 }
 
-function subjectOf(kind: string, spec: Record<string, unknown>): User {
+function subjectOf(spec: Record<string, unknown>): User {
   const name = typeof spec.user === 'string' ? spec.user : '';
   const groups = Array.isArray(spec.groups) ? spec.groups.filter((g): g is string => typeof g === 'string') : [];
   if (!name && groups.length === 0) {
-    throw invalid({ group: AUTHORIZATION_GROUP, resource: kind, kind, name: '' }, [
-      { reason: 'FieldValueInvalid', field: 'spec.user', message: `Invalid value: "": at least one of user or group must be specified` },
-    ]);
+    throw invalidReview({ field: 'spec.user', message: 'Invalid value: "": at least one of user or group must be specified' });
   }
   return { name, groups };
 }
 
-function attributesOfSpec(kind: string, spec: Record<string, unknown>, urlNamespace: string | undefined): Attributes {
+function attributesOfSpec(spec: Record<string, unknown>, urlNamespace: string | undefined): Attributes {
   const res = spec.resourceAttributes;
   const nonRes = spec.nonResourceAttributes;
   const str = (o: Record<string, unknown>, k: string): string => (typeof o[k] === 'string' ? (o[k] as string) : '');
   if (isPlainObject(res) === isPlainObject(nonRes)) {
-    throw invalidReview(kind, { field: 'spec.resourceAttributes', message: 'Invalid value: "null": exactly one of nonResourceAttributes or resourceAttributes must be specified' });
+    throw invalidReview({ field: 'spec.resourceAttributes', message: 'Invalid value: null: exactly one of nonResourceAttributes or resourceAttributes must be specified' });
   }
   if (isPlainObject(nonRes)) return { resourceRequest: false, verb: str(nonRes, 'verb'), path: str(nonRes, 'path') };
   const r = res as Record<string, unknown>;
   const namespace = str(r, 'namespace') || urlNamespace || '';
   if (urlNamespace !== undefined && namespace !== urlNamespace) {
-    throw invalidReview(kind, { field: 'spec.resourceAttributes.namespace', message: `Invalid value: "${namespace}": must match metadata.namespace` });
+    throw invalidReview({ field: 'spec.resourceAttributes.namespace', message: `Invalid value: "${namespace}": must match metadata.namespace` });
   }
   return {
     resourceRequest: true,
@@ -111,8 +119,13 @@ function attributesOfSpec(kind: string, spec: Record<string, unknown>, urlNamesp
   };
 }
 
-function invalidReview(kind: string, cause: StatusCause): StatusError {
-  return invalid({ group: AUTHORIZATION_GROUP, resource: kind, kind, name: '' }, [{ reason: 'FieldValueInvalid', ...cause }]);
+/**
+ * kube's 422 for a bad review: its validation names no kind (the message
+ * starts with `.authorization.k8s.io ""`) and the details carry only the group.
+ */
+function invalidReview(cause: StatusCause): StatusError {
+  const causes = [{ reason: 'FieldValueInvalid', ...cause }];
+  return new StatusError(422, 'Invalid', `.${AUTHORIZATION_GROUP} "" is invalid: ${cause.field}: ${cause.message}`, { causes, group: AUTHORIZATION_GROUP });
 }
 
 /** What `kubectl auth can-i --list` shows: RBAC's rules, plus everything for system:masters. */
