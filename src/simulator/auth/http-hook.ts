@@ -3,6 +3,7 @@ import type { ClusterView, Identity } from '../http/cluster-view.js';
 import type { Exchange } from '../http/exchange.js';
 import type { RequestInfo } from '../http/request-info.js';
 import { authorizeRequest, userOf } from './authorizer.js';
+import { effectiveIdentity } from './impersonation.js';
 import { isReview, serveReview } from './reviews.js';
 
 /**
@@ -10,11 +11,13 @@ import { isReview, serveReview } from './reviews.js';
  * authorization: throws the 401/403 Status when the request may not go on,
  * answers the review APIs itself (true), and otherwise lets it through (false).
  */
-export async function authorizeOrServeReview(ex: Exchange, cluster: ClusterView, identity: Identity | undefined, info: RequestInfo): Promise<boolean> {
+export async function authorizeOrServeReview(ex: Exchange, cluster: ClusterView, authenticated: Identity | undefined, info: RequestInfo): Promise<boolean> {
   const store = cluster.resources.store;
+  const identity = effectiveIdentity(ex, store, authenticated);
   authorizeRequest(store, identity, !identity && credentialsSent(ex), ex.method, info, ex.query);
   if (!info.isResource || !isReview(info)) return false;
-  await serveReview(ex, store, userOf(identity), info, identity ? credentialId(ex) : undefined);
+  const impersonating = identity !== authenticated;
+  await serveReview(ex, store, userOf(identity), info, identity && !impersonating ? credentialId(ex) : undefined);
   return true;
 }
 
