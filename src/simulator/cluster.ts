@@ -62,7 +62,7 @@ export class FakeCluster implements ClusterView {
     this.resources.setBehavior({ group: '', plural: 'namespaces' }, namespaceBehavior(init.now));
     this.resources.setBehavior({ group: 'apiextensions.k8s.io', plural: 'customresourcedefinitions' }, crdBehavior(this.registry, init.now));
     // kube-apiserver's default RBAC, shared by every cluster until it writes RBAC objects of its own.
-    for (const [collection, shared] of bootstrapRbac()) this.resources.store.seed(collection, shared);
+    this.resources.store.seed(bootstrapRbac());
     for (const name of INITIAL_NAMESPACES) this.resources.create(this.kind('', 'v1', 'namespaces'), undefined, { metadata: { name } });
   }
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { storageKey } from '../kinds/registry.js';
 import { kubeTime, type KubeObject } from '../store/object.js';
-import { sharedCollection, type SharedCollection } from '../store/object-store.js';
+import { sharedObjects, type SharedObjects } from '../store/object-store.js';
 import { aggregateClusterRoles } from './aggregation.js';
 
 /**
@@ -38,14 +38,14 @@ const KUBEADM_CLUSTER_ADMINS: KubeObject = {
 export type RbacPlural = 'clusterroles' | 'clusterrolebindings' | 'roles' | 'rolebindings';
 export const RBAC_PLURALS: readonly RbacPlural[] = ['clusterroles', 'clusterrolebindings', 'roles', 'rolebindings'];
 
-let built: ReadonlyMap<string, SharedCollection> | undefined;
+let built: SharedObjects | undefined;
 
-/** Storage key → shared collection, for each RBAC kind; built on first use. */
-export function bootstrapRbac(): ReadonlyMap<string, SharedCollection> {
+/** The bootstrap RBAC objects by storage key, ready to lend to a cluster's store; built on first use. */
+export function bootstrapRbac(): SharedObjects {
   return (built ??= build());
 }
 
-function build(): ReadonlyMap<string, SharedCollection> {
+function build(): SharedObjects {
   const recorded = JSON.parse(readFileSync(RECORDED, 'utf8')) as Recorded;
   const lists: Record<RbacPlural, KubeObject[]> = {
     clusterroles: aggregateClusterRoles(recorded.clusterroles),
@@ -56,14 +56,14 @@ function build(): ReadonlyMap<string, SharedCollection> {
   // One creation time and consecutive resourceVersions, as if written at cluster bootstrap.
   const created = kubeTime(new Date());
   let rv = 0;
-  const out = new Map<string, SharedCollection>();
+  const out = new Map<string, KubeObject[]>();
   for (const plural of RBAC_PLURALS) {
     const objects = lists[plural].map((o) =>
       deepFreeze({ ...o, metadata: { ...o.metadata, uid: randomUUID(), resourceVersion: String(++rv), creationTimestamp: created } }),
     );
-    out.set(storageKey({ group: RBAC_GROUP, plural }), sharedCollection(objects));
+    out.set(storageKey({ group: RBAC_GROUP, plural }), objects);
   }
-  return out;
+  return sharedObjects(out);
 }
 
 function deepFreeze<T>(value: T): T {
