@@ -30,7 +30,9 @@ const cp = await startControlPlane();
 try {
   const out: Record<string, unknown[]> = {};
   for (const kind of KINDS) {
-    const { stdout } = await promisify(execFile)('kubectl', ['--kubeconfig', cp.kubeconfigPath, 'get', kind, '-A', '-o', 'json'], { maxBuffer: 64 * 1024 * 1024 });
+    const { stdout } = await promisify(execFile)('kubectl', ['--kubeconfig', cp.kubeconfigPath, 'get', kind, '-A', '-o', 'json'], {
+      maxBuffer: 64 * 1024 * 1024,
+    });
     out[kind] = (JSON.parse(stdout) as Listed).items.map(strip);
   }
   const { stdout: version } = await promisify(execFile)('kubectl', ['--kubeconfig', cp.kubeconfigPath, 'version', '-o', 'json']);
