@@ -18,11 +18,27 @@ export const ANONYMOUS_USER: User = { name: 'system:anonymous', groups: ['system
 /** A cache this full is dropped whole: simpler than LRU, and refilling costs one RBAC walk per key. */
 export const MAX_CACHED_DECISIONS = 4096;
 
+/** Users by identity: a connection's identity is one object for all its requests, so this is built once per connection. */
+const users = new WeakMap<Identity, User>();
+
 /** The user kube-apiserver sees for an authenticated identity: its groups plus system:authenticated. */
 export function userOf(identity: Identity | undefined): User {
   if (!identity) return ANONYMOUS_USER;
-  const groups = identity.groups.includes(AUTHENTICATED_GROUP) ? identity.groups : [...identity.groups, AUTHENTICATED_GROUP];
-  return { name: identity.user, groups };
+  let user = users.get(identity);
+  if (!user) {
+    const groups = identity.groups.includes(AUTHENTICATED_GROUP) ? identity.groups : [...identity.groups, AUTHENTICATED_GROUP];
+    users.set(identity, (user = { name: identity.user, groups }));
+  }
+  return user;
+}
+
+/** The user part of a decision key, built once per user object. */
+const userKeys = new WeakMap<User, string>();
+
+function userKey(user: User): string {
+  let key = userKeys.get(user);
+  if (key === undefined) userKeys.set(user, (key = `${user.name}\u0000${user.groups.join('\u0001')}`));
+  return key;
 }
 
 class DecisionCache {
@@ -53,7 +69,7 @@ export function isAllowed(store: ObjectStore, user: User, attrs: Attributes): bo
 }
 
 function decisionKey(user: User, a: Attributes): string {
-  const who = `${user.name}\u0000${user.groups.join('\u0001')}`;
+  const who = userKey(user);
   if (!a.resourceRequest) return `${who}\u0000${a.verb}\u0000${a.path}`;
   return `${who}\u0000${a.verb}\u0000${a.apiGroup}\u0000${a.resource}\u0000${a.subresource ?? ''}\u0000${a.namespace ?? ''}\u0000${a.name ?? ''}`;
 }
