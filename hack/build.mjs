@@ -23,7 +23,7 @@ const dist = join(root, 'dist');
 const EXTERNAL = ['@grpc/grpc-js', '@grpc/proto-loader', 'etcd3', 'protobufjs'];
 
 /** Data files read at run time, by repository-relative path. */
-const ASSETS = ['crds', 'src/operator/workload/templates', 'src/simulator/schema/kube-types.json'];
+const ASSETS = ['crds', 'src/operator/workload/templates', 'src/simulator/schema/kube-types.json', 'src/simulator/auth/bootstrap-rbac.json'];
 
 rmSync(dist, { recursive: true, force: true });
 await build({

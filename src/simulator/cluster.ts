@@ -14,6 +14,7 @@ import { FakeEtcd } from './etcd/fake-etcd.js';
 import type { ObjectStore, StoreContents } from './store/object-store.js';
 import { kindsOfCrd } from './store/behaviors/crd.js';
 import { PodPorts } from './portforward/pod-ports.js';
+import { bootstrapRbac } from './auth/bootstrap.js';
 
 /**
  * One fake workload cluster: its kinds, its objects, its TLS listener.
@@ -71,6 +72,8 @@ export class FakeCluster implements ClusterView {
     this.resources.kindResolver = (collection) => this.kindForCollection(collection);
     this.resources.setBehavior({ group: '', plural: 'namespaces' }, namespaceBehavior(init.now));
     this.resources.setBehavior({ group: 'apiextensions.k8s.io', plural: 'customresourcedefinitions' }, crdBehavior(this.registry, init.now));
+    // kube-apiserver's default RBAC, shared by every cluster until it writes RBAC objects of its own.
+    this.resources.store.seed(bootstrapRbac());
     if (init.restore) this.restoreContents(init.restore);
     init.attachStore?.(this.resources.store);
     if (!init.restore) for (const name of INITIAL_NAMESPACES) this.resources.create(this.kind('', 'v1', 'namespaces'), undefined, { metadata: { name } });

@@ -142,9 +142,11 @@ describe('the fake API server refuses bad input', function () {
   });
   it('a GET of a pod that does not exist → 404 (CAPI relies on it)', () => refused(404, 'NotFound', () => c.request('GET', '/api/v1/namespaces/kube-system/pods/nope')));
 
-  it('no client certificate → 401 on resources, while /, /healthz, /livez, /readyz?verbose and /version stay public', async () => {
-    await refused(401, 'Unauthorized', () => c.request('GET', CM, { anonymous: true }));
-    for (const path of ['/', '/healthz', '/livez', '/readyz?verbose', '/version']) {
+  it('no client certificate → anonymous: 403 on resources and `/`, while /healthz, /livez, /readyz?verbose and /version stay public', async () => {
+    const s = await refused(403, 'Forbidden', () => c.request('GET', CM, { anonymous: true }));
+    expect(s.message).to.equal('configmaps is forbidden: User "system:anonymous" cannot list resource "configmaps" in API group "" in the namespace "default"');
+    await refused(403, 'Forbidden', () => c.request('GET', '/', { anonymous: true }));
+    for (const path of ['/healthz', '/livez', '/readyz?verbose', '/version']) {
       expect((await c.request('GET', path, { anonymous: true })).status, path).to.equal(200);
     }
   });

@@ -37,6 +37,8 @@ export interface ControlPlane {
 
 export interface ControlPlaneOptions {
   readonly withControllerManager?: boolean;
+  /** kube-controller-manager's --controllers when it runs; defaults to what fake-cluster tests need. */
+  readonly controllers?: readonly string[];
   /** Directories or files of CRD YAML to install once the apiserver is ready. */
   readonly crds?: readonly string[];
 }
@@ -49,6 +51,8 @@ export const KEEP_DIRS_ENV = 'FKAS_KEEP_TEST_DIRS';
 export const KEEP_DIRS = Boolean(process.env[KEEP_DIRS_ENV]);
 const SERVICE_CIDR = '10.0.0.0/24';
 const SERVICE_IP = '10.0.0.1';
+/** Only what a fake-cluster test needs: garbage collection and namespace deletion. */
+const DEFAULT_CONTROLLERS = ['garbagecollector', 'namespace', 'serviceaccount', 'serviceaccount-token'];
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -142,8 +146,7 @@ async function boot(dir: string, processes: ManagedProcess[], opts: ControlPlane
       `--kubeconfig=${files.kubeconfig}`,
       `--authentication-kubeconfig=${files.kubeconfig}`,
       `--authorization-kubeconfig=${files.kubeconfig}`,
-      // Only what a fake-cluster test needs: garbage collection and namespace deletion.
-      '--controllers=garbagecollector,namespace,serviceaccount,serviceaccount-token',
+      `--controllers=${(opts.controllers ?? DEFAULT_CONTROLLERS).join(',')}`,
       '--leader-elect=false',
       '--use-service-account-credentials=false',
       `--service-account-private-key-file=${files.saKey}`,

@@ -72,10 +72,17 @@ export class StatusError extends Error {
       status: 'Failure',
       message: this.message,
       reason: this.reason,
-      ...(this.details ? { details: this.details } : {}),
+      ...(this.details ? { details: omitEmptyGroup(this.details) } : {}),
       code: this.code,
     };
   }
+}
+
+/** kube's StatusDetails leaves out an empty group (the core group), as Go's omitempty does. */
+function omitEmptyGroup(details: StatusDetails): StatusDetails {
+  if (details.group !== '') return details;
+  const { group: _core, ...rest } = details;
+  return rest;
 }
 
 /** Where a resource is named in messages: `pods "etcd-cp0"` or `deployments.apps "x"`. */

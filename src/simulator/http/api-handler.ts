@@ -15,6 +15,7 @@ import type { Exchange } from './exchange.js';
 import { serveOpenApi } from './openapi.js';
 import { handleResource } from './resource-handler.js';
 import { parseRequestInfo } from './request-info.js';
+import { authorizeOrServeReview } from '../auth/http-hook.js';
 
 /**
  * Entry point for every request to a fake cluster: authentication,
@@ -22,8 +23,6 @@ import { parseRequestInfo } from './request-info.js';
  */
 
 const ALLOWED_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
-/** Paths kube-apiserver serves to anyone (system:public-info-viewer), plus `/` which CAPI probes. */
-const PUBLIC_PATHS = /^\/(healthz|livez|readyz)(\/.*)?$|^\/version\/?$|^\/$/;
 const HEALTH_CHECKS = ['ping', 'log', 'etcd', 'informer-sync', 'poststarthook/start-apiextensions-informers'];
 
 export async function handleApiRequest(ex: Exchange, cluster: ClusterView, identity: Identity | undefined, log: Logger): Promise<void> {
@@ -32,10 +31,8 @@ export async function handleApiRequest(ex: Exchange, cluster: ClusterView, ident
       throw new StatusError(405, 'MethodNotAllowed', `the server does not allow the ${ex.method} method; use GET, POST, PUT, PATCH or DELETE`);
     }
     const path = ex.url.pathname;
-    if (!identity && !PUBLIC_PATHS.test(path)) {
-      throw new StatusError(401, 'Unauthorized', 'Unauthorized: present a client certificate signed by this cluster\'s CA, or a valid bearer token');
-    }
     const info = parseRequestInfo(ex.method, path, ex.query);
+    if (await authorizeOrServeReview(ex, cluster, identity, info)) return;
     if (info.isResource) return await handleResource(ex, cluster, info);
     return serveNonResource(ex, cluster, path);
   } catch (err) {

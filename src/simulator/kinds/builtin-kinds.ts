@@ -83,7 +83,20 @@ function rowToKind([group, version, kind, plural, namespaced, shortNames, subres
   };
 }
 
-export const BUILTIN_KINDS: readonly KindInfo[] = ROWS.map(rowToKind);
+/**
+ * Review kinds: create-only questions about the caller's identity and
+ * permissions, answered without storing anything (src/simulator/auth/reviews.ts).
+ */
+const REVIEW_ROWS: readonly KindRow[] = [
+  ['authentication.k8s.io', 'v1', 'SelfSubjectReview', 'selfsubjectreviews', false],
+  ['authorization.k8s.io', 'v1', 'LocalSubjectAccessReview', 'localsubjectaccessreviews', true],
+  ['authorization.k8s.io', 'v1', 'SelfSubjectAccessReview', 'selfsubjectaccessreviews', false],
+  ['authorization.k8s.io', 'v1', 'SelfSubjectRulesReview', 'selfsubjectrulesreviews', false],
+  ['authorization.k8s.io', 'v1', 'SubjectAccessReview', 'subjectaccessreviews', false],
+];
+const CREATE_ONLY: readonly string[] = ['create'];
+
+export const BUILTIN_KINDS: readonly KindInfo[] = [...ROWS.map(rowToKind), ...REVIEW_ROWS.map((r) => ({ ...rowToKind(r), verbs: CREATE_ONLY }))];
 
 /**
  * Order in which API groups are listed by discovery: kubectl resolves short

@@ -40,7 +40,7 @@ export function jsonOf(object: KubeObject): string {
 /** Events kept per cluster for watch resumption; older resourceVersions get 410 Gone. */
 export const WATCH_HISTORY_LIMIT = 1000;
 
-interface Entry {
+export interface Entry {
   object: KubeObject;
   /** Serialized form, built on first read and reused by GET/LIST until the object changes. */
   json?: string;
@@ -61,9 +61,40 @@ interface VersionWaiter {
   readonly timer: NodeJS.Timeout;
 }
 
+/**
+ * Objects built once and lent, read-only, to many stores (the RBAC objects
+ * every cluster starts with). A store reads through to them until it writes
+ * the same key (its own entry wins) or deletes it (a tombstone hides it), so
+ * a cluster pays for what it changed, not for what it was lent.
+ */
+export interface SharedObjects {
+  readonly collections: ReadonlyMap<string, ReadonlyMap<string, Entry>>;
+  /** Highest resourceVersion among the objects: a store lent them counts from there. */
+  readonly maxResourceVersion: number;
+}
+
+/** Builds SharedObjects from finished, frozen objects (resourceVersion set), by collection. */
+export function sharedObjects(byCollection: ReadonlyMap<string, readonly KubeObject[]>): SharedObjects {
+  const collections = new Map<string, Map<string, Entry>>();
+  let max = 0;
+  for (const [collection, objects] of byCollection) {
+    const entries = new Map<string, Entry>();
+    for (const object of objects) {
+      entries.set(objectKey(object.metadata.namespace, object.metadata.name ?? ''), { object });
+      max = Math.max(max, Number(object.metadata.resourceVersion));
+    }
+    collections.set(collection, entries);
+  }
+  return { collections, maxResourceVersion: max };
+}
+
 export class ObjectStore {
   private rv: number;
   private readonly collections = new Map<string, Map<string, Entry>>();
+  /** Objects lent by every cluster's shared base; read through unless overridden or hidden. */
+  private base?: SharedObjects;
+  /** `collection\u0000key` of lent objects this store deleted. */
+  private hidden?: Set<string>;
   private history: StoreEvent[] = [];
   /** Highest resourceVersion dropped from history (or the start): a watch from below this is too old. */
   private compactedRv: number;
@@ -142,13 +173,39 @@ export class ObjectStore {
     this.compactedRv = this.rv;
   }
 
+  /** Lends shared objects to this (still empty) store; history gets no events for them, as if compacted. */
+  seed(shared: SharedObjects): void {
+    if (this.base || this.collections.size > 0) throw new Error('a store is lent shared objects once, before any write');
+    this.base = shared;
+    this.rv = Math.max(this.rv, shared.maxResourceVersion);
+  }
+
+  /** The entry under a key: this store's own, else a lent one it has not deleted. */
+  private entry(collection: string, key: string): Entry | undefined {
+    const own = this.collections.get(collection)?.get(key);
+    if (own || !this.base) return own;
+    const lent = this.base.collections.get(collection)?.get(key);
+    return lent && !this.hidden?.has(`${collection}\u0000${key}`) ? lent : undefined;
+  }
+
+  /** Lent entries of a collection that this store neither replaced nor deleted. */
+  private *lentEntries(collection: string): Generator<[string, Entry]> {
+    const lent = this.base?.collections.get(collection);
+    if (!lent) return;
+    const own = this.collections.get(collection);
+    for (const [key, entry] of lent) {
+      if (own?.has(key) || this.hidden?.has(`${collection}\u0000${key}`)) continue;
+      yield [key, entry];
+    }
+  }
+
   get(collection: string, namespace: string | undefined, name: string): KubeObject | undefined {
-    return this.collections.get(collection)?.get(objectKey(namespace, name))?.object;
+    return this.entry(collection, objectKey(namespace, name))?.object;
   }
 
   /** The cached JSON of a stored object (serialized at most once per version). */
   json(collection: string, namespace: string | undefined, name: string): string | undefined {
-    const entry = this.collections.get(collection)?.get(objectKey(namespace, name));
+    const entry = this.entry(collection, objectKey(namespace, name));
     if (!entry) return undefined;
     return (entry.json ??= JSON.stringify(entry.object));
   }
@@ -156,23 +213,29 @@ export class ObjectStore {
   /** Objects of a collection, optionally one namespace, sorted by key (stable pagination order). */
   list(collection: string, namespace?: string): { key: string; object: KubeObject; json: () => string }[] {
     const coll = this.collections.get(collection);
-    if (!coll) return [];
+    if (!coll && !this.base?.collections.has(collection)) return [];
     const prefix = namespace ? `${namespace}/` : undefined;
     const out: { key: string; object: KubeObject; json: () => string }[] = [];
-    for (const [key, entry] of coll) {
-      if (prefix && !key.startsWith(prefix)) continue;
+    const add = (key: string, entry: Entry): void => {
+      if (prefix && !key.startsWith(prefix)) return;
       out.push({ key, object: entry.object, json: () => (entry.json ??= JSON.stringify(entry.object)) });
-    }
+    };
+    if (coll) for (const [key, entry] of coll) add(key, entry);
+    for (const [key, entry] of this.lentEntries(collection)) add(key, entry);
     out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     return out;
   }
 
   count(collection: string): number {
-    return this.collections.get(collection)?.size ?? 0;
+    let lent = 0;
+    for (const _ of this.lentEntries(collection)) lent++;
+    return (this.collections.get(collection)?.size ?? 0) + lent;
   }
 
   collectionNames(): string[] {
-    return [...this.collections.keys()];
+    const names = new Set(this.collections.keys());
+    for (const name of this.base?.collections.keys() ?? []) if (this.count(name) > 0) names.add(name);
+    return [...names];
   }
 
   /** Stores a new or changed object (its resourceVersion already set by the caller) and emits the event. */
@@ -193,7 +256,9 @@ export class ObjectStore {
   /** Removes an object; `finalObject` carries the resourceVersion of the deletion. */
   remove(collection: string, finalObject: KubeObject, previous: KubeObject): void {
     const coll = this.collections.get(collection);
-    coll?.delete(objectKey(finalObject.metadata.namespace, finalObject.metadata.name ?? ''));
+    const key = objectKey(finalObject.metadata.namespace, finalObject.metadata.name ?? '');
+    coll?.delete(key);
+    if (this.base?.collections.get(collection)?.has(key)) (this.hidden ??= new Set()).add(`${collection}\u0000${key}`);
     if (coll && coll.size === 0) this.collections.delete(collection);
     this.emit({
       type: 'DELETED',

@@ -1,0 +1,76 @@
+import { readFileSync } from 'node:fs';
+import { assetPath } from '../../assets.js';
+import { randomUUID } from 'node:crypto';
+import { storageKey } from '../kinds/registry.js';
+import { kubeTime, type KubeObject } from '../store/object.js';
+import { sharedObjects, type SharedObjects } from '../store/object-store.js';
+import { aggregateClusterRoles } from './aggregation.js';
+
+/**
+ * The RBAC objects a fake cluster has from creation, as a kubeadm cluster
+ * has them: what kube-apiserver v1.34 bootstraps (recorded by
+ * hack/rbac-defaults.ts into bootstrap-rbac.json), admin/edit/view
+ * aggregated as kube-controller-manager does it, plus kubeadm's binding for
+ * its admin group. Every cluster is lent the same frozen objects (built once
+ * per process), so they cost a cluster nothing until it writes RBAC.
+ */
+
+const RECORDED = assetPath('src/simulator/auth/bootstrap-rbac.json');
+export const RBAC_GROUP = 'rbac.authorization.k8s.io';
+const RBAC_API_VERSION = `${RBAC_GROUP}/v1`;
+
+interface Recorded {
+  readonly recordedFrom: string;
+  readonly clusterroles: KubeObject[];
+  readonly clusterrolebindings: KubeObject[];
+  readonly roles: KubeObject[];
+  readonly rolebindings: KubeObject[];
+}
+
+/** kubeadm (v1.29+) writes admin.conf for group kubeadm:cluster-admins and binds that group to cluster-admin. */
+const KUBEADM_CLUSTER_ADMINS: KubeObject = {
+  apiVersion: RBAC_API_VERSION,
+  kind: 'ClusterRoleBinding',
+  metadata: { name: 'kubeadm:cluster-admins' },
+  roleRef: { apiGroup: RBAC_GROUP, kind: 'ClusterRole', name: 'cluster-admin' },
+  subjects: [{ apiGroup: RBAC_GROUP, kind: 'Group', name: 'kubeadm:cluster-admins' }],
+};
+
+export type RbacPlural = 'clusterroles' | 'clusterrolebindings' | 'roles' | 'rolebindings';
+export const RBAC_PLURALS: readonly RbacPlural[] = ['clusterroles', 'clusterrolebindings', 'roles', 'rolebindings'];
+
+let built: SharedObjects | undefined;
+
+/** The bootstrap RBAC objects by storage key, ready to lend to a cluster's store; built on first use. */
+export function bootstrapRbac(): SharedObjects {
+  return (built ??= build());
+}
+
+function build(): SharedObjects {
+  const recorded = JSON.parse(readFileSync(RECORDED, 'utf8')) as Recorded;
+  const lists: Record<RbacPlural, KubeObject[]> = {
+    clusterroles: aggregateClusterRoles(recorded.clusterroles),
+    clusterrolebindings: [...recorded.clusterrolebindings, KUBEADM_CLUSTER_ADMINS],
+    roles: recorded.roles,
+    rolebindings: recorded.rolebindings,
+  };
+  // One creation time and consecutive resourceVersions, as if written at cluster bootstrap.
+  const created = kubeTime(new Date());
+  let rv = 0;
+  const out = new Map<string, KubeObject[]>();
+  for (const plural of RBAC_PLURALS) {
+    const objects = lists[plural].map((o) =>
+      deepFreeze({ ...o, metadata: { ...o.metadata, uid: randomUUID(), resourceVersion: String(++rv), creationTimestamp: created } }),
+    );
+    out.set(storageKey({ group: RBAC_GROUP, plural }), objects);
+  }
+  return sharedObjects(out);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,62 @@
+import { execFile } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { IdentityName, Target } from './targets.js';
+
+/**
+ * kubectl scenarios: the same command line against both servers, the exit
+ * code and both output streams compared after normalising what differs by
+ * nature (server address, certificate fingerprints, ages).
+ */
+
+export interface KubectlScenario {
+  readonly name: string;
+  readonly as: Exclude<IdentityName, 'anonymous'>;
+  readonly args: readonly string[];
+}
+
+export interface KubectlAnswer {
+  readonly exitCode: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+const KUBECTL_TIMEOUT_MS = 60_000;
+const NS = 'diff';
+
+export const KUBECTL_SCENARIOS: readonly KubectlScenario[] = [
+  { name: 'kubectl: admin auth whoami', as: 'admin', args: ['auth', 'whoami'] },
+  { name: 'kubectl: jane auth whoami -o json', as: 'jane', args: ['auth', 'whoami', '-o', 'json'] },
+  { name: 'kubectl: jane auth can-i list nodes', as: 'jane', args: ['auth', 'can-i', 'list', 'nodes'] },
+  { name: 'kubectl: admin auth can-i "*" "*"', as: 'admin', args: ['auth', 'can-i', '*', '*'] },
+  { name: 'kubectl: vera auth can-i get configmaps -n diff', as: 'vera', args: ['auth', 'can-i', 'get', 'configmaps', '-n', NS] },
+  { name: 'kubectl: vera auth can-i create rolebindings -n default', as: 'vera', args: ['auth', 'can-i', 'create', 'rolebindings', '-n', 'default'] },
+  { name: 'kubectl: admin auth can-i --as vera delete secrets -n diff', as: 'admin', args: ['auth', 'can-i', '--as', 'vera', 'delete', 'secrets', '-n', NS] },
+  { name: 'kubectl: admin auth can-i --as vera delete secrets -n default', as: 'admin', args: ['auth', 'can-i', '--as', 'vera', 'delete', 'secrets', '-n', 'default'] },
+  { name: 'kubectl: admin auth whoami --as vera --as-group fkas:viewers', as: 'admin', args: ['auth', 'whoami', '--as', 'vera', '--as-group', 'fkas:viewers'] },
+  { name: 'kubectl: jane get configmaps --as vera', as: 'jane', args: ['get', 'configmaps', '--as', 'vera', '-n', NS] },
+  { name: 'kubectl: vera auth can-i --list -n diff', as: 'vera', args: ['auth', 'can-i', '--list', '-n', NS] },
+  { name: 'kubectl: jane auth can-i --list', as: 'jane', args: ['auth', 'can-i', '--list'] },
+  { name: 'kubectl: jane get nodes', as: 'jane', args: ['get', 'nodes'] },
+  { name: 'kubectl: jane get secrets -n kube-system', as: 'jane', args: ['get', 'secrets', '-n', 'kube-system'] },
+  { name: 'kubectl: vera get configmaps -n diff -o name', as: 'vera', args: ['get', 'configmaps', '-n', NS, '-o', 'name'] },
+  { name: 'kubectl: admin api-resources of authorization.k8s.io', as: 'admin', args: ['api-resources', '--api-group=authorization.k8s.io'] },
+  { name: 'kubectl: admin get clusterrole view -o name', as: 'admin', args: ['get', 'clusterrole', 'view', '-o', 'name'] },
+];
+
+export function runKubectl(t: Target, s: KubectlScenario): Promise<KubectlAnswer> {
+  const args = ['--kubeconfig', t.kubeconfigs[s.as], '--cache-dir', join(tmpdir(), `fkas-differential-kubectl-${t.name}`), ...s.args];
+  return new Promise((resolve) => {
+    execFile('kubectl', args, { timeout: KUBECTL_TIMEOUT_MS }, (err, stdout, stderr) => {
+      const exitCode = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+      resolve({ exitCode, stdout: normaliseText(stdout), stderr: normaliseText(stderr) });
+    });
+  });
+}
+
+function normaliseText(text: string): string {
+  return text
+    .replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:<port>')
+    .replace(/X509SHA256=[0-9a-f]{64}/g, 'X509SHA256=<fingerprint>')
+    .replace(/"creationTimestamp": "[^"]+"/g, '"creationTimestamp": "<timestamp>"');
+}

@@ -1,0 +1,138 @@
+import type { IdentityName } from './targets.js';
+
+/**
+ * The scenarios: one request each, sent as one identity to both servers
+ * after the same setup. Named `area: what is asked` so the summary and the
+ * allowlist read as a list of behaviours.
+ */
+
+export interface Request {
+  readonly as: IdentityName;
+  readonly method: string;
+  readonly path: string;
+  readonly body?: unknown;
+  readonly contentType?: string;
+  readonly token?: string;
+}
+
+export interface Scenario extends Request {
+  readonly name: string;
+}
+
+const NS = 'diff';
+const RBAC = 'rbac.authorization.k8s.io';
+const json = 'application/json';
+const mergePatch = 'application/merge-patch+json';
+
+/** Objects every scenario may rely on, created as admin on both servers, in this order. */
+export const SETUP: readonly Request[] = [
+  { as: 'admin', method: 'POST', path: '/api/v1/namespaces', body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } } },
+  { as: 'admin', method: 'POST', path: `/api/v1/namespaces/${NS}/configmaps`, body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm1', labels: { app: 'diff' } }, data: { a: '1' } } },
+  { as: 'admin', method: 'POST', path: `/api/v1/namespaces/${NS}/secrets`, body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's1' }, type: 'Opaque', data: { k: 'dg==' } } },
+  { as: 'admin', method: 'POST', path: '/api/v1/nodes', body: { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-a', labels: { role: 'worker' } } } },
+  {
+    as: 'admin',
+    method: 'POST',
+    path: `/apis/${RBAC}/v1/clusterrolebindings`,
+    body: { apiVersion: `${RBAC}/v1`, kind: 'ClusterRoleBinding', metadata: { name: 'viewers' }, roleRef: { apiGroup: RBAC, kind: 'ClusterRole', name: 'view' }, subjects: [{ apiGroup: RBAC, kind: 'Group', name: 'fkas:viewers' }] },
+  },
+  {
+    as: 'admin',
+    method: 'POST',
+    path: `/apis/${RBAC}/v1/namespaces/${NS}/rolebindings`,
+    body: { apiVersion: `${RBAC}/v1`, kind: 'RoleBinding', metadata: { name: 'vera-edits' }, roleRef: { apiGroup: RBAC, kind: 'ClusterRole', name: 'edit' }, subjects: [{ apiGroup: RBAC, kind: 'User', name: 'vera' }] },
+  },
+];
+
+const ssar = (resourceAttributes: Record<string, string>): unknown => ({ apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes } });
+
+export const SCENARIOS: readonly Scenario[] = [
+  // Authentication and authorization of plain requests.
+  { name: 'authn: anonymous GET /', as: 'anonymous', method: 'GET', path: '/' },
+  { name: 'authn: anonymous GET /healthz', as: 'anonymous', method: 'GET', path: '/healthz' },
+  { name: 'authn: anonymous GET /livez', as: 'anonymous', method: 'GET', path: '/livez' },
+  { name: 'authn: anonymous GET /readyz', as: 'anonymous', method: 'GET', path: '/readyz' },
+  { name: 'authn: anonymous GET /healthz/ping', as: 'anonymous', method: 'GET', path: '/healthz/ping' },
+  { name: 'authn: anonymous GET /api', as: 'anonymous', method: 'GET', path: '/api' },
+  { name: 'authn: anonymous lists nodes', as: 'anonymous', method: 'GET', path: '/api/v1/nodes' },
+  { name: 'authn: unknown bearer token', as: 'anonymous', method: 'GET', path: '/api/v1/nodes', token: 'not-a-token' },
+  { name: 'authz: jane lists nodes', as: 'jane', method: 'GET', path: '/api/v1/nodes' },
+  { name: 'authz: jane gets a node', as: 'jane', method: 'GET', path: '/api/v1/nodes/node-a' },
+  { name: 'authz: jane reads kube-system secrets', as: 'jane', method: 'GET', path: '/api/v1/namespaces/kube-system/secrets' },
+  { name: 'authz: jane creates a namespace', as: 'jane', method: 'POST', path: '/api/v1/namespaces', body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'jane' } } },
+  { name: 'authz: jane lists deployments', as: 'jane', method: 'GET', path: `/apis/apps/v1/namespaces/${NS}/deployments` },
+  { name: 'authz: jane reads pod logs', as: 'jane', method: 'GET', path: `/api/v1/namespaces/${NS}/pods/p/log` },
+  { name: 'authz: jane watches one node by field selector', as: 'jane', method: 'GET', path: '/api/v1/nodes?watch=true&fieldSelector=metadata.name%3Dnode-a&timeoutSeconds=1' },
+  { name: 'authz: jane GET /api', as: 'jane', method: 'GET', path: '/api' },
+  { name: 'authz: jane GET /', as: 'jane', method: 'GET', path: '/' },
+  { name: 'authz: jane GET /metrics', as: 'jane', method: 'GET', path: '/metrics' },
+  { name: 'authz: vera (view) lists configmaps', as: 'vera', method: 'GET', path: `/api/v1/namespaces/${NS}/configmaps` },
+  { name: 'authz: vera (view) lists nodes', as: 'vera', method: 'GET', path: '/api/v1/nodes' },
+  { name: 'authz: vera (view) lists secrets in default', as: 'vera', method: 'GET', path: '/api/v1/namespaces/default/secrets' },
+  { name: 'authz: vera (edit in diff) gets a secret', as: 'vera', method: 'GET', path: `/api/v1/namespaces/${NS}/secrets/s1` },
+  { name: 'authz: vera (edit in diff) creates a rolebinding', as: 'vera', method: 'POST', path: `/apis/${RBAC}/v1/namespaces/${NS}/rolebindings`, body: { apiVersion: `${RBAC}/v1`, kind: 'RoleBinding', metadata: { name: 'x' }, roleRef: { apiGroup: RBAC, kind: 'ClusterRole', name: 'view' }, subjects: [] } },
+
+  // Review APIs.
+  { name: 'review: admin SelfSubjectReview', as: 'admin', method: 'POST', path: '/apis/authentication.k8s.io/v1/selfsubjectreviews', body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } },
+  { name: 'review: jane SelfSubjectReview', as: 'jane', method: 'POST', path: '/apis/authentication.k8s.io/v1/selfsubjectreviews', body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } },
+  { name: 'review: anonymous SelfSubjectReview', as: 'anonymous', method: 'POST', path: '/apis/authentication.k8s.io/v1/selfsubjectreviews', body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } },
+  { name: 'review: jane may list nodes?', as: 'jane', method: 'POST', path: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', body: ssar({ verb: 'list', resource: 'nodes' }) },
+  { name: 'review: admin may list nodes?', as: 'admin', method: 'POST', path: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', body: ssar({ verb: 'list', resource: 'nodes' }) },
+  { name: 'review: vera may get configmaps in diff?', as: 'vera', method: 'POST', path: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', body: ssar({ verb: 'get', resource: 'configmaps', namespace: NS }) },
+  { name: 'review: vera may delete secrets in diff?', as: 'vera', method: 'POST', path: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', body: ssar({ verb: 'delete', resource: 'secrets', namespace: NS }) },
+  {
+    name: 'review: jane may GET /healthz?',
+    as: 'jane',
+    method: 'POST',
+    path: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+    body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { nonResourceAttributes: { path: '/healthz', verb: 'get' } } },
+  },
+  { name: 'review: SelfSubjectAccessReview without attributes', as: 'jane', method: 'POST', path: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: {} } },
+  {
+    name: 'review: admin asks for vera (SubjectAccessReview)',
+    as: 'admin',
+    method: 'POST',
+    path: '/apis/authorization.k8s.io/v1/subjectaccessreviews',
+    body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { user: 'vera', groups: ['fkas:viewers'], resourceAttributes: { verb: 'list', resource: 'pods', namespace: 'default' } } },
+  },
+  {
+    name: 'review: jane may not ask for others (SubjectAccessReview)',
+    as: 'jane',
+    method: 'POST',
+    path: '/apis/authorization.k8s.io/v1/subjectaccessreviews',
+    body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { user: 'vera', resourceAttributes: { verb: 'list', resource: 'pods' } } },
+  },
+  {
+    name: 'review: admin asks in diff for vera (LocalSubjectAccessReview)',
+    as: 'admin',
+    method: 'POST',
+    path: `/apis/authorization.k8s.io/v1/namespaces/${NS}/localsubjectaccessreviews`,
+    body: { apiVersion: 'authorization.k8s.io/v1', kind: 'LocalSubjectAccessReview', spec: { user: 'vera', resourceAttributes: { verb: 'create', resource: 'rolebindings', group: RBAC, namespace: NS } } },
+  },
+  { name: 'review: vera rules in diff', as: 'vera', method: 'POST', path: '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews', body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', spec: { namespace: NS } } },
+  { name: 'review: jane rules in default', as: 'jane', method: 'POST', path: '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews', body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', spec: { namespace: 'default' } } },
+  { name: 'review: GET on selfsubjectaccessreviews', as: 'admin', method: 'GET', path: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews' },
+  { name: 'discovery: authorization.k8s.io/v1', as: 'admin', method: 'GET', path: '/apis/authorization.k8s.io/v1' },
+  { name: 'discovery: authentication.k8s.io/v1', as: 'admin', method: 'GET', path: '/apis/authentication.k8s.io/v1' },
+
+  // Verbs on nodes, configmaps and secrets, error cases included.
+  { name: 'nodes: get', as: 'admin', method: 'GET', path: '/api/v1/nodes/node-a' },
+  { name: 'nodes: get one that does not exist', as: 'admin', method: 'GET', path: '/api/v1/nodes/nope' },
+  { name: 'nodes: list by label', as: 'admin', method: 'GET', path: '/api/v1/nodes?labelSelector=role%3Dworker' },
+  { name: 'nodes: unsupported field selector', as: 'admin', method: 'GET', path: '/api/v1/nodes?fieldSelector=status.phase%3DRunning' },
+  { name: 'nodes: bad label selector', as: 'admin', method: 'GET', path: '/api/v1/nodes?labelSelector=a%20in%20b' },
+  { name: 'nodes: merge-patch labels', as: 'admin', method: 'PATCH', path: '/api/v1/nodes/node-a', contentType: mergePatch, body: { metadata: { labels: { patched: 'yes' } } } },
+  { name: 'configmaps: get', as: 'admin', method: 'GET', path: `/api/v1/namespaces/${NS}/configmaps/cm1` },
+  { name: 'configmaps: create a duplicate', as: 'admin', method: 'POST', path: `/api/v1/namespaces/${NS}/configmaps`, body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm1' } } },
+  { name: 'configmaps: update with a stale resourceVersion', as: 'admin', method: 'PUT', path: `/api/v1/namespaces/${NS}/configmaps/cm1`, body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm1', resourceVersion: '1' }, data: { a: '2' } } },
+  { name: 'configmaps: unsupported field selector', as: 'admin', method: 'GET', path: `/api/v1/namespaces/${NS}/configmaps?fieldSelector=data.a%3D1` },
+  { name: 'configmaps: an object as a data value', as: 'admin', method: 'POST', path: `/api/v1/namespaces/${NS}/configmaps`, body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'typed' }, data: { a: { b: 1 } } } },
+  { name: 'configmaps: in a namespace that does not exist', as: 'admin', method: 'POST', path: '/api/v1/namespaces/nowhere/configmaps', body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } } },
+  { name: 'configmaps: list with a label selector', as: 'admin', method: 'GET', path: `/api/v1/namespaces/${NS}/configmaps?labelSelector=app%3Ddiff` },
+  { name: 'secrets: list by type (a supported field selector)', as: 'admin', method: 'GET', path: `/api/v1/namespaces/${NS}/secrets?fieldSelector=type%3DOpaque` },
+  { name: 'secrets: data that is not base64', as: 'admin', method: 'POST', path: `/api/v1/namespaces/${NS}/secrets`, body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'bad' }, data: { k: 'not base64!' } } },
+  { name: 'secrets: delete one that does not exist', as: 'admin', method: 'DELETE', path: `/api/v1/namespaces/${NS}/secrets/nope` },
+  { name: 'secrets: delete', as: 'admin', method: 'DELETE', path: `/api/v1/namespaces/${NS}/secrets/s1` },
+];
+
+export const JSON_TYPE = json;
