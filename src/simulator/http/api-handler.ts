@@ -36,6 +36,7 @@ export async function handleApiRequest(ex: Exchange, cluster: ClusterView, ident
       throw new StatusError(401, 'Unauthorized', 'Unauthorized: present a client certificate signed by this cluster\'s CA, or a valid bearer token');
     }
     const info = parseRequestInfo(ex.method, path, ex.query);
+    if (cluster.simulation) await cluster.simulation.intercept(ex, info);
     if (info.isResource) return await handleResource(ex, cluster, info);
     return serveNonResource(ex, cluster, path);
   } catch (err) {

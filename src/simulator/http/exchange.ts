@@ -83,6 +83,9 @@ export class Exchange {
   }
 
   sendError(err: StatusError): void {
+    // As kube-apiserver's error writer: a Status that says when to retry also says it in Retry-After.
+    const retry = err.details?.retryAfterSeconds;
+    if (retry && !this.res.headersSent) this.res.setHeader('retry-after', String(retry));
     this.sendJson(err.code, err.toStatus());
   }
 
