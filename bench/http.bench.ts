@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { issueCertificate } from '../src/pki/certificates.js';
 import { generateEcKey, privateKeyToPem } from '../src/pki/keys.js';
 import { ADMIN_USER, Simulator } from '../src/simulator/simulator.js';
+import { RequestMetrics, REQUEST_METRICS_MODES, type RequestMetricsMode } from '../src/operator/request-metrics.js';
+import { OperatorMetrics } from '../src/telemetry/metrics.js';
 import { report, runWorker } from './support.js';
 
 interface LoadResult {
@@ -17,11 +19,19 @@ interface LoadResult {
 
 const NODES = 10;
 const DURATION_SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? '5');
+/**
+ * BENCH_HTTP_REQUEST_METRICS=cluster|aggregate attaches the operator's per-cluster request metrics
+ * (what every served FakeAPIServer gets by default): compare with `off` (the default here) for
+ * their cost on the serving path.
+ */
+const REQUEST_METRICS = (process.env.BENCH_HTTP_REQUEST_METRICS ?? 'off') as RequestMetricsMode;
 
 /** Requests/s and latency of the hot paths CAPI hits, from a separate autocannon process. */
 export async function benchHttp(): Promise<void> {
   const sim = new Simulator();
   const cluster = await sim.createCluster({ name: 'bench' });
+  if (!REQUEST_METRICS_MODES.includes(REQUEST_METRICS)) throw new Error(`BENCH_HTTP_REQUEST_METRICS=${REQUEST_METRICS} must be one of ${REQUEST_METRICS_MODES.join(', ')}`);
+  cluster.requestObserver = new RequestMetrics(new OperatorMetrics(), REQUEST_METRICS).forCluster('default', 'bench');
   for (let i = 0; i < NODES; i++) cluster.addNode({ name: `node-${i}`, providerID: `fake://bench/${i}`, internalIP: `10.0.0.${i + 1}` });
   const dir = await mkdtemp(join(tmpdir(), 'fkas-bench-'));
   const key = await generateEcKey();
@@ -31,7 +41,7 @@ export async function benchHttp(): Promise<void> {
   await writeFile(certFile, cert.certPem);
   await writeFile(keyFile, privateKeyToPem(key));
   try {
-    console.log(`HTTP (fake cluster with ${NODES} nodes, autocannon in a separate process, HTTP/1.1 keep-alive, ${DURATION_SECONDS}s each)`);
+    console.log(`HTTP (fake cluster with ${NODES} nodes, autocannon in a separate process, HTTP/1.1 keep-alive, ${DURATION_SECONDS}s each, request metrics ${REQUEST_METRICS})`);
     for (const connections of [1, 64]) {
       const base = { url: cluster.endpoint.url, connections, durationSeconds: DURATION_SECONDS, certFile, keyFile };
       const list = await runWorker<LoadResult>('./load-worker.ts', [JSON.stringify({ ...base, method: 'GET', path: '/api/v1/nodes' })]);

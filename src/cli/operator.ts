@@ -12,6 +12,7 @@ import { startNodeReconcilers, type NodeReconcilers } from '../reconcilers/index
 import type { ProviderIDFormat } from '../reconcilers/metal3/host-mapping.js';
 import { DEFAULT_SHIM_PORT, startShim } from '../shim/server.js';
 import { componentLogger } from '../telemetry/logger.js';
+import { REQUEST_METRICS_MODES, type RequestMetricsMode } from '../operator/request-metrics.js';
 
 /**
  * `fkas operator`: the main job. Against the cluster of --kubeconfig,
@@ -45,7 +46,9 @@ const USAGE = `usage: fkas operator [--kubeconfig PATH | --embedded] [options]
   --metal3-provider-id F     providerID form when the Metal3Machine has none: namespaced (metal3://<ns>/<bmh>/<m3m>, default) or legacy (metal3://<bmh uid>)
   --machine-nodes            FakeNodes for CAPI Machines of opted-in clusters, any provider (env ${MACHINE_NODES_ENV}=true);
                              a cluster opts in with FakeAPIServer spec.machineNodes: true or Cluster annotation fkas.metal3.io/machine-nodes: "true"
-  --capi-api-version V       cluster.x-k8s.io version the machine-nodes reconciler watches (default v1beta2; v1beta1 before CAPI v1.11)`;
+  --capi-api-version V       cluster.x-k8s.io version the machine-nodes reconciler watches (default v1beta2; v1beta1 before CAPI v1.11)
+  --request-metrics MODE     fkas_apiserver_* metrics: cluster (labels per fake cluster, the default), aggregate (no
+                             namespace/cluster labels: for thousands of clusters) or off`;
 
 export async function operator(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -72,6 +75,7 @@ export async function operator(argv: string[]): Promise<void> {
       'metal3-provider-id': { type: 'string', default: 'namespaced' },
       'machine-nodes': { type: 'boolean' },
       'capi-api-version': { type: 'string', default: 'v1beta2' },
+      'request-metrics': { type: 'string', default: 'cluster' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -104,6 +108,7 @@ export async function operator(argv: string[]): Promise<void> {
     ...(values['service-selector'] ? { serviceSelector: parseSelector(values['service-selector']) } : {}),
     ...(values['workload-templates'] ? { workloadTemplateDir: values['workload-templates'] } : {}),
     caKeyAlgorithm: caKeyAlgorithm(values['ca-key-algorithm']),
+    requestMetrics: requestMetricsMode(values['request-metrics']),
   });
   // Everything started below is stopped in reverse order; declared first so a lost Lease can stop it too.
   let shim: Awaited<ReturnType<typeof startShim>> | undefined;
@@ -182,4 +187,10 @@ function parseSelector(s: string): Record<string, string> {
     if (!k || v === undefined) throw new Error(`--service-selector ${s} must look like app=metal3-fkas,component=operator`);
     return [k.trim(), v.trim()];
   }));
+}
+
+function requestMetricsMode(value: string): RequestMetricsMode {
+  const mode = REQUEST_METRICS_MODES.find((m) => m === value);
+  if (!mode) throw new Error(`--request-metrics ${value} must be one of ${REQUEST_METRICS_MODES.join(', ')}\n${USAGE}`);
+  return mode;
 }

@@ -3,6 +3,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { Simulator } from '../simulator/simulator.js';
 import { componentLogger, type Logger } from '../telemetry/logger.js';
 import { OperatorMetrics } from '../telemetry/metrics.js';
+import { RequestMetrics, type RequestMetricsMode } from './request-metrics.js';
 import { API_VERSION, FAKE_API_SERVER, FAKE_NODE, type FakeAPIServer, type FakeNode } from './api/v1alpha1.js';
 import type { OperatorContext, ServedCluster } from './context.js';
 import { fakeApiServerKeyFor } from './context.js';
@@ -44,6 +45,8 @@ export interface ManagerConfig {
   readonly workloadTemplateDir?: string;
   readonly caKeyAlgorithm?: CaKeyAlgorithm;
   readonly logger?: Logger;
+  /** Per-cluster request metrics (default `cluster`); `aggregate` drops the namespace/cluster labels. */
+  readonly requestMetrics?: RequestMetricsMode;
 }
 
 const DEFAULT_CONCURRENCY = 8;
@@ -137,6 +140,7 @@ export class FkasOperator extends Operator {
       },
     });
     ctx = {
+      requestMetrics: new RequestMetrics(this.metrics, c.requestMetrics ?? 'cluster'),
       client: this.client,
       simulator: this.simulator,
       ports: new PortAllocator(c.portRange ?? DEFAULT_PORT_RANGE),

@@ -12,6 +12,7 @@ import { nodeObject, type NodeSpec } from './templates/node.js';
 import { StatusError } from './api/errors.js';
 import { FakeEtcd, type EtcdSimulation } from './etcd/fake-etcd.js';
 import { RequestSimulation, type ApiSimulation } from './http/simulation.js';
+import type { RequestObserver } from './http/request-observer.js';
 import { PodPorts } from './portforward/pod-ports.js';
 
 /**
@@ -56,6 +57,8 @@ export class FakeCluster implements ClusterView {
   readonly podPorts = new PodPorts();
   /** Latency and faults on every request; undefined (the default) costs the serving path nothing. */
   simulation: RequestSimulation | undefined;
+  /** Told about every request (the operator's per-cluster metrics); disposed when the cluster closes. */
+  requestObserver: RequestObserver | undefined;
   private listener?: ClusterListener;
   private readonly portForwardHandler?: PortForwardHandler;
 
@@ -189,6 +192,8 @@ export class FakeCluster implements ClusterView {
   }
 
   async close(): Promise<void> {
+    this.requestObserver?.dispose?.();
+    this.requestObserver = undefined;
     await this.listener?.close();
   }
 

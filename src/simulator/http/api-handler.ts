@@ -14,7 +14,7 @@ import {
 import type { Exchange } from './exchange.js';
 import { serveOpenApi } from './openapi.js';
 import { handleResource } from './resource-handler.js';
-import { parseRequestInfo } from './request-info.js';
+import { parseRequestInfo, type RequestInfo } from './request-info.js';
 
 /**
  * Entry point for every request to a fake cluster: authentication,
@@ -27,6 +27,9 @@ const PUBLIC_PATHS = /^\/(healthz|livez|readyz)(\/.*)?$|^\/version\/?$|^\/$/;
 const HEALTH_CHECKS = ['ping', 'log', 'etcd', 'informer-sync', 'poststarthook/start-apiextensions-informers'];
 
 export async function handleApiRequest(ex: Exchange, cluster: ClusterView, identity: Identity | undefined, log: Logger): Promise<void> {
+  const observer = cluster.requestObserver;
+  const startedAt = observer ? performance.now() : 0;
+  let info: RequestInfo | undefined;
   try {
     if (!ALLOWED_METHODS.has(ex.method)) {
       throw new StatusError(405, 'MethodNotAllowed', `the server does not allow the ${ex.method} method; use GET, POST, PUT, PATCH or DELETE`);
@@ -35,7 +38,7 @@ export async function handleApiRequest(ex: Exchange, cluster: ClusterView, ident
     if (!identity && !PUBLIC_PATHS.test(path)) {
       throw new StatusError(401, 'Unauthorized', 'Unauthorized: present a client certificate signed by this cluster\'s CA, or a valid bearer token');
     }
-    const info = parseRequestInfo(ex.method, path, ex.query);
+    info = parseRequestInfo(ex.method, path, ex.query);
     if (cluster.simulation) await cluster.simulation.intercept(ex, info);
     if (info.isResource) return await handleResource(ex, cluster, info);
     return serveNonResource(ex, cluster, path);
@@ -46,6 +49,8 @@ export async function handleApiRequest(ex: Exchange, cluster: ClusterView, ident
     }
     log.error({ err, method: ex.method, path: ex.url.pathname }, 'request failed');
     ex.sendError(internalError((err as Error).message ?? String(err)));
+  } finally {
+    observer?.requestDone(ex, info, startedAt);
   }
 }
 

@@ -2,6 +2,7 @@ import type { Duplex } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import type { KindRegistry } from '../kinds/registry.js';
 import type { Resources } from '../store/resources.js';
+import type { RequestObserver } from './request-observer.js';
 import type { RequestSimulation } from './simulation.js';
 
 /**
@@ -21,6 +22,8 @@ export interface ClusterView {
   readonly tokens?: ReadonlyMap<string, Identity>;
   /** Latency and faults every request goes through (spec.simulation); undefined when nothing is simulated. */
   readonly simulation?: RequestSimulation | undefined;
+  /** Told about every request once it is answered (metrics); undefined costs nothing. */
+  readonly requestObserver?: RequestObserver | undefined;
   /**
    * Serves a pods/portforward upgrade for a pod that exists. Absent when the
    * cluster has no port-forward support wired.

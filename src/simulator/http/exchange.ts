@@ -20,6 +20,8 @@ export class Exchange {
   readonly url: URL;
   /** Warnings for the client (e.g. unknown fields dropped), sent as `Warning` headers with whatever answer goes out. */
   readonly warnings: string[] = [];
+  /** Set when spec.simulation answered this request with a fault (the code): metrics count those apart. */
+  simulatedFault?: number;
 
   constructor(
     readonly req: AnyRequest,

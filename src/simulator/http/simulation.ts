@@ -76,7 +76,10 @@ export class RequestSimulation {
     const rule = this.match(ex, info);
     const delay = this.latencyMs + (this.jitterMs ? this.random() * this.jitterMs : 0) + (rule?.latencyMs ?? 0);
     if (delay > 0) await sleep(delay);
-    if (rule && (rule.ratio >= 1 || this.random() < rule.ratio)) throw faultStatus(rule.code, info);
+    if (rule && (rule.ratio >= 1 || this.random() < rule.ratio)) {
+      ex.simulatedFault = rule.code;
+      throw faultStatus(rule.code, info);
+    }
   }
 
   /** The first rule whose verbs, resources and user agent all match; undefined when none does. */

@@ -41,7 +41,7 @@ export async function reconcileFakeApiServer(ctx: OperatorContext, key: string):
   const serving = await ensureServing(ctx, key, fas, cas, report);
   if (!serving) return { requeueAfterMs: RETRY_LATER_MS };
   if ('requeueAfterMs' in serving) return serving;
-  if (!(await ensureSimulation(serving.served, fas, report))) return;
+  if (!(await ensureSimulation(ctx, serving.served, fas, report))) return;
   // CAs just read from their Secrets are trusted for a while; reused ones keep their read time.
   if (serving.served.casChecked?.cas !== cas) serving.served.casChecked = { cas, atMs: ctx.now().getTime(), generation: fas.metadata.generation };
 

@@ -1,10 +1,11 @@
 import type { ClusterSimulation, FakeCluster } from '../../../simulator/cluster.js';
 import type { Duration, FakeAPIServer, Simulation } from '../../api/v1alpha1.js';
-import type { ServedCluster } from '../../context.js';
+import type { OperatorContext, ServedCluster } from '../../context.js';
 import { CONDITION, type StatusReport } from './status.js';
 
 /**
- * ensure-simulation: spec.simulation → the served cluster's simulation,
+ * ensure-simulation: spec.simulation → the served cluster's simulation (and
+ * its request metrics observer, which watches the same serving path),
  * applied live (same listener, same port) and only when it changed. A
  * setting the simulator refuses (an API server that did not enforce the
  * CRD schema) is an InvalidSpec that names it; the cluster keeps the
@@ -21,7 +22,9 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_0
 /** What each cluster was last given, as spec JSON: a reconcile that changes nothing applies nothing. */
 const applied = new WeakMap<FakeCluster, string>();
 
-export async function ensureSimulation(served: ServedCluster, fas: FakeAPIServer, report: StatusReport): Promise<boolean> {
+export async function ensureSimulation(ctx: OperatorContext, served: ServedCluster, fas: FakeAPIServer, report: StatusReport): Promise<boolean> {
+  // The request metrics of this cluster (per-cluster labels, or the shared aggregate), once per served cluster.
+  if (!served.cluster.requestObserver) served.cluster.requestObserver = ctx.requestMetrics?.forCluster(fas.metadata.namespace ?? '', fas.metadata.name);
   const spec = fas.spec?.simulation ?? {};
   const json = JSON.stringify(spec);
   if (applied.get(served.cluster) === json) return true;
