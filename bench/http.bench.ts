@@ -44,24 +44,47 @@ export async function benchHttp(): Promise<void> {
     console.log(`HTTP (fake cluster with ${NODES} nodes, autocannon in a separate process, HTTP/1.1 keep-alive, ${DURATION_SECONDS}s each, request metrics ${REQUEST_METRICS})`);
     for (const connections of [1, 64]) {
       const base = { url: cluster.endpoint.url, connections, durationSeconds: DURATION_SECONDS, certFile, keyFile };
+      const cpuBefore = process.cpuUsage();
       const list = await runWorker<LoadResult>('./load-worker.ts', [JSON.stringify({ ...base, method: 'GET', path: '/api/v1/nodes' })]);
       check(list, 'GET /api/v1/nodes');
+      // CPU the serving process spent per answered request: steadier than requests/s on a shared machine.
+      const cpu = process.cpuUsage(cpuBefore);
+      report(`GET /api/v1/nodes, ${connections} conn: server CPU per request`, (cpu.user + cpu.system) / list.total, 'µs');
       report(`GET /api/v1/nodes, ${connections} conn: requests/s`, list.requestsPerSecond, 'req/s');
       report(`GET /api/v1/nodes, ${connections} conn: p50 latency`, list.p50Ms, 'ms');
       report(`GET /api/v1/nodes, ${connections} conn: p99 latency`, list.p99Ms, 'ms');
       const body = '{"status":{"conditions":[{"type":"Ready","status":"True","reason":"KubeletReady","message":"heartbeat {{n}}"}]}}';
+      const patchCpuBefore = process.cpuUsage();
       const patch = await runWorker<LoadResult>('./load-worker.ts', [
         JSON.stringify({ ...base, method: 'PATCH', path: '/api/v1/nodes/node-0/status', contentType: 'application/strategic-merge-patch+json', bodyTemplate: body }),
       ]);
       check(patch, 'PATCH node status');
+      const patchCpu = process.cpuUsage(patchCpuBefore);
+      report(`PATCH nodes/node-0/status, ${connections} conn: server CPU per request`, (patchCpu.user + patchCpu.system) / patch.total, 'µs');
       report(`PATCH nodes/node-0/status, ${connections} conn: requests/s`, patch.requestsPerSecond, 'req/s');
       report(`PATCH nodes/node-0/status, ${connections} conn: p50 latency`, patch.p50Ms, 'ms');
       report(`PATCH nodes/node-0/status, ${connections} conn: p99 latency`, patch.p99Ms, 'ms');
     }
+    if (REQUEST_METRICS !== 'off') observerCost();
   } finally {
     await sim.close();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Calls per measurement of the observer alone. */
+const OBSERVER_CALLS = 200_000;
+
+/** What the request observer costs per request by itself, in-process (no sockets): steadier than a load test. */
+function observerCost(): void {
+  const observer = new RequestMetrics(new OperatorMetrics(), 'cluster').forCluster('default', 'micro')!;
+  const info = { isResource: true as const, verb: 'list' as const, group: '', version: 'v1', resource: 'nodes' };
+  const ex = { res: { statusCode: 200, writableEnded: true }, req: { headers: { 'user-agent': 'cluster-api-controller-manager/v1.13.6 (linux/amd64) kubernetes/abc' } }, method: 'GET', onClose: () => undefined };
+  const call = (): void => observer.requestDone(ex as unknown as Parameters<typeof observer.requestDone>[0], info, performance.now());
+  for (let i = 0; i < OBSERVER_CALLS; i++) call(); // warm up
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < OBSERVER_CALLS; i++) call();
+  report('request observer alone (list nodes, one label set): per request', Number(process.hrtime.bigint() - started) / OBSERVER_CALLS / 1000, 'µs');
 }
 
 function check(r: LoadResult, what: string): void {
