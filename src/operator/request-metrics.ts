@@ -1,15 +1,17 @@
-import type { Counter, Gauge, Histogram } from 'prom-client';
+import type { Counter, Gauge } from 'prom-client';
 import type { Exchange } from '../simulator/http/exchange.js';
 import type { RequestInfo } from '../simulator/http/request-info.js';
 import type { RequestObserver } from '../simulator/http/request-observer.js';
+import type { CounterCell, HistogramCell } from '../telemetry/cell-metrics.js';
 import type { OperatorMetrics } from '../telemetry/metrics.js';
 
 /**
  * Per-cluster request metrics (fkas_apiserver_*, fkas_simulation_faults_total)
  * as a RequestObserver of each served fake cluster. The serving path pays a
- * few Map lookups per request: label sets are built once per new
- * combination (the prom-client child is cached), never per request, and the
- * User-Agent's product token is cached per raw header value.
+ * few Map lookups and additions per request: label sets are built once per
+ * new combination into a cell (src/telemetry/cell-metrics.ts) read at scrape
+ * time, never per request, and the User-Agent's product token is cached per
+ * raw header value.
  *
  * Series per cluster: request_total ≈ verbs × resources × codes × clients
  * (clients capped at MAX_CLIENTS_PER_CLUSTER), the histogram
@@ -29,7 +31,6 @@ const MAX_CLIENT_LABEL_LENGTH = 64;
 export const OTHER_CLIENT = 'other';
 export const NO_CLIENT = 'none';
 
-type Labels = Record<string, string>;
 
 export class RequestMetrics {
   private shared?: ClusterRequestMetrics;
@@ -51,14 +52,14 @@ export class RequestMetrics {
 type Tree<T> = Map<string | number, Tree<T> | T>;
 
 export class ClusterRequestMetrics implements RequestObserver {
-  private readonly counters: Tree<Counter.Internal> = new Map();
-  private readonly histograms: Tree<Histogram.Internal<string>> = new Map();
+  private readonly counters: Tree<CounterCell> = new Map();
+  private readonly histograms = new Map<string, Map<string, HistogramCell>>();
   private readonly watches = new Map<string, Gauge.Internal<string>>();
   private readonly faults = new Map<number, Counter.Internal>();
   private readonly userAgents = new Map<string, string>();
   private readonly clients = new Set<string>();
   /** Every series created, to remove them when the cluster goes. */
-  private readonly created: [Counter | Histogram | Gauge, Labels][] = [];
+  private readonly created: (() => void)[] = [];
 
   constructor(
     private readonly m: OperatorMetrics,
@@ -73,8 +74,8 @@ export class ClusterRequestMetrics implements RequestObserver {
     const resource = info?.isResource ? info.resource : '';
     const sub = info?.isResource ? (info.subresource ?? '') : '';
     const client = this.clientOf(ex.req.headers['user-agent']);
-    this.counter(verb, resource, sub, code, client).inc();
-    this.histogram(verb, resource).observe((performance.now() - startedAt) / 1000);
+    this.counter(verb, resource, sub, code, client).value++;
+    this.m.apiRequestSeconds.observe(this.histogram(verb, resource), (performance.now() - startedAt) / 1000);
     if (ex.simulatedFault !== undefined) this.fault(ex.simulatedFault).inc();
     if (verb === 'watch' && code === 200 && !ex.res.writableEnded) {
       const gauge = this.watch(resource);
@@ -85,32 +86,33 @@ export class ClusterRequestMetrics implements RequestObserver {
 
   dispose(): void {
     if (!this.removable) return;
-    for (const [metric, labels] of this.created) metric.remove(labels);
+    for (const remove of this.created) remove();
     this.created.length = 0;
   }
 
-  private counter(verb: string, resource: string, sub: string, code: number, client: string): Counter.Internal {
+  private counter(verb: string, resource: string, sub: string, code: number, client: string): CounterCell {
     const byCode = branch(branch(branch(this.counters, verb), resource), sub);
-    let byClient = byCode.get(code) as Tree<Counter.Internal> | undefined;
+    let byClient = byCode.get(code) as Tree<CounterCell> | undefined;
     if (!byClient) byCode.set(code, (byClient = new Map()));
-    let child = byClient.get(client) as Counter.Internal | undefined;
-    if (!child) {
-      const labels = { namespace: this.namespace, cluster: this.cluster, verb, resource, subresource: sub, code: String(code), client };
-      byClient.set(client, (child = this.m.apiRequests.labels(labels)));
-      this.created.push([this.m.apiRequests, labels]);
+    let cell = byClient.get(client) as CounterCell | undefined;
+    if (!cell) {
+      const created = this.m.apiRequests.cell({ namespace: this.namespace, cluster: this.cluster, verb, resource, subresource: sub, code: String(code), client });
+      byClient.set(client, (cell = created));
+      this.created.push(() => this.m.apiRequests.remove(created));
     }
-    return child;
+    return cell;
   }
 
-  private histogram(verb: string, resource: string): Histogram.Internal<string> {
-    const byResource = branch(this.histograms, verb);
-    let child = byResource.get(resource) as Histogram.Internal<string> | undefined;
-    if (!child) {
-      const labels = { namespace: this.namespace, cluster: this.cluster, verb, resource };
-      byResource.set(resource, (child = this.m.apiRequestSeconds.labels(labels)));
-      this.created.push([this.m.apiRequestSeconds, labels]);
+  private histogram(verb: string, resource: string): HistogramCell {
+    let byResource = this.histograms.get(verb);
+    if (!byResource) this.histograms.set(verb, (byResource = new Map()));
+    let cell = byResource.get(resource);
+    if (!cell) {
+      const created = this.m.apiRequestSeconds.cell({ namespace: this.namespace, cluster: this.cluster, verb, resource });
+      byResource.set(resource, (cell = created));
+      this.created.push(() => this.m.apiRequestSeconds.remove(created));
     }
-    return child;
+    return cell;
   }
 
   private watch(resource: string): Gauge.Internal<string> {
@@ -118,7 +120,7 @@ export class ClusterRequestMetrics implements RequestObserver {
     if (!child) {
       const labels = { namespace: this.namespace, cluster: this.cluster, resource };
       this.watches.set(resource, (child = this.m.apiWatches.labels(labels)));
-      this.created.push([this.m.apiWatches, labels]);
+      this.created.push(() => this.m.apiWatches.remove(labels));
     }
     return child;
   }
@@ -128,7 +130,7 @@ export class ClusterRequestMetrics implements RequestObserver {
     if (!child) {
       const labels = { namespace: this.namespace, cluster: this.cluster, code: String(code) };
       this.faults.set(code, (child = this.m.simulationFaults.labels(labels)));
-      this.created.push([this.m.simulationFaults, labels]);
+      this.created.push(() => this.m.simulationFaults.remove(labels));
     }
     return child;
   }

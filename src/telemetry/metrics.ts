@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { CellCounter, CellHistogram } from './cell-metrics.js';
 
 /** Few buckets (each is a series per cluster, verb and resource), spread over what simulated latency makes. */
 const API_REQUEST_BUCKETS = [0.005, 0.025, 0.1, 0.25, 0.5, 1, 2.5, 10];
@@ -15,8 +16,10 @@ export class OperatorMetrics {
   readonly activeClusters: Gauge;
   readonly managementRequests: Counter<'verb' | 'resource' | 'code'>;
   /** What clients (CAPI) ask of each fake cluster, named after kube-apiserver's own series. */
-  readonly apiRequests: Counter<'namespace' | 'cluster' | 'verb' | 'resource' | 'subresource' | 'code' | 'client'>;
-  readonly apiRequestSeconds: Histogram<'namespace' | 'cluster' | 'verb' | 'resource'>;
+  /** Cells (labels namespace, cluster, verb, resource, subresource, code, client): bumped on the serving path. */
+  readonly apiRequests: CellCounter;
+  /** Cells (labels namespace, cluster, verb, resource). */
+  readonly apiRequestSeconds: CellHistogram;
   readonly apiWatches: Gauge<'namespace' | 'cluster' | 'resource'>;
   readonly simulationFaults: Counter<'namespace' | 'cluster' | 'code'>;
 
@@ -38,19 +41,17 @@ export class OperatorMetrics {
       labelNames: ['verb', 'resource', 'code'],
       registers: [this.registry],
     });
-    this.apiRequests = new Counter({
-      name: 'fkas_apiserver_request_total',
-      help: 'Requests fake clusters answered, by cluster, verb, resource, subresource, code and client (first User-Agent product token; rare clients as "other").',
-      labelNames: ['namespace', 'cluster', 'verb', 'resource', 'subresource', 'code', 'client'],
-      registers: [this.registry],
-    });
-    this.apiRequestSeconds = new Histogram({
-      name: 'fkas_apiserver_request_duration_seconds',
-      help: 'Time fake clusters took to answer (a watch: to start streaming), simulated latency included.',
-      labelNames: ['namespace', 'cluster', 'verb', 'resource'],
-      buckets: API_REQUEST_BUCKETS,
-      registers: [this.registry],
-    });
+    this.apiRequests = new CellCounter(
+      'fkas_apiserver_request_total',
+      'Requests fake clusters answered, by cluster, verb, resource, subresource, code and client (first User-Agent product token; rare clients as "other").',
+      this.registry,
+    );
+    this.apiRequestSeconds = new CellHistogram(
+      'fkas_apiserver_request_duration_seconds',
+      'Time fake clusters took to answer (a watch: to start streaming), simulated latency included.',
+      this.registry,
+      API_REQUEST_BUCKETS,
+    );
     this.apiWatches = new Gauge({ name: 'fkas_apiserver_watches', help: 'Open watches on fake clusters, by resource.', labelNames: ['namespace', 'cluster', 'resource'], registers: [this.registry] });
     this.simulationFaults = new Counter({
       name: 'fkas_simulation_faults_total',
