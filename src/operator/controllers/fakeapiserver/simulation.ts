@@ -44,10 +44,16 @@ export async function ensureSimulation(ctx: OperatorContext, served: ServedClust
     return false;
   }
   applied.set(served.cluster, json);
+  // Condition and event only when what is simulated changed: a restart, or a cluster without a simulation, writes nothing.
   const summary = describe(spec);
-  if (summary) report.set(SIMULATING, 'True', spec.available === false ? 'Unavailable' : 'Simulating', summary);
-  else if (fas.status?.conditions?.some((c) => c.type === SIMULATING)) report.set(SIMULATING, 'False', 'NoSimulation', 'spec.simulation asks for nothing');
-  await report.event('Normal', 'SimulationApplied', summary || 'simulation cleared');
+  const before = fas.status?.conditions?.find((c) => c.type === SIMULATING);
+  if (summary) {
+    report.set(SIMULATING, 'True', spec.available === false ? 'Unavailable' : 'Simulating', summary);
+    if (before?.status !== 'True' || before.message !== summary) await report.event('Normal', 'SimulationApplied', summary);
+  } else if (before?.status === 'True') {
+    report.set(SIMULATING, 'False', 'NoSimulation', 'spec.simulation asks for nothing');
+    await report.event('Normal', 'SimulationApplied', 'simulation cleared');
+  }
   return true;
 }
 
