@@ -2,7 +2,9 @@
 # Builds the real components the test suites run, from their Go modules, into bin/:
 #   kube   kube-apiserver, kube-controller-manager (k8s.io/kubernetes), etcd, etcdctl
 #   capi   cluster-api core manager, kubeadm control plane and bootstrap managers, clusterctl
-# Usage: hack/tools/build.sh [all|kube|capi]
+#   health kstatus (Flux's health library) and argo-health (Argo CD's Lua interpreter), programs
+#          of ours in hack/tools/health; built with kube too, as the integration specs use them
+# Usage: hack/tools/build.sh [all|kube|capi|health]
 # A binary is rebuilt only when bin/.stamp-<name> does not record the pinned version.
 # Built binaries are also kept in a cache outside the checkout ($FKAS_TOOLS_CACHE, default
 # ~/.cache/metal3-fkas/tools/<version>/<name>), so a fresh clone on the same machine (CI)
@@ -81,6 +83,22 @@ build_kube() {
     for p in "${pids[@]}"; do wait "$p"; done
   fi
   build_etcd
+  build_health
+}
+
+# kstatus and argo-health from hack/tools/health: our own sources, so the stamp is a hash of
+# them (and of go.mod/go.sum, which pin cli-utils and gopher-lua) instead of a release version.
+build_health() {
+  local dir="$work/health" v name t
+  v="health-$(cd "$dir" && find . -name '*.go' -o -name go.mod -o -name go.sum | LC_ALL=C sort | xargs cat | sha256sum | cut -c1-12)"
+  for name in kstatus argo-health; do
+    if fresh "$name" "$v"; then log "$name $v: up to date"; continue; fi
+    log "building $name $v"
+    t=$(date +%s)
+    (cd "$dir" && go build -trimpath -ldflags "-s -w" -o "$bin/$name" "./$name")
+    stamp "$name" "$v"
+    log "$name $v: built in $(( $(date +%s) - t ))s"
+  done
 }
 
 # go.mod of the etcd module: the server and etcdctl, both at ETCD_VERSION.
@@ -135,11 +153,12 @@ start=$(date +%s)
 case "$what" in
   kube) build_kube ;;
   capi) build_capi ;;
+  health) build_health ;;
   # Both at once: a cold build is mostly downloads and compiles that overlap well (24 GiB is plenty).
   all)
     build_kube & kube_pid=$!
     build_capi & capi_pid=$!
     wait "$kube_pid"; wait "$capi_pid" ;;
-  *) echo "usage: $0 [all|kube|capi]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|kube|capi|health]" >&2; exit 2 ;;
 esac
 log "done in $(( $(date +%s) - start ))s"

@@ -13,6 +13,7 @@ import type { ProviderIDFormat } from '../reconcilers/metal3/host-mapping.js';
 import { DEFAULT_SHIM_PORT, startShim } from '../shim/server.js';
 import { componentLogger } from '../telemetry/logger.js';
 import { STORE_FORMS, storageFromFlag } from '../simulator/storage/parse.js';
+import { REQUEST_METRICS_MODES, type RequestMetricsMode } from '../operator/request-metrics.js';
 
 /**
  * `fkas operator`: the main job. Against the cluster of --kubeconfig,
@@ -48,7 +49,9 @@ const USAGE = `usage: fkas operator [--kubeconfig PATH | --embedded] [options]
   --metal3-provider-id F     providerID form when the Metal3Machine has none: namespaced (metal3://<ns>/<bmh>/<m3m>, default) or legacy (metal3://<bmh uid>)
   --machine-nodes            FakeNodes for CAPI Machines of opted-in clusters, any provider (env ${MACHINE_NODES_ENV}=true);
                              a cluster opts in with FakeAPIServer spec.machineNodes: true or Cluster annotation fkas.metal3.io/machine-nodes: "true"
-  --capi-api-version V       cluster.x-k8s.io version the machine-nodes reconciler watches (default v1beta2; v1beta1 before CAPI v1.11)`;
+  --capi-api-version V       cluster.x-k8s.io version the machine-nodes reconciler watches (default v1beta2; v1beta1 before CAPI v1.11)
+  --request-metrics MODE     fkas_apiserver_* metrics: cluster (labels per fake cluster, the default), aggregate (no
+                             namespace/cluster labels: for thousands of clusters) or off`;
 
 export async function operator(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -76,6 +79,7 @@ export async function operator(argv: string[]): Promise<void> {
       'metal3-provider-id': { type: 'string', default: 'namespaced' },
       'machine-nodes': { type: 'boolean' },
       'capi-api-version': { type: 'string', default: 'v1beta2' },
+      'request-metrics': { type: 'string', default: 'cluster' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -114,6 +118,7 @@ export async function operator(argv: string[]): Promise<void> {
     ...(values['workload-templates'] ? { workloadTemplateDir: values['workload-templates'] } : {}),
     caKeyAlgorithm: caKeyAlgorithm(values['ca-key-algorithm']),
     storage,
+    requestMetrics: requestMetricsMode(values['request-metrics']),
   });
   // Everything started below is stopped in reverse order; declared first so a lost Lease can stop it too.
   let shim: Awaited<ReturnType<typeof startShim>> | undefined;
@@ -192,4 +197,10 @@ function parseSelector(s: string): Record<string, string> {
     if (!k || v === undefined) throw new Error(`--service-selector ${s} must look like app=metal3-fkas,component=operator`);
     return [k.trim(), v.trim()];
   }));
+}
+
+function requestMetricsMode(value: string): RequestMetricsMode {
+  const mode = REQUEST_METRICS_MODES.find((m) => m === value);
+  if (!mode) throw new Error(`--request-metrics ${value} must be one of ${REQUEST_METRICS_MODES.join(', ')}\n${USAGE}`);
+  return mode;
 }

@@ -10,6 +10,7 @@ import type { PendingStatusWrites } from './kube/status-writes.js';
 import type { KubeClient } from './kube/client.js';
 import type { Informer } from './kube/informer.js';
 import type { WorkQueue } from './queue/work-queue.js';
+import type { RequestMetrics } from './request-metrics.js';
 
 /** A fake cluster the operator serves for one FakeAPIServer. */
 export interface ServedCluster {
@@ -56,6 +57,8 @@ export interface OperatorContext {
   readonly fakeNodes: Informer<FakeNode>;
   readonly fasQueue: WorkQueue;
   readonly nodeQueue: WorkQueue;
+  /** Makes the request observer of each served cluster (fkas_apiserver_* metrics). */
+  readonly requestMetrics?: RequestMetrics;
 }
 
 /** `namespace/clusterName` → the key of the FakeAPIServer serving that cluster. */

@@ -4,6 +4,7 @@ import { Simulator } from '../simulator/simulator.js';
 import type { StorageBackend } from '../simulator/storage/backend.js';
 import { componentLogger, type Logger } from '../telemetry/logger.js';
 import { OperatorMetrics } from '../telemetry/metrics.js';
+import { RequestMetrics, type RequestMetricsMode } from './request-metrics.js';
 import { API_VERSION, FAKE_API_SERVER, FAKE_NODE, type FakeAPIServer, type FakeNode } from './api/v1alpha1.js';
 import type { OperatorContext, ServedCluster } from './context.js';
 import { fakeApiServerKeyFor } from './context.js';
@@ -47,6 +48,8 @@ export interface ManagerConfig {
   readonly logger?: Logger;
   /** Where fake-cluster contents outlive the process (`--store`); opened by the caller. Memory by default. */
   readonly storage?: StorageBackend;
+  /** Per-cluster request metrics (default `cluster`); `aggregate` drops the namespace/cluster labels. */
+  readonly requestMetrics?: RequestMetricsMode;
 }
 
 const DEFAULT_CONCURRENCY = 8;
@@ -140,6 +143,7 @@ export class FkasOperator extends Operator {
       },
     });
     ctx = {
+      requestMetrics: new RequestMetrics(this.metrics, c.requestMetrics ?? 'cluster'),
       client: this.client,
       simulator: this.simulator,
       ports: new PortAllocator(c.portRange ?? DEFAULT_PORT_RANGE),

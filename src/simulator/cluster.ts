@@ -10,9 +10,11 @@ import { crdBehavior } from './store/behaviors/crd.js';
 import { kubeTime, type KubeObject } from './store/object.js';
 import { nodeObject, type NodeSpec } from './templates/node.js';
 import { StatusError } from './api/errors.js';
-import { FakeEtcd } from './etcd/fake-etcd.js';
 import type { ObjectStore, StoreContents } from './store/object-store.js';
 import { kindsOfCrd } from './store/behaviors/crd.js';
+import { FakeEtcd, type EtcdSimulation } from './etcd/fake-etcd.js';
+import { RequestSimulation, type ApiSimulation } from './http/simulation.js';
+import type { RequestObserver } from './http/request-observer.js';
 import { PodPorts } from './portforward/pod-ports.js';
 import { bootstrapRbac } from './auth/bootstrap.js';
 
@@ -46,6 +48,12 @@ const CRDS = storageKey({ group: 'apiextensions.k8s.io', plural: 'customresource
 const PODS = storageKey({ group: '', plural: 'pods' });
 /** kubeadm names a node's static etcd pod `etcd-<node>` in kube-system. */
 const ETCD_POD_PREFIX = 'etcd-';
+/** What a fake cluster simulates (spec.simulation of a FakeAPIServer, durations in ms). */
+export interface ClusterSimulation extends ApiSimulation {
+  /** false: the port refuses connections, as a dead API server; true (default) accepts again on the same port. */
+  readonly available?: boolean;
+  readonly etcd?: EtcdSimulation;
+}
 
 export class FakeCluster implements ClusterView {
   readonly name: string;
@@ -58,6 +66,10 @@ export class FakeCluster implements ClusterView {
   readonly etcd: FakeEtcd;
   /** Extra pod ports to serve through port-forward (the control plane's are built in). */
   readonly podPorts = new PodPorts();
+  /** Latency and faults on every request; undefined (the default) costs the serving path nothing. */
+  simulation: RequestSimulation | undefined;
+  /** Told about every request (the operator's per-cluster metrics); disposed when the cluster closes. */
+  requestObserver: RequestObserver | undefined;
   private listener?: ClusterListener;
   private readonly portForwardHandler?: PortForwardHandler;
 
@@ -186,6 +198,18 @@ export class FakeCluster implements ClusterView {
     this.listener.acceptTunnel(stream);
   }
 
+  /**
+   * Applies a simulation live: no new listener, no port change. Checks everything before changing
+   * anything, so a bad setting (an error saying which) leaves the previous simulation in place.
+   * An empty object ends every simulated problem.
+   */
+  async setSimulation(sim: ClusterSimulation, random?: () => number): Promise<void> {
+    const api = new RequestSimulation(sim, random);
+    this.etcd.setSimulation(sim.etcd ?? {});
+    this.simulation = api.isNoop ? undefined : api;
+    await this.listener?.setAccepting(sim.available !== false);
+  }
+
   /** Drops all client connections while staying up, like an apiserver restart (for chaos tests). */
   dropConnections(): void {
     this.listener?.dropConnections();
@@ -196,6 +220,8 @@ export class FakeCluster implements ClusterView {
   }
 
   async close(): Promise<void> {
+    this.requestObserver?.dispose?.();
+    this.requestObserver = undefined;
     await this.listener?.close();
   }
 

@@ -22,8 +22,16 @@ function upToDate(name: string, version: string): boolean {
   return existsSync(join(BIN_DIR, name)) && existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === version;
 }
 
-/** Builds the `kube` or `capi` set unless every binary of it is already built at the pinned version. */
-export async function ensureTools(set: 'kube' | 'capi'): Promise<void> {
+/**
+ * Builds the `kube` or `capi` set unless every binary of it is already built at the pinned version.
+ * The `health` set (kstatus, argo-health) is stamped with a hash of its sources, which build.sh
+ * computes: it always asks build.sh, a no-op in a second when nothing changed.
+ */
+export async function ensureTools(set: 'kube' | 'capi' | 'health'): Promise<void> {
+  if (set === 'health') {
+    await promisify(execFile)('bash', [BUILD_SCRIPT, set], { timeout: BUILD_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 });
+    return;
+  }
   const v = versions();
   const needed: [string, string][] =
     set === 'kube'

@@ -73,6 +73,41 @@ export interface FakeAPIServerSpec {
   etcdCASecretName?: string;
   /** Opt in to FakeNodes for this cluster's CAPI Machines (the machine-nodes reconciler). */
   machineNodes?: boolean;
+  /** Latency, faults, unavailability and etcd trouble, applied live. */
+  simulation?: Simulation;
+}
+
+/** A duration as the CRD accepts it: `200ms`, `2s`, `1m30s`. */
+export type Duration = string;
+
+export type SimulatedVerb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection';
+
+export interface FaultSpec {
+  verbs?: SimulatedVerb[];
+  /** plural or plural/subresource */
+  resources?: string[];
+  /** glob on the User-Agent */
+  userAgent?: string;
+  /** 400-599 */
+  code: number;
+  /** 0-1, default 1 */
+  ratio?: number;
+  latency?: Duration;
+}
+
+export interface EtcdSimulationSpec {
+  latency?: Duration;
+  unhealthyMembers?: string[];
+  alarms?: ('NOSPACE' | 'CORRUPT')[];
+}
+
+export interface Simulation {
+  /** false: the endpoint refuses connections */
+  available?: boolean;
+  latency?: Duration;
+  jitter?: Duration;
+  faults?: FaultSpec[];
+  etcd?: EtcdSimulationSpec;
 }
 
 export interface FakeAPIServerStatus {

@@ -29,6 +29,7 @@ export const ETCD_ERRORS = {
   emptyKey: () => new EtcdError(status.INVALID_ARGUMENT, 'etcdserver: key is not provided'),
   stopped: () => new EtcdError(status.UNAVAILABLE, 'etcdserver: server stopped'),
   unhealthy: () => new EtcdError(status.UNAVAILABLE, 'etcdserver: unhealthy cluster'),
+  timedOut: () => new EtcdError(status.UNAVAILABLE, 'etcdserver: request timed out'),
 } as const;
 
 export function unimplemented(method: string): ServiceError {

@@ -65,6 +65,16 @@ export interface RangeQuery {
   readonly limit?: number;
 }
 
+/** spec.simulation.etcd: what the fake etcd pretends is wrong with it. */
+export interface EtcdSimulation {
+  /** Added before every gRPC answer. */
+  readonly latencyMs?: number;
+  /** Members (by name: the node name) that answer every RPC with "etcdserver: request timed out". */
+  readonly unhealthyMembers?: readonly string[];
+  /** Alarms raised on every member for as long as the simulation says so (clients cannot disarm them). */
+  readonly alarms?: readonly AlarmType[];
+}
+
 export class FakeEtcd {
   readonly clusterId: bigint;
   private readonly memberList: EtcdMember[] = [];
@@ -75,6 +85,7 @@ export class FakeEtcd {
   private alarmList: EtcdAlarm[] = [];
   private keys?: Map<string, KeyValue>;
   private memberAdds = 0;
+  private simulation: EtcdSimulation = {};
   /** Called when a member leaves the cluster: a removed etcd exits, so its connections must close. */
   onMemberStopped?: (memberId: bigint) => void;
 
@@ -95,7 +106,38 @@ export class FakeEtcd {
   }
 
   get alarms(): readonly EtcdAlarm[] {
-    return this.alarmList;
+    return this.activeAlarms();
+  }
+
+  /** Applies spec.simulation.etcd; an empty object ends every simulated problem. */
+  setSimulation(sim: EtcdSimulation): void {
+    for (const a of sim.alarms ?? []) if (!ALARM_TYPES.includes(a)) throw new Error(`etcd alarm "${String(a)}" is not one of ${ALARM_TYPES.join(', ')}`);
+    if (sim.latencyMs !== undefined && !(sim.latencyMs >= 0)) throw new Error(`etcd latency must be a duration of 0 or more, not ${sim.latencyMs}`);
+    this.simulation = { ...sim };
+  }
+
+  /** Delay before each gRPC answer (0: none). */
+  get latencyMs(): number {
+    return this.simulation.latencyMs ?? 0;
+  }
+
+  /** A member the simulation marks unhealthy: its RPCs fail. */
+  isUnhealthy(memberId: bigint): boolean {
+    const names = this.simulation.unhealthyMembers;
+    if (!names?.length) return false;
+    const m = this.member(memberId);
+    return m !== undefined && names.includes(m.name);
+  }
+
+  /** Raised alarms, the simulated ones (on every member) included. */
+  private activeAlarms(): readonly EtcdAlarm[] {
+    const simulated = this.simulation.alarms;
+    if (!simulated?.length) return this.alarmList;
+    const out = [...this.alarmList];
+    for (const m of this.memberList) {
+      for (const alarm of simulated) if (!out.some((a) => a.memberId === m.id && a.alarm === alarm)) out.push({ memberId: m.id, alarm });
+    }
+    return out;
   }
 
   member(id: bigint): EtcdMember | undefined {
@@ -177,7 +219,7 @@ export class FakeEtcd {
   status(memberId: bigint): EtcdStatus {
     const member = this.member(memberId);
     if (!member) throw ETCD_ERRORS.stopped();
-    const errors = this.alarmList.map((a) => `memberID:${a.memberId} alarm:${a.alarm} `);
+    const errors = this.activeAlarms().map((a) => `memberID:${a.memberId} alarm:${a.alarm} `);
     if (!this.leaderId) errors.unshift('etcdserver: no leader');
     return {
       member,
@@ -210,7 +252,8 @@ export class FakeEtcd {
 
   /** Maintenance.Alarm GET: every alarm, or those of one type. */
   listAlarms(type?: AlarmType): readonly EtcdAlarm[] {
-    return type ? this.alarmList.filter((a) => a.alarm === type) : this.alarmList;
+    const alarms = this.activeAlarms();
+    return type ? alarms.filter((a) => a.alarm === type) : alarms;
   }
 
   activateAlarm(memberId: bigint, alarm: AlarmType): EtcdAlarm {

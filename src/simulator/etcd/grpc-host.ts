@@ -104,13 +104,21 @@ export class EtcdGrpcHost {
         if (!handler) return callback(unimplemented(path));
         const ctx = this.connections.get(call.getPeer());
         if (!ctx) return callback(ETCD_ERRORS.stopped().toServiceError());
-        try {
-          callback(null, handler(ctx, call.request as Record<string, unknown>));
-        } catch (err) {
-          if (err instanceof EtcdError) return callback(err.toServiceError());
-          this.log.error({ err, method: path }, 'fake etcd handler failed');
-          callback(new EtcdError(status.INTERNAL, `fake etcd failed: ${(err as Error).message}`).toServiceError());
-        }
+        const answer = (): void => {
+          // spec.simulation.etcd.unhealthyMembers: as a member that lost its quorum or hangs.
+          if (ctx.etcd.isUnhealthy(ctx.memberId)) return callback(ETCD_ERRORS.timedOut().toServiceError());
+          try {
+            callback(null, handler(ctx, call.request as Record<string, unknown>));
+          } catch (err) {
+            if (err instanceof EtcdError) return callback(err.toServiceError());
+            this.log.error({ err, method: path }, 'fake etcd handler failed');
+            callback(new EtcdError(status.INTERNAL, `fake etcd failed: ${(err as Error).message}`).toServiceError());
+          }
+        };
+        // spec.simulation.etcd.latency: one timer per delayed call, none otherwise.
+        const delay = ctx.etcd.latencyMs;
+        if (delay > 0) setTimeout(answer, delay);
+        else answer();
       };
     }
     return impl;

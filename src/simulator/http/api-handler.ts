@@ -14,7 +14,7 @@ import {
 import type { Exchange } from './exchange.js';
 import { serveOpenApi } from './openapi.js';
 import { handleResource } from './resource-handler.js';
-import { parseRequestInfo } from './request-info.js';
+import { parseRequestInfo, type RequestInfo } from './request-info.js';
 import { authorizeOrServeReview } from '../auth/http-hook.js';
 
 /**
@@ -26,12 +26,17 @@ const ALLOWED_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'
 const HEALTH_CHECKS = ['ping', 'log', 'etcd', 'informer-sync', 'poststarthook/start-apiextensions-informers'];
 
 export async function handleApiRequest(ex: Exchange, cluster: ClusterView, identity: Identity | undefined, log: Logger): Promise<void> {
+  const observer = cluster.requestObserver;
+  const startedAt = observer ? performance.now() : 0;
+  let info: RequestInfo | undefined;
   try {
     if (!ALLOWED_METHODS.has(ex.method)) {
       throw new StatusError(405, 'MethodNotAllowed', `the server does not allow the ${ex.method} method; use GET, POST, PUT, PATCH or DELETE`);
     }
     const path = ex.url.pathname;
-    const info = parseRequestInfo(ex.method, path, ex.query);
+    info = parseRequestInfo(ex.method, path, ex.query);
+    // A slow or failing API server is slow or failing for everyone: the simulation comes before authorization.
+    if (cluster.simulation) await cluster.simulation.intercept(ex, info);
     if (await authorizeOrServeReview(ex, cluster, identity, info)) return;
     if (info.isResource) return await handleResource(ex, cluster, info);
     return serveNonResource(ex, cluster, path);
@@ -42,6 +47,8 @@ export async function handleApiRequest(ex: Exchange, cluster: ClusterView, ident
     }
     log.error({ err, method: ex.method, path: ex.url.pathname }, 'request failed');
     ex.sendError(internalError((err as Error).message ?? String(err)));
+  } finally {
+    observer?.requestDone(ex, info, startedAt);
   }
 }
 

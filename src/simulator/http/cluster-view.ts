@@ -2,6 +2,8 @@ import type { Duplex } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import type { KindRegistry } from '../kinds/registry.js';
 import type { Resources } from '../store/resources.js';
+import type { RequestObserver } from './request-observer.js';
+import type { RequestSimulation } from './simulation.js';
 
 /**
  * What the HTTP layer needs from a fake cluster. The cluster module
@@ -18,6 +20,10 @@ export interface ClusterView {
   readonly versionInfo: Record<string, string>;
   /** Static bearer tokens accepted besides client certificates (token → user). */
   readonly tokens?: ReadonlyMap<string, Identity>;
+  /** Latency and faults every request goes through (spec.simulation); undefined when nothing is simulated. */
+  readonly simulation?: RequestSimulation | undefined;
+  /** Told about every request once it is answered (metrics); undefined costs nothing. */
+  readonly requestObserver?: RequestObserver | undefined;
   /**
    * Serves a pods/portforward upgrade for a pod that exists. Absent when the
    * cluster has no port-forward support wired.

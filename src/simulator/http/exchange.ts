@@ -20,6 +20,8 @@ export class Exchange {
   readonly url: URL;
   /** Warnings for the client (e.g. unknown fields dropped), sent as `Warning` headers with whatever answer goes out. */
   readonly warnings: string[] = [];
+  /** Set when spec.simulation answered this request with a fault (the code): metrics count those apart. */
+  simulatedFault?: number;
 
   constructor(
     readonly req: AnyRequest,
@@ -83,6 +85,9 @@ export class Exchange {
   }
 
   sendError(err: StatusError): void {
+    // As kube-apiserver's error writer: a Status that says when to retry also says it in Retry-After.
+    const retry = err.details?.retryAfterSeconds;
+    if (retry && !this.res.headersSent) this.res.setHeader('retry-after', String(retry));
     this.sendJson(err.code, err.toStatus());
   }
 

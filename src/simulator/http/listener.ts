@@ -56,6 +56,8 @@ const GOAWAY_GRACE_MS = 5_000;
 export class ClusterListener {
   private readonly sockets = new Set<TLSSocket>();
   private tls: ServingTls;
+  /** Where to listen again after setAccepting(false). */
+  private pausedHost?: string;
 
   constructor(
     readonly cluster: ClusterView,
@@ -101,6 +103,27 @@ export class ClusterListener {
   track(socket: TLSSocket): void {
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
+  }
+
+  /**
+   * spec.simulation.available: false closes the listening socket (new connections are refused, as by
+   * a dead API server) and drops this cluster's connections; true listens again on the same host and
+   * port. Resuming fails with EADDRINUSE if another process took the port meanwhile.
+   */
+  async setAccepting(accepting: boolean): Promise<void> {
+    if (accepting === this.server.listening) return;
+    if (!accepting) {
+      this.pausedHost = (this.server.address() as { address: string }).address;
+      await this.close();
+      return;
+    }
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.port, this.pausedHost, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
   }
 
   /** Drops every open connection but keeps listening: what clients see when an apiserver restarts. */

@@ -95,6 +95,9 @@ export class Resources {
     const obj = schema || behavior ? cloneObject(body) : cloneSharingFrozen(body);
     rejectWrongTypes(kind, obj);
     checkTypeMeta(kind, obj);
+    // kube-apiserver drops a custom resource's status on create when the status subresource is on;
+    // defaulting then fills it from the schema (a CRD's status default shows on a new object).
+    if (schema && kind.subresources.includes('status')) delete obj.status;
     schema?.decode(obj, opts);
     const meta = obj.metadata;
     if (kind.namespaced) {

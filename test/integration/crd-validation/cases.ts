@@ -129,6 +129,16 @@ export const CASES: readonly Case[] = [
   },
   { name: 'spec "x" (object expected)', step: { method: 'POST', path: FAS, body: server('spec-string', 'x') } },
   { name: 'spec [1] (object expected, list given)', step: { method: 'POST', path: FAS, body: server('spec-list', [1]) } },
+  {
+    name: 'spec.simulation: every field valid',
+    step: create('sim-good', { simulation: { available: false, latency: '1m30s', jitter: '1.5s', faults: [{ verbs: ['list', 'watch'], resources: ['nodes', 'nodes/status'], userAgent: 'cluster-api*', code: 503, ratio: 0.5, latency: '2s' }], etcd: { latency: '50ms', unhealthyMembers: ['n-0'], alarms: ['NOSPACE'] } } }),
+  },
+  {
+    name: 'spec.simulation: bad durations, code 302, ratio 1.5, an unknown verb and alarm',
+    step: create('sim-bad', { simulation: { latency: 'fast', jitter: '5', faults: [{ code: 302, ratio: 1.5, verbs: ['fly'], latency: '2 s' }], etcd: { alarms: ['FULL'] } } }),
+  },
+  { name: 'spec.simulation: a fault without its code', step: create('sim-nocode', { simulation: { faults: [{ ratio: 0.5 }] } }) },
+  { name: 'spec.simulation: code 600 and ratio -0.1', step: create('sim-range', { simulation: { faults: [{ code: 600, ratio: -0.1 }] } }) },
   { name: 'a bad name and a bad port together', step: { method: 'POST', path: FAS, body: server('Bad_Name', { port: -1 }) } },
   { name: 'a FakeNode without its required fields', step: { method: 'POST', path: NODES, body: node('node-empty', {}) } },
   {

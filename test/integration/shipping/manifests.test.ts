@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -199,6 +200,35 @@ describe('shipping manifests: kustomize config/, k8s/*.yaml and the Helm chart',
       const binding = find(objects, 'ClusterRoleBinding', 'metal3-fkas-machine-reconciler-rolebinding') as unknown as { roleRef: { name: string } };
       expect(binding.roleRef.name).to.equal('metal3-fkas-machine-reconciler');
       expect(podSpec(objects).containers[0]!.args).to.include.members(['--machine-nodes', '--capi-api-version=v1beta1']);
+    });
+    it('renders the metrics Service, ServiceMonitor and Grafana dashboard ConfigMap only when asked, and passes --request-metrics', async () => {
+      const none = await helmTemplate();
+      expect(none.filter((o) => ['ServiceMonitor', 'ConfigMap'].includes(o.kind!) || o.metadata.name?.endsWith('-metrics'))).to.deep.equal([]);
+      const objects = await helmTemplate([
+        'metrics.serviceMonitor.enabled=true',
+        'metrics.serviceMonitor.labels.release=prom',
+        'metrics.dashboard.enabled=true',
+        'requestMetrics=aggregate',
+      ]);
+      const service = find(objects, 'Service', 'metal3-fkas-metrics') as unknown as {
+        spec: { selector: Record<string, string>; ports: { port: number; targetPort: string }[] };
+      };
+      const deployment = deploymentSpec(objects) as unknown as { selector: { matchLabels: Record<string, string> } };
+      expect(service.spec.selector).to.deep.equal(deployment.selector.matchLabels);
+      expect(service.spec.ports).to.deep.include({ name: 'metrics', port: 8081, targetPort: 'probes', protocol: 'TCP' });
+      const monitor = find(objects, 'ServiceMonitor', 'metal3-fkas') as unknown as {
+        metadata: { labels: Record<string, string> };
+        spec: { endpoints: { port: string; path: string }[] };
+      };
+      expect(monitor.metadata.labels.release).to.equal('prom');
+      expect(monitor.spec.endpoints[0]).to.include({ port: 'metrics', path: '/metrics' });
+      const dashboard = find(objects, 'ConfigMap', 'metal3-fkas-dashboard') as unknown as {
+        metadata: { labels: Record<string, string> };
+        data: Record<string, string>;
+      };
+      expect(dashboard.metadata.labels.grafana_dashboard).to.equal('1');
+      expect(JSON.parse(dashboard.data['metal3-fkas.json']!)).to.deep.equal(JSON.parse(readFileSync(join(CHART, 'dashboards/metal3-fkas.json'), 'utf8')));
+      expect(podSpec(objects).containers[0]!.args).to.include('--request-metrics=aggregate');
     });
     it('follows values for the image, replicas, leader election, port range and exposure', async () => {
       const objects = await helmTemplate([

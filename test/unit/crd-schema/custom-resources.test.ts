@@ -34,6 +34,20 @@ describe('custom resources in the store are checked against their CRD schema', (
     fakenodes = cluster.kind('fkas.metal3.io', 'v1alpha1', 'fakenodes');
   });
 
+  it('drops a status sent on create (status subresource) and fills it from the schema default, as kube-apiserver does', () => {
+    const created = cluster.resources.create(fas, 'default', { ...server({}), status: { observedGeneration: 3, nodes: 2 } });
+    expect(created.status).to.deep.equal({ observedGeneration: -1 });
+    const node = cluster.resources.create(fakenodes, 'default', {
+      apiVersion: 'fkas.metal3.io/v1alpha1',
+      kind: 'FakeNode',
+      metadata: { name: 'n' },
+      spec: { clusterName: 'x', nodeName: 'n0' },
+    });
+    expect(node.status).to.deep.equal({ observedGeneration: -1 });
+    const written = cluster.resources.update(fas, 'default', 'x', { ...created, status: { observedGeneration: 1 } }, { subresource: 'status' });
+    expect(written.status).to.deep.equal({ observedGeneration: 1 });
+  });
+
   it('refuses wrong types with one 422 naming every field, and stores nothing', () => {
     const err = failure(() => cluster.resources.create(fas, 'default', server({ port: 'abc', kubernetesVersion: 7 })));
     expect(err.code).to.equal(422);

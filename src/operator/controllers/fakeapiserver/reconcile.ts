@@ -4,6 +4,7 @@ import { addFinalizer, removeFinalizer } from '../../kube/objects.js';
 import type { ReconcileResult } from '../../queue/work-queue.js';
 import { caSecretNames, ensureCertificates } from './certificates.js';
 import { ensureServing, stopServing } from './serving.js';
+import { ensureSimulation } from './simulation.js';
 import { specProblems } from './spec.js';
 import { CONDITION, fasPath, StatusReport } from './status.js';
 
@@ -41,6 +42,7 @@ export async function reconcileFakeApiServer(ctx: OperatorContext, key: string):
   const serving = await ensureServing(ctx, key, fas, cas, report);
   if (!serving) return { requeueAfterMs: RETRY_LATER_MS };
   if ('requeueAfterMs' in serving) return serving;
+  if (!(await ensureSimulation(ctx, serving.served, fas, report))) return;
   // CAs just read from their Secrets are trusted for a while; reused ones keep their read time.
   if (serving.served.casChecked?.cas !== cas) serving.served.casChecked = { cas, atMs: ctx.now().getTime(), generation: fas.metadata.generation };
 

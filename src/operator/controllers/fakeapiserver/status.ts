@@ -3,6 +3,7 @@ import { FAKE_API_SERVER, API_VERSION, type Condition, type ConditionStatus, typ
 import type { OperatorContext } from '../../context.js';
 import type { ResourcePath } from '../../kube/client.js';
 import { patchStatus, recordEvent, setCondition, type EventType } from '../../kube/objects.js';
+import { withProgress } from '../../kube/progress-conditions.js';
 
 /**
  * What one reconcile of a FakeAPIServer found, as conditions; written once at
@@ -21,6 +22,8 @@ export class StatusReport {
   private conditions: Condition[];
   private readonly generation: number | undefined;
   private readonly now: Date;
+  /** A fail() this reconcile: the object cannot serve until something changes (kstatus Failed). */
+  private stalled = false;
 
   constructor(
     private readonly ctx: OperatorContext,
@@ -39,12 +42,14 @@ export class StatusReport {
   async fail(type: string, reason: string, message: string): Promise<void> {
     this.set(type, 'False', reason, message);
     if (type !== CONDITION.ready) this.set(CONDITION.ready, 'False', reason, message);
+    this.stalled = true;
     await this.write({ ...this.fas.status });
     await this.event('Warning', reason, message);
   }
 
   /** Writes the status with the conditions gathered so far (and `fields`), unless nothing changed. */
   async write(fields: Omit<FakeAPIServerStatus, 'conditions' | 'observedGeneration'>): Promise<void> {
+    this.setProgress();
     const status: FakeAPIServerStatus = { ...fields, observedGeneration: this.generation ?? 0, conditions: this.conditions };
     if (jsonEqual(withoutTimes(this.fas.status), withoutTimes(status))) return;
     const key = `${this.fas.metadata.namespace}/${this.fas.metadata.name}`;
@@ -52,6 +57,13 @@ export class StatusReport {
     if (this.ctx.pendingStatus.fakeApiServers.isPending(key, written)) return;
     await patchStatus(this.ctx.client, fasPath(this.fas.metadata.namespace!, this.fas.metadata.name), status);
     this.ctx.pendingStatus.fakeApiServers.wrote(key, written);
+  }
+
+  /** Reconciling/Stalled follow Ready and fail(): what kstatus and the Argo CD health check read. */
+  private setProgress(): void {
+    const ready = this.conditions.find((c) => c.type === CONDITION.ready);
+    const progress = ready?.status === 'True' ? 'Done' : this.stalled ? 'Stalled' : 'Progressing';
+    this.conditions = withProgress(this.conditions, progress, ready?.reason ?? 'Reconciling', ready?.message ?? 'the operator is working on this FakeAPIServer', this.generation, this.now);
   }
 
   async event(type: EventType, reason: string, message: string): Promise<void> {

@@ -14,6 +14,7 @@ import {
 import { fakeApiServerKeyFor, splitKey, type OperatorContext, type ServedCluster } from '../../context.js';
 import type { ResourcePath } from '../../kube/client.js';
 import { addFinalizer, patchStatus, removeFinalizer, setCondition } from '../../kube/objects.js';
+import { withProgress } from '../../kube/progress-conditions.js';
 import type { ReconcileResult } from '../../queue/work-queue.js';
 import { renderTemplate } from '../../workload/templates.js';
 import { nodeSpecProblems } from './spec.js';
@@ -63,6 +64,7 @@ export async function reconcileFakeNode(ctx: OperatorContext, key: string): Prom
     const message = `cannot register this spec: ${problems.join('; ')}`;
     conditions = setCondition(conditions, { type: 'Registered', status: 'False', reason: 'InvalidSpec', message }, gen, now);
     conditions = setCondition(conditions, { type: 'Ready', status: 'False', reason: 'InvalidSpec', message }, gen, now);
+    conditions = withProgress(conditions, 'Stalled', 'InvalidSpec', message, gen, now);
     await writeStatus(ctx, fn, { observedGeneration: gen ?? 0, conditions });
     return;
   }
@@ -72,6 +74,7 @@ export async function reconcileFakeNode(ctx: OperatorContext, key: string): Prom
       : `no FakeAPIServer with clusterName ${fn.spec.clusterName} in namespace ${namespace}; create one (or fix spec.clusterName)`;
     conditions = setCondition(conditions, { type: 'Registered', status: 'False', reason: 'WaitingForFakeAPIServer', message }, gen, now);
     conditions = setCondition(conditions, { type: 'Ready', status: 'False', reason: 'WaitingForFakeAPIServer', message }, gen, now);
+    conditions = withProgress(conditions, 'Progressing', 'WaitingForFakeAPIServer', message, gen, now);
     await writeStatus(ctx, fn, { observedGeneration: gen ?? 0, conditions });
     return { requeueAfterMs: WAIT_FOR_SERVER_MS };
   }
@@ -80,6 +83,7 @@ export async function reconcileFakeNode(ctx: OperatorContext, key: string): Prom
   } catch (err) {
     const message = `registering node ${fn.spec.nodeName} failed: ${(err as Error).message.split('\n')[0]}`;
     conditions = setCondition(conditions, { type: 'Registered', status: 'False', reason: 'RegistrationFailed', message }, gen, now);
+    conditions = withProgress(conditions, 'Progressing', 'RegistrationFailed', message, gen, now); // retried with backoff
     await writeStatus(ctx, fn, { observedGeneration: gen ?? 0, conditions });
     throw err;
   }
@@ -95,6 +99,8 @@ export async function reconcileFakeNode(ctx: OperatorContext, key: string): Prom
     gen,
     now,
   );
+  // Registered as the spec asks, NotReady included: nothing left to do.
+  conditions = withProgress(conditions, 'Done', 'NodeRegistered', `node ${fn.spec.nodeName} is registered in ${fn.spec.clusterName}`, gen, now);
   await writeStatus(ctx, fn, { observedGeneration: gen ?? 0, conditions });
 }
 
