@@ -2,6 +2,7 @@ import { createHash, createPublicKey, randomBytes, sign, X509Certificate, type K
 import { isIP } from 'node:net';
 import forge from 'node-forge';
 import { privateKeyFromPem, privateKeyToPem } from './keys.js';
+import { RecentlyUsed } from '../util/recently-used.js';
 
 /**
  * X.509 certificates for fake clusters: node-forge builds the ASN.1
@@ -17,24 +18,50 @@ export interface CertificateAuthority {
   readonly key: KeyObject;
 }
 
+interface ParsedCa {
+  readonly keyPem: string;
+  readonly cert: X509Certificate;
+  readonly key: KeyObject;
+}
+
 /**
- * A CA as kept between uses: its PEM text. `cert` and `key` are parsed on
- * each access (~0.1 ms) and not kept: parsed, a CA costs ~17 KiB outside the
- * JS heap, a fake cluster has two, and they issue a certificate at creation
- * and rarely after. Read them once per use (issueCertificate does).
+ * CAs parsed recently, by certificate PEM. A fake cluster's two CAs issue
+ * certificates at its creation and rarely after; parsed, a CA costs ~17 KiB
+ * outside the JS heap (and parsing it again ~1.5 ms), so only the CAs in use
+ * stay parsed: enough for every cluster being created at once.
  */
+const PARSED_CAS_KEPT = 128;
+const parsedCas = new RecentlyUsed<string, ParsedCa>(PARSED_CAS_KEPT, () => {
+  throw new Error('parsedCas is filled through parsedCa()');
+});
+
+/** A CA as kept between uses: its PEM text; `cert` and `key` come from the cache of recently used CAs. */
 export class PemCertificateAuthority implements CertificateAuthority {
   constructor(
     readonly certPem: string,
     readonly keyPem: string,
-  ) {}
+    parsed?: { readonly cert: X509Certificate; readonly key: KeyObject },
+  ) {
+    if (parsed) parsedCas.set(certPem, { keyPem, ...parsed });
+  }
 
   get cert(): X509Certificate {
-    return new X509Certificate(this.certPem);
+    return this.parsed().cert;
   }
 
   get key(): KeyObject {
-    return privateKeyFromPem(this.keyPem);
+    return this.parsed().key;
+  }
+
+  private parsed(): ParsedCa {
+    const hit = parsedCas.peek(this.certPem);
+    if (hit && hit.keyPem === this.keyPem) {
+      parsedCas.set(this.certPem, hit);
+      return hit;
+    }
+    const parsed = { keyPem: this.keyPem, cert: new X509Certificate(this.certPem), key: privateKeyFromPem(this.keyPem) };
+    parsedCas.set(this.certPem, parsed);
+    return parsed;
   }
 }
 
@@ -103,7 +130,7 @@ export async function createCertificateAuthority(opts: { commonName: string; key
     ],
   });
   const certPem = toPem(der);
-  return new PemCertificateAuthority(certPem, privateKeyToPem(key));
+  return new PemCertificateAuthority(certPem, privateKeyToPem(key), { cert: new X509Certificate(certPem), key });
 }
 
 /** Loads a CA from its Secret's `tls.crt`/`tls.key`, checking that they belong together. */
@@ -117,18 +144,17 @@ export function loadCertificateAuthority(certPem: string, keyPem: string): Certi
   const key = privateKeyFromPem(keyPem);
   if (!cert.checkPrivateKey(key)) throw new Error('the CA certificate and key do not match: they are not one key pair');
   if (!cert.ca) throw new Error('the CA certificate is not a CA (basicConstraints CA:TRUE is missing)');
-  return new PemCertificateAuthority(certPem, keyPem);
+  return new PemCertificateAuthority(certPem, keyPem, { cert, key });
 }
 
 export function issueCertificate(ca: CertificateAuthority, req: CertificateRequest): IssuedCertificate {
   const caCert = ca.cert;
   const caKey = ca.key;
-  const publicKey = req.publicKey.type === 'private' ? createPublicKey(req.publicKey) : req.publicKey;
   const sans: forge.asn1.Asn1[] = [];
   for (const dns of req.dnsNames ?? []) sans.push(asn1.create(C.CONTEXT_SPECIFIC, 2, false, dns));
   for (const ip of req.ipAddresses ?? []) sans.push(asn1.create(C.CONTEXT_SPECIFIC, 7, false, ipBytes(ip)));
   const ekus = req.usages.map((u) => asn1.create(C.UNIVERSAL, T.OID, false, asn1.oidToDer(u === 'server' ? OID.serverAuth : OID.clientAuth).getBytes()));
-  const isRsa = publicKey.asymmetricKeyType === 'rsa';
+  const isRsa = req.publicKey.asymmetricKeyType === 'rsa';
   const extensions = [
     extension(OID.basicConstraints, true, asn1.create(C.UNIVERSAL, T.SEQUENCE, true, [])),
     extension(OID.keyUsage, true, keyUsageBits(isRsa ? [KEY_USAGE.digitalSignature, KEY_USAGE.keyEncipherment] : [KEY_USAGE.digitalSignature])),
@@ -139,7 +165,7 @@ export function issueCertificate(ca: CertificateAuthority, req: CertificateReque
   const der = buildCertificate({
     issuer: issuerOf(caCert),
     subject: nameAsn1(req.commonName, req.organizations ?? []),
-    spki: spkiAsn1(publicKey),
+    spki: spkiAsn1(req.publicKey),
     signer: caKey,
     validForMs: req.validForMs ?? LEAF_VALIDITY_MS,
     extensions,
@@ -233,10 +259,19 @@ function nameAsn1(commonName: string, organizations: readonly string[]): forge.a
   return asn1.create(C.UNIVERSAL, T.SEQUENCE, true, [...organizations.map((o) => rdn(OID.organization, o)), rdn(OID.commonName, commonName)]);
 }
 
+/**
+ * SubjectPublicKeyInfo DER per key object (private or public): exporting
+ * costs ~0.4 ms, and one serving key is certified for every cluster.
+ */
+const spkiDers = new WeakMap<KeyObject, string>();
+
 function spkiAsn1(key: KeyObject): forge.asn1.Asn1 {
-  const pub = key.type === 'private' ? createPublicKey(key) : key;
-  const der = pub.export({ type: 'spki', format: 'der' });
-  return asn1.fromDer(forge.util.createBuffer(der.toString('binary')));
+  let der = spkiDers.get(key);
+  if (der === undefined) {
+    const pub = key.type === 'private' ? createPublicKey(key) : key;
+    spkiDers.set(key, (der = pub.export({ type: 'spki', format: 'der' }).toString('binary')));
+  }
+  return asn1.fromDer(forge.util.createBuffer(der));
 }
 
 /** RFC 5280 method 1: SHA-1 of the subjectPublicKey bits. */

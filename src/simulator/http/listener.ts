@@ -10,7 +10,7 @@ import type { ClusterView, Identity } from './cluster-view.js';
 import { Exchange } from './exchange.js';
 import { parseRequestInfo } from './request-info.js';
 import { ConnectionBudget, IdleConnectionGuard, ListenerBudget, connectionLimits, type ConnectionLimits } from './connection-limits.js';
-import { RecentlyUsed } from './recently-used.js';
+import { RecentlyUsed } from '../../util/recently-used.js';
 
 /**
  * The network side of the simulator. Each fake cluster gets its own port

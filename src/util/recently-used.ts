@@ -1,10 +1,7 @@
 /**
- * A bounded most-recently-used cache. The simulator keeps each cluster's
- * TLS server (and with it an OpenSSL context, ~26 KiB outside the JS heap)
- * only while the cluster is being connected to: an idle cluster holds its
- * certificates as PEM text, and its context is built again (~1 ms) on the
- * next connection after eviction. Established connections keep the context
- * they were made with, evicted or not.
+ * A bounded most-recently-used cache, for what is costly to hold for every
+ * fake cluster and cheap to build again for the few in use: TLS contexts
+ * (~26 KiB outside the JS heap each), parsed CAs (~17 KiB).
  */
 export class RecentlyUsed<K, V> {
   /** A Map iterates in insertion order: re-inserting on use keeps the least recently used first. */
@@ -27,6 +24,13 @@ export class RecentlyUsed<K, V> {
     }
     this.entries.set(key, value);
     return value;
+  }
+
+  /** Stores a value built elsewhere (e.g. one its creator already had parsed). */
+  set(key: K, value: V): void {
+    this.entries.delete(key);
+    if (this.entries.size >= this.capacity) this.entries.delete(this.entries.keys().next().value as K);
+    this.entries.set(key, value);
   }
 
   peek(key: K): V | undefined {
