@@ -5,6 +5,8 @@ import { WebSocket } from 'ws';
 import { startFakeCluster, type FakeClusterFixture } from '../support/fake-cluster.js';
 import { addControlPlaneNode, adminTls, kubectlPortForward } from '../support/etcd-clients.js';
 import { readAll, sendUpgrade, SpdyPortForwardTunnel } from '../support/spdy-client.js';
+import { issueCertificate } from '../../src/pki/certificates.js';
+import { generateEcKey, privateKeyToPem } from '../../src/pki/keys.js';
 
 /**
  * pods/portforward as kubelet serves it, reached with the real kubectl
@@ -176,9 +178,32 @@ describe('pods/portforward', function () {
     expect(res.body).to.contain('SPDY/3.1+portforward.k8s.io');
   });
 
-  it('refuses an unauthenticated upgrade with 401', async () => {
+  it('refuses an anonymous upgrade with 403, as RBAC refuses anonymous everything but health and version', async () => {
     const err = (await SpdyPortForwardTunnel.open({ ...tlsOpts, cert: undefined, key: undefined } as unknown as Tls, 'kube-system', ECHO_POD).catch((e: unknown) => e)) as { status: number };
-    expect(err.status).to.equal(401);
+    expect(err.status).to.equal(403);
+  });
+
+  it('lets a user port-forward only once RBAC allows create on pods/portforward', async () => {
+    const key = await generateEcKey();
+    const cert = issueCertificate(fx.simulator.caOf(fx.cluster.name)!, { commonName: 'jane', usages: ['client'], publicKey: key });
+    const jane = { ...tlsOpts, cert: cert.certPem, key: privateKeyToPem(key) };
+    const refused = (await SpdyPortForwardTunnel.open(jane, 'kube-system', ECHO_POD).catch((e: unknown) => e)) as { status: number; body?: string };
+    expect(refused.status).to.equal(403);
+    fx.cluster.applyObject({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'port-forwarder' },
+      rules: [{ apiGroups: [''], resources: ['pods/portforward'], verbs: ['create'] }],
+    });
+    fx.cluster.applyObject({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'jane-port-forwards' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'port-forwarder' },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'jane' }],
+    });
+    const tunnel = await SpdyPortForwardTunnel.open(jane, 'kube-system', ECHO_POD);
+    await tunnel.close();
   });
 
   describe('the v4.channel.k8s.io WebSocket protocol', () => {

@@ -9,6 +9,7 @@ import { handleApiRequest } from './api-handler.js';
 import type { ClusterView, Identity } from './cluster-view.js';
 import { Exchange } from './exchange.js';
 import { parseRequestInfo } from './request-info.js';
+import { authorizeRequest } from '../auth/authorizer.js';
 import { ConnectionBudget, IdleConnectionGuard, ListenerBudget, connectionLimits, type ConnectionLimits } from './connection-limits.js';
 import { RecentlyUsed } from '../../util/recently-used.js';
 
@@ -262,11 +263,17 @@ export class ApiServerHost {
     const identity = cluster ? (bearerIdentity(req.headers.authorization, cluster) ?? tagged[IDENTITY]) : undefined;
     const fail = (err: StatusError): void => writeUpgradeError(socket, err);
     if (!cluster) return fail(new StatusError(503, 'ServiceUnavailable', 'this connection belongs to no fake cluster'));
-    if (!identity) return fail(new StatusError(401, 'Unauthorized', 'Unauthorized'));
     const url = new URL(req.url ?? '/', 'https://fake.invalid');
     const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
     if (!info.isResource || info.resource !== 'pods' || info.subresource !== 'portforward' || !info.namespace || !info.name) {
       return fail(new StatusError(400, 'BadRequest', `connection upgrades are only served for pods/portforward, not ${url.pathname}`));
+    }
+    // The same RBAC decision as any request: an unknown token is 401, anonymous or unbound users 403.
+    try {
+      authorizeRequest(cluster.resources.store, identity, req.headers.authorization !== undefined, req.method ?? 'GET', info, url.searchParams);
+    } catch (err) {
+      if (err instanceof StatusError) return fail(err);
+      throw err;
     }
     if (!cluster.portForward) return fail(new StatusError(501, 'InternalError', 'port-forward is not enabled on this fake cluster'));
     const podKind = cluster.registry.byResource('', 'v1', 'pods')!;
