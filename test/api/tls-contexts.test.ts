@@ -21,17 +21,22 @@ describe('TLS contexts of idle fake clusters', function () {
   beforeEach(() => (sim = new Simulator({ tlsContextsKept: KEPT })));
   afterEach(async () => sim.close());
 
-  /** GET /api/v1/nodes over a fresh HTTP/2 connection as kubernetes-admin; returns the status and the server's certificate. */
-  async function getNodes(cluster: FakeCluster): Promise<{ status: number; serverCert: X509Certificate; session: http2.ClientHttp2Session }> {
-    const creds = await adminTls(sim, cluster);
-    const session = http2.connect(`https://${creds.host}:${creds.port}`, { ca: creds.ca, cert: creds.cert, key: creds.key });
-    const status = await new Promise<number>((resolve, reject) => {
-      const req = session.request({ ':path': '/api/v1/nodes' });
+  /** The status of a GET on an open HTTP/2 session. */
+  function statusOf(session: http2.ClientHttp2Session, path: string): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      const req = session.request({ ':path': path });
       req.on('response', (h) => resolve(Number(h[':status'])));
       req.on('error', reject);
       req.resume();
       req.end();
     });
+  }
+
+  /** GET /api/v1/nodes over a fresh HTTP/2 connection as kubernetes-admin; returns the status and the server's certificate. */
+  async function getNodes(cluster: FakeCluster): Promise<{ status: number; serverCert: X509Certificate; session: http2.ClientHttp2Session }> {
+    const creds = await adminTls(sim, cluster);
+    const session = http2.connect(`https://${creds.host}:${creds.port}`, { ca: creds.ca, cert: creds.cert, key: creds.key });
+    const status = await statusOf(session, '/api/v1/nodes');
     const raw = (session.socket as tls.TLSSocket).getPeerX509Certificate();
     if (!raw) throw new Error('no server certificate');
     return { status, serverCert: raw, session };
@@ -55,13 +60,7 @@ describe('TLS contexts of idle fake clusters', function () {
     const stranger = await createCertificateAuthority({ commonName: 'stranger', key: await generateEcKey() });
     const creds = await adminTls(sim, first!);
     const session = http2.connect(`https://${creds.host}:${creds.port}`, { ca: creds.ca, cert: stranger.certPem, key: stranger.keyPem });
-    const status = await new Promise<number>((resolve, reject) => {
-      const req = session.request({ ':path': '/api/v1/nodes' });
-      req.on('response', (h) => resolve(Number(h[':status'])));
-      req.on('error', reject);
-      req.resume();
-      req.end();
-    });
+    const status = await statusOf(session, '/api/v1/nodes');
     session.close();
     expect(status).to.equal(401);
     const again = await getNodes(first!);
@@ -73,13 +72,7 @@ describe('TLS contexts of idle fake clusters', function () {
     const [a, b, c] = await Promise.all(['a', 'b', 'c'].map((name) => sim.createCluster({ name })));
     const held = await getNodes(a!);
     for (const cluster of [b!, c!]) (await getNodes(cluster)).session.close();
-    const status = await new Promise<number>((resolve, reject) => {
-      const req = held.session.request({ ':path': '/api/v1/namespaces' });
-      req.on('response', (h) => resolve(Number(h[':status'])));
-      req.on('error', reject);
-      req.resume();
-      req.end();
-    });
+    const status = await statusOf(held.session, '/api/v1/namespaces');
     held.session.close();
     expect(status).to.equal(200);
   });

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import type { FakeAPIServer } from '../../../src/operator/api/v1alpha1.js';
 import { KubeClient } from '../../../src/operator/kube/client.js';
 import { KEEP_DIRS, freePort, startControlPlane, waitUntil, type ControlPlane } from '../../harness/control-plane.js';
-import { ManagedProcess } from '../../harness/processes.js';
+import type { ManagedProcess } from '../../harness/processes.js';
+import { startOperatorProcess } from '../../support/operator-process.js';
 import { REPO_ROOT } from '../../harness/tools.js';
 import { eventually, kubeconfigFromCaSecret } from '../../support/operator-fixture.js';
 
@@ -46,14 +47,8 @@ describe('the operator with --store file: across kill -9', function () {
 
   it('restores every object with its UID, contents and resourceVersion, and seeds nothing over them', async () => {
     const probePort = await freePort();
-    const start = (): ManagedProcess => {
-      const p = new ManagedProcess('fkas-operator', process.execPath, [
-        '--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), 'operator', '--store', `file:${join(dir, 'store')}`,
-        '--kubeconfig', cp.kubeconfigPath, '--port-range', PORT_RANGE, '--probe-port', String(probePort), '--shim-port', '0',
-      ], join(dir, 'operator.log'));
-      p.start();
-      return p;
-    };
+    const start = (): ManagedProcess =>
+      startOperatorProcess({ extraArgs: ['--store', `file:${join(dir, 'store')}`], kubeconfigPath: cp.kubeconfigPath, portRange: PORT_RANGE, probePort, logFile: join(dir, 'operator.log') });
     const ready = (p: ManagedProcess): Promise<void> =>
       waitUntil('fkas operator', p, async () => (await fetch(`http://127.0.0.1:${probePort}/readyz`).catch(() => undefined))?.status === 200, READY_MS);
     let op = start();

@@ -8,6 +8,7 @@ import type { FakeAPIServer } from '../../../src/operator/api/v1alpha1.js';
 import { KubeClient } from '../../../src/operator/kube/client.js';
 import { KEEP_DIRS, freePort, startControlPlane, waitUntil, type ControlPlane } from '../../harness/control-plane.js';
 import { ManagedProcess } from '../../harness/processes.js';
+import { startOperatorProcess } from '../../support/operator-process.js';
 import { REPO_ROOT } from '../../harness/tools.js';
 import { eventually, kubeconfigFromCaSecret } from '../../support/operator-fixture.js';
 
@@ -52,14 +53,8 @@ describe('a client-go informer across an operator kill -9 and restart', function
 
   it('relists after the restart and converges to the new contents; a re-watch from its old version gets 410 Expired', async () => {
     const probePort = await freePort();
-    const start = (): ManagedProcess => {
-      const p = new ManagedProcess('fkas-operator', process.execPath, [
-        '--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), 'operator',
-        '--kubeconfig', cp.kubeconfigPath, '--port-range', PORT_RANGE, '--probe-port', String(probePort), '--shim-port', '0',
-      ], join(dir, 'operator.log'));
-      p.start();
-      return p;
-    };
+    const start = (): ManagedProcess =>
+      startOperatorProcess({ kubeconfigPath: cp.kubeconfigPath, portRange: PORT_RANGE, probePort, logFile: join(dir, 'operator.log') });
     const ready = (p: ManagedProcess): Promise<void> =>
       waitUntil('fkas operator', p, async () => (await fetch(`http://127.0.0.1:${probePort}/readyz`).catch(() => undefined))?.status === 200, READY_MS);
     let op = start();
