@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { assetPath } from '../../assets.js';
-import { randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { storageKey } from '../kinds/registry.js';
-import { kubeTime, type KubeObject } from '../store/object.js';
+import type { KubeObject } from '../store/object.js';
 import { sharedObjects, type SharedObjects } from '../store/object-store.js';
 import { aggregateClusterRoles } from './aggregation.js';
 
@@ -54,17 +54,26 @@ function build(): SharedObjects {
     roles: recorded.roles,
     rolebindings: recorded.rolebindings,
   };
-  // One creation time and consecutive resourceVersions, as if written at cluster bootstrap.
-  const created = kubeTime(new Date());
+  // Consecutive resourceVersions, as if written at cluster bootstrap. Uid and creation time are the
+  // same in every process: a durable store restores clusters whose clients cached these objects.
   let rv = 0;
   const out = new Map<string, KubeObject[]>();
   for (const plural of RBAC_PLURALS) {
     const objects = lists[plural].map((o) =>
-      deepFreeze({ ...o, metadata: { ...o.metadata, uid: randomUUID(), resourceVersion: String(++rv), creationTimestamp: created } }),
+      deepFreeze({ ...o, metadata: { ...o.metadata, uid: stableUid(plural, o.metadata), resourceVersion: String(++rv), creationTimestamp: BOOTSTRAP_CREATION_TIME } }),
     );
     out.set(storageKey({ group: RBAC_GROUP, plural }), objects);
   }
   return sharedObjects(out);
+}
+
+/** When the shared default RBAC objects say they were created (a fixed time: see bootstrapRbac). */
+const BOOTSTRAP_CREATION_TIME = '2026-01-01T00:00:00Z';
+
+/** A uid derived from the object's kind and name, in the UUID layout kube uses. */
+function stableUid(plural: string, meta: KubeObject['metadata']): string {
+  const hex = createHash('sha256').update(`${plural}/${meta.namespace ?? ''}/${meta.name ?? ''}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`.toLowerCase();
 }
 
 function deepFreeze<T>(value: T): T {

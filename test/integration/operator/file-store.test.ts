@@ -73,7 +73,7 @@ describe('the operator with --store file: across kill -9', function () {
       await kubectl(['patch', 'configmap', '-n', 'kube-system', 'kubeadm-config', '--type=merge', '-p', '{"data":{"ClusterConfiguration":"kubernetesVersion: v1.33.1\\n"}}']);
       await kubectl(['annotate', 'node', 'durable-cp-0', 'cluster.x-k8s.io/machine=durable-cp-abcde']);
       await kubectl(['create', 'secret', 'generic', '-n', 'kube-system', 'bootstrap-token-abcdef', '--from-literal=token-id=abcdef']);
-      await kubectl(['create', 'clusterrolebinding', 'kubeadm:cluster-admins', '--clusterrole=cluster-admin', '--group=kubeadm:cluster-admins']);
+      await kubectl(['create', 'clusterrolebinding', 'kubeadm:apiserver-kubelet-client', '--clusterrole=system:kubelet-api-admin', '--user=kube-apiserver-kubelet-client']);
       for (let i = 0; i < 20; i++) await kubectl(['create', 'configmap', `cm-${i}`, `--from-literal=i=${i}`]);
 
       const snapshot = async (): Promise<Map<string, Item>> => {
