@@ -45,7 +45,7 @@ export const KUBECTL_SCENARIOS: readonly KubectlScenario[] = [
 ];
 
 export function runKubectl(t: Target, s: KubectlScenario): Promise<KubectlAnswer> {
-  const args = ['--kubeconfig', t.kubeconfigs[s.as], '--cache-dir', join(tmpdir(), `fkas-differential-kubectl-${t.name}`), ...s.args];
+  const args = ['--kubeconfig', t.kubeconfigs[s.as], '--cache-dir', join(tmpdir(), `fkas-differential-kubectl-${process.pid}-${t.name}`), ...s.args];
   return new Promise((resolve) => {
     execFile('kubectl', args, { timeout: KUBECTL_TIMEOUT_MS }, (err, stdout, stderr) => {
       const exitCode = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
@@ -58,5 +58,7 @@ function normaliseText(text: string): string {
   return text
     .replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:<port>')
     .replace(/X509SHA256=[0-9a-f]{64}/g, 'X509SHA256=<fingerprint>')
-    .replace(/"creationTimestamp": "[^"]+"/g, '"creationTimestamp": "<timestamp>"');
+    .replace(/"creationTimestamp": "[^"]+"/g, '"creationTimestamp": "<timestamp>"')
+    // klog's line header: severity, date, time, pid (e.g. discovery errors when the cache is cold).
+    .replace(/^([IWEF])\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ /gm, '$1<date> <time> <pid> ');
 }
