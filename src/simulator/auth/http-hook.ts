@@ -9,16 +9,17 @@ import { isReview, serveReview } from './reviews.js';
 /**
  * The one place the request path calls into authentication and
  * authorization: throws the 401/403 Status when the request may not go on,
- * answers the review APIs itself (true), and otherwise lets it through (false).
+ * and returns the answer in progress when the request is one of the review
+ * APIs (served here). Synchronous otherwise: every other request goes on
+ * without waiting a turn.
  */
-export async function authorizeOrServeReview(ex: Exchange, cluster: ClusterView, authenticated: Identity | undefined, info: RequestInfo): Promise<boolean> {
+export function authorizeOrServeReview(ex: Exchange, cluster: ClusterView, authenticated: Identity | undefined, info: RequestInfo): Promise<void> | undefined {
   const store = cluster.resources.store;
   const identity = effectiveIdentity(ex, store, authenticated);
   authorizeRequest(store, identity, !identity && credentialsSent(ex), ex.method, info, ex.query);
-  if (!info.isResource || !isReview(info)) return false;
+  if (!info.isResource || !isReview(info)) return undefined;
   const impersonating = identity !== authenticated;
-  await serveReview(ex, store, userOf(identity), info, identity && !impersonating ? credentialId(ex) : undefined);
-  return true;
+  return serveReview(ex, store, userOf(identity), info, identity && !impersonating ? credentialId(ex) : undefined);
 }
 
 /**

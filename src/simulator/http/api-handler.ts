@@ -37,7 +37,8 @@ export async function handleApiRequest(ex: Exchange, cluster: ClusterView, ident
     info = parseRequestInfo(ex.method, path, ex.query);
     // A slow or failing API server is slow or failing for everyone: the simulation comes before authorization.
     if (cluster.simulation) await cluster.simulation.intercept(ex, info);
-    if (await authorizeOrServeReview(ex, cluster, identity, info)) return;
+    const review = authorizeOrServeReview(ex, cluster, identity, info);
+    if (review) return await review;
     if (info.isResource) return await handleResource(ex, cluster, info);
     return serveNonResource(ex, cluster, path);
   } catch (err) {

@@ -57,7 +57,6 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
 export function cloneObject<T>(obj: T, opts: { readonly shareFrozen?: boolean } = {}): T {
   if (typeof obj !== 'object' || obj === null) return obj;
   const share = opts.shareFrozen === true;
-  const copies = (v: unknown): v is object => typeof v === 'object' && v !== null && !(share && Object.isFrozen(v));
   const root = copyShallow(obj as object);
   const pending: Array<Record<string, unknown> | unknown[]> = [root];
   while (pending.length > 0) {
@@ -65,16 +64,21 @@ export function cloneObject<T>(obj: T, opts: { readonly shareFrozen?: boolean } 
     if (Array.isArray(container)) {
       for (let i = 0; i < container.length; i++) {
         const v: unknown = container[i];
-        if (copies(v)) pending.push((container[i] = copyShallow(v)));
+        if (isCopied(v, share)) pending.push((container[i] = copyShallow(v)));
       }
     } else {
       for (const k of Object.keys(container)) {
         const v = container[k];
-        if (copies(v)) pending.push((container[k] = copyShallow(v)));
+        if (isCopied(v, share)) pending.push((container[k] = copyShallow(v)));
       }
     }
   }
   return root as T;
+}
+
+/** Containers are copied; with `share`, frozen ones are kept (see cloneObject). */
+function isCopied(v: unknown, share: boolean): v is object {
+  return typeof v === 'object' && v !== null && !(share && Object.isFrozen(v));
 }
 
 function copyShallow(v: object): Record<string, unknown> | unknown[] {
