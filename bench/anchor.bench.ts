@@ -17,6 +17,7 @@ import { benchDir, buildAnchor, pinning, removeDir, rssBytes, startSystem, SYSTE
  * BENCH_ANCHOR_CLUSTERS  N (default 1000)
  * BENCH_FKAS_MAX         a second, larger N for the anchor and fkas-embedded (e.g. 10000)
  * BENCH_ANCHOR_SYSTEMS   which of anchor,fkas-embedded,fkas-kube to run (default all)
+ * FKAS_BENCH_NODE_FLAGS  extra node flags for the fkas operator (profiling: --cpu-prof --cpu-prof-dir=DIR)
  * BENCH_ANCHOR_PORT_BASE first port of the fake clusters' range (default 20000; keep
  *                        N + 100 ports below the kernel's ephemeral range, 32768)
  */
@@ -79,8 +80,8 @@ async function measure(name: SystemName, clusters: number, portBase: number): Pr
     await new Promise((r) => setTimeout(r, SETTLE_MS));
     const after = await system.managementWrites();
     const serverAfter = await system.serverCountedWrites?.();
-    await system.collectGarbage();
-    const measured: Measured = { system: name, load, rssBytes: await rssBytes(system.pid), ...(before && after ? { writes: difference(after, before) } : {}),
+    const heap = await system.collectGarbage();
+    const measured: Measured = { system: name, load, rssBytes: await rssBytes(system.pid), ...(heap ? { heap } : {}), ...(before && after ? { writes: difference(after.byMethod, before.byMethod), writesByResource: difference(after.byResource, before.byResource) } : {}),
       ...(serverBefore !== undefined && serverAfter !== undefined ? { serverWrites: serverAfter - serverBefore } : {}),
     };
     if (measured.writes) console.log(`    ${name}: ${writesTotal(measured.writes)} management-API writes`);

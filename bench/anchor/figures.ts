@@ -1,5 +1,5 @@
 import type { LoadResult } from './load.js';
-import type { SystemName } from './systems.js';
+import type { HeapFigures, SystemName } from './systems.js';
 
 /** What one system measured at one N, and how the figures are printed against the anchor. */
 
@@ -7,8 +7,11 @@ export interface Measured {
   readonly system: SystemName;
   readonly load: LoadResult;
   readonly rssBytes: number;
+  readonly heap?: HeapFigures;
   /** Writes (POST, PUT, PATCH, DELETE) the management API got during the run and the idle settle after it. */
   readonly writes?: Record<string, number>;
+  /** The same requests by method and resource (`PATCH fakeapiservers/status`), reads included. */
+  readonly writesByResource?: Record<string, number>;
   /** The same, as kube-apiserver counted them. */
   readonly serverWrites?: number;
 }
@@ -80,14 +83,27 @@ export function notes(outcomes: readonly Outcome[]): string[] {
       out.push(`${LABELS[o.system]} ${o.skipped ? 'skipped' : 'failed'}: ${o.error}`);
       continue;
     }
-    const parts = [`process RSS ${(o.rssBytes / 2 ** 20).toFixed(1)} MiB after a forced GC`];
+    const parts = [`process RSS ${mib(o.rssBytes)} MiB after a forced GC`];
+    if (o.heap) {
+      const spaces = Object.entries(o.heap.heapPhysicalBytesBySpace).filter(([, b]) => b >= 2 ** 20).map(([n, b]) => `${n} ${mib(b)}`);
+      const physical = Object.values(o.heap.heapPhysicalBytesBySpace).reduce((a, b) => a + b, 0);
+      parts.push(`of it V8 heap ${mib(physical)} MiB held (${spaces.join(', ')}), ${mib(o.heap.heapUsedBytes)} MiB used; ${mib(o.heap.externalBytes)} MiB external`);
+    }
     if (o.writes) parts.push(`management-API requests by method: ${Object.entries(o.writes).sort().map(([m, n]) => `${m} ${n}`).join(', ') || 'none'}`);
+    if (o.writesByResource) {
+      const writes = Object.entries(o.writesByResource).filter(([k]) => WRITE_METHODS.includes(k.split(' ')[0]!));
+      parts.push(`writes per cluster by resource: ${writes.sort().map(([k, n]) => `${k} ${format(n / o.load.clusters, 2)}`).join(', ') || 'none'}`);
+    }
     if (o.serverWrites !== undefined) parts.push(`kube-apiserver's apiserver_request_total counted ${o.serverWrites} writes (Leases left out)`);
     if (o.load.gatewayTimeouts) parts.push(`${o.load.gatewayTimeouts} calls answered 504 and were asked again (their latency counts from the first try)`);
     if (o.load.answeredOnRetry) parts.push(`${o.load.answeredOnRetry} clusters did not list their node at the first GET`);
     out.push(`${LABELS[o.system]}: ${parts.join('; ')}`);
   }
   return out;
+}
+
+function mib(bytes: number): string {
+  return (bytes / 2 ** 20).toFixed(1);
 }
 
 function format(v: number | undefined, digits?: number): string {

@@ -45,13 +45,28 @@ export interface System {
   readonly pid: number;
   /** The cluster's CA, as this system exposes it to a user. */
   caOf(namespace: string, cluster: string, answer: RegisterAnswer): Promise<PemPair>;
-  /** Forces a full GC in the system's process. */
-  collectGarbage(): Promise<void>;
-  /** Requests by method the system has sent to its management API so far; undefined when it has none. */
-  managementWrites(): Promise<Record<string, number> | undefined>;
+  /** Forces a full GC in the system's process; what its heap holds after it, when the system can tell. */
+  collectGarbage(): Promise<HeapFigures | undefined>;
+  /** Requests the system has sent to its management API so far; undefined when it has none. */
+  managementWrites(): Promise<ManagementRequests | undefined>;
   /** The same writes as the management API counted them, when it can tell (kube-apiserver's metrics). */
   serverCountedWrites?(): Promise<number>;
   stop(): Promise<void>;
+}
+
+/** A Node process's memory after a forced GC (bench/anchor/operator-hooks.mjs). */
+export interface HeapFigures {
+  readonly heapUsedBytes: number;
+  readonly externalBytes: number;
+  /** Memory V8 holds from the OS per heap space (new_space, old_space, code_space…). */
+  readonly heapPhysicalBytesBySpace: Record<string, number>;
+}
+
+export interface ManagementRequests {
+  /** `POST` → count */
+  readonly byMethod: Record<string, number>;
+  /** `PATCH fakeapiservers/status` → count */
+  readonly byResource: Record<string, number>;
 }
 
 export interface StartOptions {
@@ -143,6 +158,7 @@ async function startAnchor(opts: StartOptions, dir: string): Promise<System> {
     collectGarbage: async () => {
       const res = await fetch(`${shimUrl}/debug/gc`, { method: 'POST' });
       if (!res.ok) throw new Error(`anchor POST /debug/gc answered ${res.status}: ${await res.text()}`);
+      return undefined;
     },
     managementWrites: async () => undefined,
     stop: () => proc.stop(),
@@ -160,6 +176,11 @@ function operatorCommand(): { args: string[]; description: string } {
     if (built.status !== 0) throw new Error(`npm run build failed (exit ${built.status ?? built.signal}): the operator cannot be benchmarked`);
   }
   return { args: [bundle], description: `node ${bundle} (the bundle npm start runs)` };
+}
+
+/** Extra flags for the operator's node, e.g. FKAS_BENCH_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile it. */
+function nodeFlags(): string[] {
+  return (process.env.FKAS_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 }
 
 function newestMtime(dir: string): number {
@@ -185,7 +206,7 @@ async function startFkas(name: 'fkas-embedded' | 'fkas-kube', opts: StartOptions
   const management = cp ? new URL(cp.server).host : `127.0.0.1:${embeddedPort}`;
   const { args, description } = operatorCommand();
   const proc = new ManagedProcess(name, ...pinned(process.execPath, [
-    '--expose-gc', '--import', BENCH_HOOKS, ...args, 'operator',
+    '--expose-gc', ...nodeFlags(), '--import', BENCH_HOOKS, ...args, 'operator',
     ...(cp ? ['--kubeconfig', kubeconfig] : ['--embedded', '--embedded-port', String(embeddedPort), '--embedded-kubeconfig', kubeconfig]),
     '--port-range', `${opts.portBase}-${opts.portBase + opts.clusters + PORT_MARGIN}`,
     '--probe-port', String(probePort), '--shim-port', String(shimPort),
@@ -218,11 +239,12 @@ async function startFkas(name: 'fkas-embedded' | 'fkas-kube', opts: StartOptions
     collectGarbage: async () => {
       const res = await fetch(`${hooks}/gc`, { method: 'POST' });
       if (!res.ok) throw new Error(`operator bench hook POST /gc answered ${res.status}: ${await res.text()}`);
+      return (await res.json()) as HeapFigures;
     },
     managementWrites: async () => {
       const res = await fetch(`${hooks}/writes`);
       if (!res.ok) throw new Error(`operator bench hook GET /writes answered ${res.status}`);
-      return ((await res.json()) as { byMethod: Record<string, number> }).byMethod;
+      return (await res.json()) as ManagementRequests;
     },
     ...(cp ? { serverCountedWrites: () => apiserverWrites(cp) } : {}),
     stop: async () => {

@@ -2,11 +2,11 @@ import type { CaKeyAlgorithm, CaSecretCache } from './controllers/fakeapiserver/
 import type { FakeCluster } from '../simulator/cluster.js';
 import type { Simulator } from '../simulator/simulator.js';
 import type { Logger } from '../telemetry/logger.js';
-import type { FakeAPIServer, FakeNode } from './api/v1alpha1.js';
+import type { FakeAPIServer, FakeAPIServerStatus, FakeNode, FakeNodeStatus } from './api/v1alpha1.js';
 import type { PortAllocator } from './controllers/fakeapiserver/port-allocator.js';
 import type { ClusterIndex } from './cluster-index.js';
 import type { ClusterCas } from './controllers/fakeapiserver/certificates.js';
-import type { PendingStatusWrites } from './kube/status-writes.js';
+import type { StatusWriter } from './kube/status-writes.js';
 import type { KubeClient } from './kube/client.js';
 import type { Informer } from './kube/informer.js';
 import type { WorkQueue } from './queue/work-queue.js';
@@ -49,8 +49,8 @@ export interface OperatorContext {
   readonly caSecrets: CaSecretCache;
   /** Cluster name → FakeAPIServer and FakeNodes, from the informers. */
   readonly index: ClusterIndex;
-  /** Our status writes the informers have not delivered yet, per kind. */
-  readonly pendingStatus: { readonly fakeApiServers: PendingStatusWrites; readonly fakeNodes: PendingStatusWrites };
+  /** Statuses decided by reconciles, written in batches, per kind (the shim reads them too). */
+  readonly statuses: { readonly fakeApiServers: StatusWriter<FakeAPIServerStatus>; readonly fakeNodes: StatusWriter<FakeNodeStatus> };
   /** FakeAPIServer key (namespace/name) → its running fake cluster. */
   readonly served: Map<string, ServedCluster>;
   readonly fakeApiServers: Informer<FakeAPIServer>;

@@ -5,14 +5,14 @@ import type { StorageBackend } from '../simulator/storage/backend.js';
 import { componentLogger, type Logger } from '../telemetry/logger.js';
 import { OperatorMetrics } from '../telemetry/metrics.js';
 import { RequestMetrics, type RequestMetricsMode } from './request-metrics.js';
-import { API_VERSION, FAKE_API_SERVER, FAKE_NODE, type FakeAPIServer, type FakeNode } from './api/v1alpha1.js';
+import { API_VERSION, FAKE_API_SERVER, FAKE_NODE, type FakeAPIServer, type FakeAPIServerStatus, type FakeNode, type FakeNodeStatus } from './api/v1alpha1.js';
 import type { OperatorContext, ServedCluster } from './context.js';
 import { fakeApiServerKeyFor } from './context.js';
 import { reconcileFakeApiServer } from './controllers/fakeapiserver/reconcile.js';
 import { stopServing } from './controllers/fakeapiserver/serving.js';
 import { CaSecretCache, type CaKeyAlgorithm } from './controllers/fakeapiserver/cluster-cas.js';
 import { ClusterIndex } from './cluster-index.js';
-import { PendingStatusWrites } from './kube/status-writes.js';
+import { StatusWriter } from './kube/status-writes.js';
 import { reconcileFakeNode } from './controllers/fakenode/reconcile.js';
 import { DEFAULT_PORT_RANGE, PortAllocator, type PortRange } from './controllers/fakeapiserver/port-allocator.js';
 import { KubeClient } from './kube/client.js';
@@ -42,6 +42,8 @@ export interface ManagerConfig {
   readonly installCrds?: boolean;
   readonly concurrency?: number;
   readonly resyncMs?: number;
+  /** How long a decided status waits for a newer one before it is written (StatusWriter's COALESCE_MS). */
+  readonly statusCoalesceMs?: number;
   readonly serviceSelector?: Readonly<Record<string, string>>;
   readonly workloadTemplateDir?: string;
   readonly caKeyAlgorithm?: CaKeyAlgorithm;
@@ -116,9 +118,12 @@ export class FkasOperator extends Operator {
         },
       });
     const index = new ClusterIndex();
-    const pendingStatus = { fakeApiServers: new PendingStatusWrites(), fakeNodes: new PendingStatusWrites() };
     const fasQueue = queue('fakeapiserver', (key) => reconcileFakeApiServer(ctx, key));
     const nodeQueue = queue('fakenode', (key) => reconcileFakeNode(ctx, key));
+    const statuses = {
+      fakeApiServers: new StatusWriter<FakeAPIServerStatus>({ client: this.client, log: this.log, retry: (key) => fasQueue.add(key), ...(c.statusCoalesceMs !== undefined ? { coalesceMs: c.statusCoalesceMs } : {}) }),
+      fakeNodes: new StatusWriter<FakeNodeStatus>({ client: this.client, log: this.log, retry: (key) => nodeQueue.add(key), ...(c.statusCoalesceMs !== undefined ? { coalesceMs: c.statusCoalesceMs } : {}) }),
+    };
     const fakeApiServers = new Informer<FakeAPIServer>(this.client, {
       resource: { apiVersion: API_VERSION, plural: FAKE_API_SERVER.plural },
       log: this.log,
@@ -126,7 +131,8 @@ export class FkasOperator extends Operator {
         const key = keyOf(obj);
         const fas = obj as FakeAPIServer;
         index.setFakeApiServer(key, type === 'DELETED' ? undefined : fas);
-        pendingStatus.fakeApiServers.observed(key);
+        if (type === 'DELETED') statuses.fakeApiServers.forget(key);
+        else statuses.fakeApiServers.observed(key);
         fasQueue.add(key);
         // Nodes waiting for this server wake up when it changes.
         for (const k of index.nodesOf(fas)) nodeQueue.add(k);
@@ -138,7 +144,8 @@ export class FkasOperator extends Operator {
       onEvent: (type, obj) => {
         const key = keyOf(obj);
         index.setFakeNode(key, type === 'DELETED' ? undefined : (obj as FakeNode));
-        pendingStatus.fakeNodes.observed(key);
+        if (type === 'DELETED') statuses.fakeNodes.forget(key);
+        else statuses.fakeNodes.observed(key);
         nodeQueue.add(key);
       },
     });
@@ -156,7 +163,7 @@ export class FkasOperator extends Operator {
       ...(c.caKeyAlgorithm ? { caKeyAlgorithm: c.caKeyAlgorithm } : {}),
       caSecrets: new CaSecretCache(),
       index,
-      pendingStatus,
+      statuses,
       served,
       fakeApiServers,
       fakeNodes,
@@ -202,6 +209,8 @@ export class FkasOperator extends Operator {
       ctx.fakeApiServers.stop();
       ctx.fakeNodes.stop();
       await Promise.all([ctx.fasQueue.shutdown(), ctx.nodeQueue.shutdown()]);
+      // Decided statuses still go out: the next start should not find them stale.
+      await Promise.all([ctx.statuses.fakeApiServers.flush(), ctx.statuses.fakeNodes.flush()]);
       for (const key of [...ctx.served.keys()]) await stopServing(ctx, key, { keepPort: true });
     }
     await this.simulator.close();

@@ -2,12 +2,14 @@ import type { Condition, FakeAPIServer, FakeNode } from '../operator/api/v1alpha
 import type { KubeClient } from '../operator/kube/client.js';
 import type { Informer } from '../operator/kube/informer.js';
 import type { Logger } from '../telemetry/logger.js';
-import type { Waiters } from './waiters.js';
+import type { DecidedStatuses, Waiters } from './waiters.js';
 
 /** The caches the shim reads and waits on: the operator's own informers when it runs in the same process. */
 export interface ShimInformers {
   readonly fakeApiServers: Informer<FakeAPIServer>;
   readonly fakeNodes: Informer<FakeNode>;
+  /** Statuses the operator has decided and not yet written, when the shim runs in its process. */
+  readonly statuses?: { readonly fakeApiServers: DecidedStatuses; readonly fakeNodes: DecidedStatuses };
 }
 
 /** Everything a shim handler needs. */

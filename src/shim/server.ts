@@ -153,8 +153,8 @@ export async function startShim(opts: ShimOptions & { host: string; port: number
     waitMs: opts.waitMs ?? DEFAULT_WAIT_MS,
     fakeApiServers: informers.fakeApiServers,
     fakeNodes: informers.fakeNodes,
-    fakeApiServerWaiters: new Waiters(informers.fakeApiServers),
-    fakeNodeWaiters: new Waiters(informers.fakeNodes),
+    fakeApiServerWaiters: new Waiters(informers.fakeApiServers, informers.statuses?.fakeApiServers),
+    fakeNodeWaiters: new Waiters(informers.fakeNodes, informers.statuses?.fakeNodes),
   };
   const server = http.createServer(createShimApp(ctx).callback());
   await new Promise<void>((resolve, reject) => {

@@ -6,7 +6,17 @@ import { keyOf, type Informer, type KubeObjectLike } from '../operator/kube/info
  * map of object key → waiting checks, run again when an event for that key
  * arrives. A check sees the object as the informer's cache holds it (or
  * undefined when it is not there) and says: wait on, done, or failed.
+ *
+ * In the operator's process a check also sees the statuses the operator has
+ * decided and not yet written (`DecidedStatuses`): a request is answered as
+ * soon as the operator has acted, not one management-API round trip later.
  */
+
+/** Statuses decided for objects and not yet seen back through the informer (the operator's StatusWriter). */
+export interface DecidedStatuses {
+  decided(key: string): unknown;
+  subscribe(listener: (key: string) => void): () => void;
+}
 
 export type Verdict<R> = { readonly done: R } | { readonly fail: Error } | undefined;
 export type Check<T, R> = (object: T | undefined) => Verdict<R>;
@@ -23,17 +33,25 @@ export interface Waiting<R> {
   cancel(): void;
 }
 
-export class Waiters<T extends KubeObjectLike> {
+export class Waiters<T extends KubeObjectLike & { status?: unknown }> {
   private readonly waiting = new Map<string, Set<Waiter<T>>>();
   private readonly unsubscribe: () => void;
 
-  constructor(private readonly source: Informer<T>) {
-    this.unsubscribe = source.subscribe((type, object) => this.wake(keyOf(object), type === 'DELETED' ? undefined : object));
+  constructor(
+    private readonly source: Informer<T>,
+    private readonly statuses?: DecidedStatuses,
+  ) {
+    const fromInformer = source.subscribe((type, object) => this.wake(keyOf(object), type === 'DELETED' ? undefined : object));
+    const fromDecisions = statuses?.subscribe((key) => this.wake(key, source.get(key)));
+    this.unsubscribe = () => {
+      fromInformer();
+      fromDecisions?.();
+    };
   }
 
   /** Waits until check says done or fail; answers at once when the cached state already does. */
   wait<R>(key: string, check: Check<T, R>): Waiting<R> {
-    const now = check(this.source.get(key));
+    const now = check(this.withDecidedStatus(key, this.source.get(key)));
     if (now) return { result: 'done' in now ? Promise.resolve(now.done) : Promise.reject(now.fail), cancel: () => undefined };
     let waiter!: Waiter<T>;
     const result = new Promise<R>((resolve, reject) => {
@@ -59,9 +77,16 @@ export class Waiters<T extends KubeObjectLike> {
     this.waiting.clear();
   }
 
-  private wake(key: string, object: T | undefined): void {
+  /** The object as the operator sees it: its cached state with the status decided since. */
+  private withDecidedStatus(key: string, object: T | undefined): T | undefined {
+    const status = object && this.statuses?.decided(key);
+    return status ? { ...object, status } : object;
+  }
+
+  private wake(key: string, cached: T | undefined): void {
     const set = this.waiting.get(key);
     if (!set) return;
+    const object = this.withDecidedStatus(key, cached);
     for (const w of set) {
       let verdict: Verdict<unknown>;
       try {

@@ -6,6 +6,7 @@ import { KubeClient } from '../../src/operator/kube/client.js';
 import { startShim } from '../../src/shim/server.js';
 import { componentLogger } from '../../src/telemetry/logger.js';
 import { startFakeCluster } from './fake-cluster.js';
+import { eventually } from './operator-fixture.js';
 import { send, startShimFixture, type ShimFixture } from './shim-fixture.js';
 
 const NAME_PART_91 = 'n'.repeat(91);
@@ -146,7 +147,8 @@ export function shimBehaviour(kubeconfig: () => string | undefined): void {
         expect((await f.send('PUT', '/updateNode', node({ nodeName: 'relabel', labels: { c: '3' } }))).status).to.equal(200);
         const fn = await f.client.get<FakeNode>(key);
         expect(fn.spec.labels).to.deep.equal({ c: '3' });
-        expect(fn.status?.observedGeneration).to.equal(fn.metadata.generation);
+        // The answer came once the operator acted on generation 2; its status write follows in a batch.
+        await eventually(async () => (await f.client.get<FakeNode>(key)).status?.observedGeneration === fn.metadata.generation, 'the FakeNode status observes generation 2', 5_000);
       });
 
       it('leaves no request waiting once all are answered', () => {

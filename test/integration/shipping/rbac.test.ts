@@ -92,7 +92,7 @@ describe('the operator with exactly the RBAC in config/ (real kube-apiserver)', 
     await cp?.stop();
   });
 
-  it('serves a FakeAPIServer: finalizer, CA Secrets created, endpoint and Ready written, Events recorded', async () => {
+  it('serves a FakeAPIServer: finalizer, CA Secrets created, endpoint and Ready written', async () => {
     await admin.create(fasPath(), fas('direct'));
     const o = await eventually(
       async () => {

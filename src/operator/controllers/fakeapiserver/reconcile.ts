@@ -49,7 +49,7 @@ export async function reconcileFakeApiServer(ctx: OperatorContext, key: string):
   const message = `serving at https://${serving.endpoint.host}:${serving.endpoint.port}`;
   report.set(CONDITION.serving, 'True', 'Listening', message);
   report.set(CONDITION.ready, 'True', 'Serving', message);
-  await report.write({ endpoint: { ...serving.endpoint }, nodes: serving.served.cluster.resources.store.count('/nodes') });
+  report.write({ endpoint: { ...serving.endpoint }, nodes: serving.served.cluster.resources.store.count('/nodes') });
 }
 
 async function finalize(ctx: OperatorContext, key: string, fas: FakeAPIServer): Promise<void> {

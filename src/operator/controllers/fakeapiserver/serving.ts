@@ -52,19 +52,17 @@ export async function ensureServing(ctx: OperatorContext, key: string, fas: Fake
     if (!started) return undefined;
     served = started;
     const port = endpointPort ?? served.port;
-    // After an operator restart the cluster is served again where its status says: nothing new to tell.
-    if (!wasServingAt(fas, host, port)) {
+    // An event only when the endpoint moved. A new cluster's Ready condition says where it serves (an
+    // event each would be a management-API write per cluster), and after an operator restart the
+    // cluster is served again where its status says.
+    const before = report.current?.endpoint;
+    if (before && (before.host !== host || before.port !== port)) {
       const created = [cas.ca, cas.etcdCa].some((c) => c.created) ? " (CA Secrets created in Cluster API's format)" : '';
-      await report.event('Normal', 'Serving', `serving ${fas.metadata.name} at https://${host}:${port}${created}`);
+      await report.event('Normal', 'Serving', `serving ${fas.metadata.name} at https://${host}:${port}, was ${before.host}:${before.port}${created}`);
     }
     if (spec.exposure === 'Service' && endpointPort === undefined) return { requeueAfterMs: 0 }; // now that the port is known, create the Service
   }
   return { served, endpoint: { host, port: endpointPort ?? served.port } };
-}
-
-function wasServingAt(fas: FakeAPIServer, host: string, port: number): boolean {
-  const ready = fas.status?.conditions?.some((c) => c.type === CONDITION.ready && c.status === 'True');
-  return Boolean(ready) && fas.status?.endpoint?.host === host && fas.status.endpoint.port === port;
 }
 
 async function rotateChangedCas(ctx: OperatorContext, key: string, served: ServedCluster, cas: ClusterCas, report: StatusReport): Promise<void> {

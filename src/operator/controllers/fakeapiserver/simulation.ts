@@ -46,7 +46,7 @@ export async function ensureSimulation(ctx: OperatorContext, served: ServedClust
   applied.set(served.cluster, json);
   // Condition and event only when what is simulated changed: a restart, or a cluster without a simulation, writes nothing.
   const summary = describe(spec);
-  const before = fas.status?.conditions?.find((c) => c.type === SIMULATING);
+  const before = report.current?.conditions?.find((c) => c.type === SIMULATING);
   if (summary) {
     report.set(SIMULATING, 'True', spec.available === false ? 'Unavailable' : 'Simulating', summary);
     if (before?.status !== 'True' || before.message !== summary) await report.event('Normal', 'SimulationApplied', summary);

@@ -2,13 +2,15 @@ import { jsonEqual } from '../../../simulator/store/object.js';
 import { FAKE_API_SERVER, API_VERSION, type Condition, type ConditionStatus, type FakeAPIServer, type FakeAPIServerStatus } from '../../api/v1alpha1.js';
 import type { OperatorContext } from '../../context.js';
 import type { ResourcePath } from '../../kube/client.js';
-import { patchStatus, recordEvent, setCondition, type EventType } from '../../kube/objects.js';
+import { recordEvent, setCondition, type EventType } from '../../kube/objects.js';
 import { withProgress } from '../../kube/progress-conditions.js';
 
 /**
- * What one reconcile of a FakeAPIServer found, as conditions; written once at
+ * What one reconcile of a FakeAPIServer found, as conditions; decided once at
  * the end, and only when something other than a transition time changed, so
- * a reconcile that changes nothing writes nothing.
+ * a reconcile that changes nothing writes nothing. It starts from the status
+ * decided last (the informer's cache lags it) and hands the new one to the
+ * kind's StatusWriter, which batches the writes.
  */
 
 /** Condition types of a FakeAPIServer. */
@@ -20,6 +22,9 @@ export function fasPath(namespace: string, name?: string): ResourcePath {
 
 export class StatusReport {
   private conditions: Condition[];
+  /** The status decided last: written or about to be, or the cached one. */
+  readonly current: FakeAPIServerStatus | undefined;
+  private readonly key: string;
   private readonly generation: number | undefined;
   private readonly now: Date;
   /** A fail() this reconcile: the object cannot serve until something changes (kstatus Failed). */
@@ -29,7 +34,9 @@ export class StatusReport {
     private readonly ctx: OperatorContext,
     readonly fas: FakeAPIServer,
   ) {
-    this.conditions = fas.status?.conditions ?? [];
+    this.key = `${fas.metadata.namespace}/${fas.metadata.name}`;
+    this.current = ctx.statuses.fakeApiServers.decided(this.key) ?? fas.status;
+    this.conditions = this.current?.conditions ?? [];
     this.generation = fas.metadata.generation;
     this.now = ctx.now();
   }
@@ -43,20 +50,16 @@ export class StatusReport {
     this.set(type, 'False', reason, message);
     if (type !== CONDITION.ready) this.set(CONDITION.ready, 'False', reason, message);
     this.stalled = true;
-    await this.write({ ...this.fas.status });
+    this.write({ ...this.current });
     await this.event('Warning', reason, message);
   }
 
-  /** Writes the status with the conditions gathered so far (and `fields`), unless nothing changed. */
-  async write(fields: Omit<FakeAPIServerStatus, 'conditions' | 'observedGeneration'>): Promise<void> {
+  /** Decides the status with the conditions gathered so far (and `fields`), unless nothing changed. */
+  write(fields: Omit<FakeAPIServerStatus, 'conditions' | 'observedGeneration'>): void {
     this.setProgress();
     const status: FakeAPIServerStatus = { ...fields, observedGeneration: this.generation ?? 0, conditions: this.conditions };
-    if (jsonEqual(withoutTimes(this.fas.status), withoutTimes(status))) return;
-    const key = `${this.fas.metadata.namespace}/${this.fas.metadata.name}`;
-    const written = JSON.stringify(withoutTimes(status));
-    if (this.ctx.pendingStatus.fakeApiServers.isPending(key, written)) return;
-    await patchStatus(this.ctx.client, fasPath(this.fas.metadata.namespace!, this.fas.metadata.name), status);
-    this.ctx.pendingStatus.fakeApiServers.wrote(key, written);
+    if (jsonEqual(withoutTimes(this.current), withoutTimes(status))) return;
+    this.ctx.statuses.fakeApiServers.decide(this.key, fasPath(this.fas.metadata.namespace!, this.fas.metadata.name), status, JSON.stringify(withoutTimes(status)));
   }
 
   /** Reconciling/Stalled follow Ready and fail(): what kstatus and the Argo CD health check read. */

@@ -13,7 +13,7 @@ import {
 } from '../../api/v1alpha1.js';
 import { fakeApiServerKeyFor, splitKey, type OperatorContext, type ServedCluster } from '../../context.js';
 import type { ResourcePath } from '../../kube/client.js';
-import { addFinalizer, patchStatus, removeFinalizer, setCondition } from '../../kube/objects.js';
+import { addFinalizer, removeFinalizer, setCondition } from '../../kube/objects.js';
 import { withProgress } from '../../kube/progress-conditions.js';
 import type { ReconcileResult } from '../../queue/work-queue.js';
 import { renderTemplate } from '../../workload/templates.js';
@@ -29,8 +29,6 @@ import { nodeSpecProblems } from './spec.js';
 /** While its FakeAPIServer is not serving, look again this often (its events also wake us). */
 const WAIT_FOR_SERVER_MS = 5_000;
 const NODE_LEASE_DURATION_SECONDS = 40;
-/** How long a FakeAPIServer's status.nodes may lag a registration, so that N nodes registered together cost one write. */
-const NODE_COUNT_BATCH_MS = 1_000;
 const CONTROL_PLANE_TAINT = { key: NODE_ROLE_CONTROL_PLANE_LABEL, effect: 'NoSchedule' };
 /** kubeadm's defaults, used in the rendered kubeadm ClusterConfiguration. */
 const POD_CIDR = '10.244.0.0/16';
@@ -57,7 +55,7 @@ export async function reconcileFakeNode(ctx: OperatorContext, key: string): Prom
   await addFinalizer(ctx.client, path, fn, FAKE_NODE_FINALIZER);
   const gen = fn.metadata.generation;
   const now = ctx.now();
-  let conditions = fn.status?.conditions ?? [];
+  let conditions = (ctx.statuses.fakeNodes.decided(key) ?? fn.status)?.conditions ?? [];
   const problems = nodeSpecProblems(fn);
   if (problems.length) {
     // Nothing to retry: the next spec change brings the object back.
@@ -65,7 +63,7 @@ export async function reconcileFakeNode(ctx: OperatorContext, key: string): Prom
     conditions = setCondition(conditions, { type: 'Registered', status: 'False', reason: 'InvalidSpec', message }, gen, now);
     conditions = setCondition(conditions, { type: 'Ready', status: 'False', reason: 'InvalidSpec', message }, gen, now);
     conditions = withProgress(conditions, 'Stalled', 'InvalidSpec', message, gen, now);
-    await writeStatus(ctx, fn, { observedGeneration: gen ?? 0, conditions });
+    writeStatus(ctx, fn, { observedGeneration: gen ?? 0, conditions });
     return;
   }
   if (!served) {
@@ -75,7 +73,7 @@ export async function reconcileFakeNode(ctx: OperatorContext, key: string): Prom
     conditions = setCondition(conditions, { type: 'Registered', status: 'False', reason: 'WaitingForFakeAPIServer', message }, gen, now);
     conditions = setCondition(conditions, { type: 'Ready', status: 'False', reason: 'WaitingForFakeAPIServer', message }, gen, now);
     conditions = withProgress(conditions, 'Progressing', 'WaitingForFakeAPIServer', message, gen, now);
-    await writeStatus(ctx, fn, { observedGeneration: gen ?? 0, conditions });
+    writeStatus(ctx, fn, { observedGeneration: gen ?? 0, conditions });
     return { requeueAfterMs: WAIT_FOR_SERVER_MS };
   }
   try {
@@ -84,11 +82,12 @@ export async function reconcileFakeNode(ctx: OperatorContext, key: string): Prom
     const message = `registering node ${fn.spec.nodeName} failed: ${(err as Error).message.split('\n')[0]}`;
     conditions = setCondition(conditions, { type: 'Registered', status: 'False', reason: 'RegistrationFailed', message }, gen, now);
     conditions = withProgress(conditions, 'Progressing', 'RegistrationFailed', message, gen, now); // retried with backoff
-    await writeStatus(ctx, fn, { observedGeneration: gen ?? 0, conditions });
+    writeStatus(ctx, fn, { observedGeneration: gen ?? 0, conditions });
     throw err;
   }
-  // The FakeAPIServer's node count follows; a burst of registrations makes one status write.
-  ctx.fasQueue.addAfter(fasKey!, NODE_COUNT_BATCH_MS);
+  // The FakeAPIServer's node count follows at once: its StatusWriter folds a burst of registrations, and
+  // a new cluster's Ready, into one write.
+  ctx.fasQueue.add(fasKey!);
   const ready = fn.spec.ready ?? true;
   conditions = setCondition(conditions, { type: 'Registered', status: 'True', reason: 'NodeRegistered', message: `node ${fn.spec.nodeName} is registered in ${fn.spec.clusterName}` }, gen, now);
   conditions = setCondition(
@@ -101,7 +100,7 @@ export async function reconcileFakeNode(ctx: OperatorContext, key: string): Prom
   );
   // Registered as the spec asks, NotReady included: nothing left to do.
   conditions = withProgress(conditions, 'Done', 'NodeRegistered', `node ${fn.spec.nodeName} is registered in ${fn.spec.clusterName}`, gen, now);
-  await writeStatus(ctx, fn, { observedGeneration: gen ?? 0, conditions });
+  writeStatus(ctx, fn, { observedGeneration: gen ?? 0, conditions });
 }
 
 /** Creates or updates the Node and what comes with its role. Idempotent. */
@@ -234,12 +233,10 @@ export function removeNode(cluster: FakeCluster, nodeName: string): void {
   cluster.etcd.removeMemberByName(nodeName);
 }
 
-async function writeStatus(ctx: OperatorContext, fn: FakeNode, status: FakeNodeStatus): Promise<void> {
+/** Hands the status to the kind's StatusWriter (batched writes), unless it is what was decided last. */
+function writeStatus(ctx: OperatorContext, fn: FakeNode, status: FakeNodeStatus): void {
   const strip = (s: FakeNodeStatus | undefined): unknown => (s ? { ...s, conditions: s.conditions?.map((c: Condition) => ({ ...c, lastTransitionTime: undefined })) } : undefined);
-  if (jsonEqual(strip(fn.status), strip(status))) return;
   const key = `${fn.metadata.namespace}/${fn.metadata.name}`;
-  const written = JSON.stringify(strip(status));
-  if (ctx.pendingStatus.fakeNodes.isPending(key, written)) return;
-  await patchStatus(ctx.client, fakeNodePath(fn.metadata.namespace!, fn.metadata.name), status);
-  ctx.pendingStatus.fakeNodes.wrote(key, written);
+  if (jsonEqual(strip(ctx.statuses.fakeNodes.decided(key) ?? fn.status), strip(status))) return;
+  ctx.statuses.fakeNodes.decide(key, fakeNodePath(fn.metadata.namespace!, fn.metadata.name), status, JSON.stringify(strip(status)));
 }
