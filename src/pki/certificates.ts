@@ -20,8 +20,11 @@ export interface CertificateAuthority {
 
 interface ParsedCa {
   readonly keyPem: string;
-  readonly cert: X509Certificate;
   readonly key: KeyObject;
+  /** Parsed when first asked for: a CA we just made issues certificates from `issuer` alone. */
+  cert?: X509Certificate;
+  /** The certificate's subject as ASN.1, the issuer of everything it signs. */
+  issuer?: forge.asn1.Asn1;
 }
 
 /**
@@ -40,17 +43,24 @@ export class PemCertificateAuthority implements CertificateAuthority {
   constructor(
     readonly certPem: string,
     readonly keyPem: string,
-    parsed?: { readonly cert: X509Certificate; readonly key: KeyObject },
+    parsed?: { readonly key: KeyObject; readonly cert?: X509Certificate; readonly issuer?: forge.asn1.Asn1 },
   ) {
     if (parsed) parsedCas.set(certPem, { keyPem, ...parsed });
   }
 
   get cert(): X509Certificate {
-    return this.parsed().cert;
+    const parsed = this.parsed();
+    return (parsed.cert ??= new X509Certificate(this.certPem));
   }
 
   get key(): KeyObject {
     return this.parsed().key;
+  }
+
+  /** Its subject, as the issuer of the certificates it signs. */
+  get issuer(): forge.asn1.Asn1 {
+    const parsed = this.parsed();
+    return (parsed.issuer ??= parseSubject(this.cert));
   }
 
   private parsed(): ParsedCa {
@@ -59,7 +69,7 @@ export class PemCertificateAuthority implements CertificateAuthority {
       parsedCas.set(this.certPem, hit);
       return hit;
     }
-    const parsed = { keyPem: this.keyPem, cert: new X509Certificate(this.certPem), key: privateKeyFromPem(this.keyPem) };
+    const parsed: ParsedCa = { keyPem: this.keyPem, key: privateKeyFromPem(this.keyPem) };
     parsedCas.set(this.certPem, parsed);
     return parsed;
   }
@@ -129,8 +139,8 @@ export async function createCertificateAuthority(opts: { commonName: string; key
       extension(OID.subjectKeyIdentifier, false, asn1.create(C.UNIVERSAL, T.OCTETSTRING, false, keyIdentifier(key))),
     ],
   });
-  const certPem = toPem(der);
-  return new PemCertificateAuthority(certPem, privateKeyToPem(key), { cert: new X509Certificate(certPem), key });
+  // Not parsed back: it issues certificates from the subject just built (issuer = subject).
+  return new PemCertificateAuthority(toPem(der), privateKeyToPem(key), { key, issuer: subject });
 }
 
 /** Loads a CA from its Secret's `tls.crt`/`tls.key`, checking that they belong together. */
@@ -148,7 +158,6 @@ export function loadCertificateAuthority(certPem: string, keyPem: string): Certi
 }
 
 export function issueCertificate(ca: CertificateAuthority, req: CertificateRequest): IssuedCertificate {
-  const caCert = ca.cert;
   const caKey = ca.key;
   const sans: forge.asn1.Asn1[] = [];
   for (const dns of req.dnsNames ?? []) sans.push(asn1.create(C.CONTEXT_SPECIFIC, 2, false, dns));
@@ -163,7 +172,7 @@ export function issueCertificate(ca: CertificateAuthority, req: CertificateReque
   ];
   if (sans.length) extensions.push(extension(OID.subjectAltName, false, asn1.create(C.UNIVERSAL, T.SEQUENCE, true, sans)));
   const der = buildCertificate({
-    issuer: issuerOf(caCert),
+    issuer: issuerOf(ca),
     subject: nameAsn1(req.commonName, req.organizations ?? []),
     spki: spkiAsn1(req.publicKey),
     signer: caKey,
@@ -187,7 +196,9 @@ const issuers = new WeakMap<X509Certificate, forge.asn1.Asn1>();
 const keyIdentifiers = new WeakMap<KeyObject, string>();
 
 /** The CA's subject, taken verbatim from its certificate so issuer and subject match byte for byte. */
-function issuerOf(caCert: X509Certificate): forge.asn1.Asn1 {
+function issuerOf(ca: CertificateAuthority): forge.asn1.Asn1 {
+  if (ca instanceof PemCertificateAuthority) return ca.issuer;
+  const caCert = ca.cert;
   let issuer = issuers.get(caCert);
   if (!issuer) issuers.set(caCert, (issuer = parseSubject(caCert)));
   return issuer;
