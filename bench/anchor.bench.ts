@@ -39,6 +39,7 @@ export async function benchScaleAnchor(): Promise<void> {
   console.log('then GET /api/v1/nodes on each over TLS with a client certificate from its CA. Each system in its own process, one at a time.');
   console.log('Time until every cluster answers = the register phase + the GET phase; the load generator reading CAs and signing');
   console.log(`client certificates between the two is not counted. Writes are counted from the start of the load to ${SETTLE_MS / 1000} s after it.`);
+  console.log('Then, where clusters outlive the process (fkas against kube-apiserver), kill -9 and a start with the same flags, timed until every cluster lists its node again.');
   console.log(`  machine: ${cpus().length} cores, load average at start ${loadavg().map((l) => l.toFixed(2)).join(' ')}; node ${process.version}`);
   console.log(`  cores: ${pinning().description}`);
   if (systems.includes('anchor')) {
@@ -76,12 +77,20 @@ async function measure(name: SystemName, clusters: number, portBase: number): Pr
     console.log(`  ${name}: ${system.description}; ports from ${portBase}; logs in ${dir}${process.env.FKAS_KEEP_TEST_DIRS ? '' : ' (removed after; FKAS_KEEP_TEST_DIRS=1 keeps them)'}`);
     const before = await system.managementWrites();
     const serverBefore = await system.serverCountedWrites?.();
-    const load = await drive(system, clusters, await generateEcKey());
+    const driven = await drive(system, clusters, await generateEcKey());
+    const load = driven.result;
     await new Promise((r) => setTimeout(r, SETTLE_MS));
     const after = await system.managementWrites();
     const serverAfter = await system.serverCountedWrites?.();
     const heap = await system.collectGarbage();
-    const measured: Measured = { system: name, load, rssBytes: await rssBytes(system.pid), ...(heap ? { heap } : {}), ...(before && after ? { writes: difference(after.byMethod, before.byMethod), writesByResource: difference(after.byResource, before.byResource) } : {}),
+    const rss = await rssBytes(system.pid);
+    let restartMs: number | undefined;
+    if (system.restart) {
+      const killed = performance.now();
+      await system.restart();
+      restartMs = await driven.answerAgain(killed);
+    }
+    const measured: Measured = { system: name, load, rssBytes: rss, ...(heap ? { heap } : {}), ...(restartMs !== undefined ? { restartMs } : {}), ...(before && after ? { writes: difference(after.byMethod, before.byMethod), writesByResource: difference(after.byResource, before.byResource) } : {}),
       ...(serverBefore !== undefined && serverAfter !== undefined ? { serverWrites: serverAfter - serverBefore } : {}),
     };
     if (measured.writes) console.log(`    ${name}: ${writesTotal(measured.writes)} management-API writes`);

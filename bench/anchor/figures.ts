@@ -8,6 +8,8 @@ export interface Measured {
   readonly load: LoadResult;
   readonly rssBytes: number;
   readonly heap?: HeapFigures;
+  /** kill -9 of the process → every cluster lists its node again, through a new process with the same flags. */
+  readonly restartMs?: number;
   /** Writes (POST, PUT, PATCH, DELETE) the management API got during the run and the idle settle after it. */
   readonly writes?: Record<string, number>;
   /** The same requests by method and resource (`PATCH fakeapiservers/status`), reads included. */
@@ -45,6 +47,7 @@ const FIGURES: readonly Figure[] = [
   { name: '/updateNode p99', unit: 'ms', value: (m) => percentile(m.load.updateNodeMs, 99) },
   { name: 'time until every cluster answers', unit: 's', value: (m) => (m.load.registerWallMs + m.load.answerWallMs) / 1000 },
   { name: 'RSS per idle cluster (process RSS / N)', unit: 'KiB', value: (m) => m.rssBytes / 1024 / m.load.clusters },
+  { name: 'kill -9 and restart → all answer again', unit: 's', value: (m) => (m.restartMs !== undefined ? m.restartMs / 1000 : undefined) },
   { name: 'management-API writes per cluster', unit: '', value: (m) => (m.writes ? writesTotal(m.writes) / m.load.clusters : undefined) },
 ];
 

@@ -60,7 +60,17 @@ interface Prepared extends Registered {
   readonly cert: string;
 }
 
-export async function drive(system: System, clusters: number, clientKey: KeyObject): Promise<LoadResult> {
+/** A driven system's clusters, each with a client certificate its CA signed. */
+export interface Driven {
+  readonly result: LoadResult;
+  /**
+   * Asks every cluster again until each lists its node (after a restart); resolves with the wall time.
+   * `sinceMs` (performance.now()) starts the clock earlier, e.g. when the process was started.
+   */
+  answerAgain(sinceMs: number): Promise<number>;
+}
+
+export async function drive(system: System, clusters: number, clientKey: KeyObject): Promise<Driven> {
   const registerMs: number[] = [];
   const updateNodeMs: number[] = [];
   const agent = new http.Agent({ keepAlive: true, maxSockets: PARALLEL });
@@ -107,7 +117,12 @@ export async function drive(system: System, clusters: number, clientKey: KeyObje
     await inParallel(prepared.length, async (i) => {
       if (!(await answers(prepared[i]!, clientKeyPem))) answeredOnRetry++;
     });
-    return { clusters, registerWallMs, answerWallMs: performance.now() - answerStarted, registerMs, updateNodeMs, answeredOnRetry, gatewayTimeouts };
+    const result = { clusters, registerWallMs, answerWallMs: performance.now() - answerStarted, registerMs, updateNodeMs, answeredOnRetry, gatewayTimeouts };
+    const answerAgain = async (sinceMs: number): Promise<number> => {
+      await inParallel(prepared.length, async (i) => void (await answers(prepared[i]!, clientKeyPem)));
+      return performance.now() - sinceMs;
+    };
+    return { result, answerAgain };
   } finally {
     agent.destroy();
   }

@@ -42,6 +42,7 @@ export interface System {
   /** How it runs, for the report header. */
   readonly description: string;
   readonly shimUrl: string;
+  /** The process under test (a new one after restart()). */
   readonly pid: number;
   /** The cluster's CA, as this system exposes it to a user. */
   caOf(namespace: string, cluster: string, answer: RegisterAnswer): Promise<PemPair>;
@@ -51,6 +52,11 @@ export interface System {
   managementWrites(): Promise<ManagementRequests | undefined>;
   /** The same writes as the management API counted them, when it can tell (kube-apiserver's metrics). */
   serverCountedWrites?(): Promise<number>;
+  /**
+   * Kills the process (SIGKILL, as a crash or an OOM kill would) and starts it again with the same
+   * flags; resolves once the new process runs. Only for systems whose clusters outlive their process.
+   */
+  restart?(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -76,7 +82,8 @@ export interface StartOptions {
 
 const START_TIMEOUT_MS = 120_000;
 const BUILD_TIMEOUT_MS = 30 * 60_000;
-const LOG_LEVEL = 'warn';
+/** The systems' log level (FKAS_BENCH_LOG_LEVEL=info shows their start-up steps in the kept logs). */
+const LOG_LEVEL = process.env.FKAS_BENCH_LOG_LEVEL ?? 'warn';
 /** Ports past N that the listener ranges keep spare. */
 const PORT_MARGIN = 100;
 const BENCH_HOOKS = fileURLToPath(new URL('./operator-hooks.mjs', import.meta.url));
@@ -205,12 +212,14 @@ async function startFkas(name: 'fkas-embedded' | 'fkas-kube', opts: StartOptions
   const kubeconfig = cp ? cp.kubeconfigPath : join(dir, 'management.kubeconfig');
   const management = cp ? new URL(cp.server).host : `127.0.0.1:${embeddedPort}`;
   const { args, description } = operatorCommand();
-  const proc = new ManagedProcess(name, ...pinned(process.execPath, [
+  let starts = 0;
+  const operatorProcess = (): ManagedProcess => new ManagedProcess(name, ...pinned(process.execPath, [
     '--expose-gc', ...nodeFlags(), '--import', BENCH_HOOKS, ...args, 'operator',
     ...(cp ? ['--kubeconfig', kubeconfig] : ['--embedded', '--embedded-port', String(embeddedPort), '--embedded-kubeconfig', kubeconfig]),
     '--port-range', `${opts.portBase}-${opts.portBase + opts.clusters + PORT_MARGIN}`,
     '--probe-port', String(probePort), '--shim-port', String(shimPort),
-  ]), join(dir, `${name}.log`), { ...process.env, FKAS_LOG_LEVEL: LOG_LEVEL, FKAS_BENCH_HOOKS_PORT: String(hooksPort), FKAS_BENCH_MANAGEMENT: management });
+  ]), join(dir, `${name}${starts++ ? `-${starts}` : ''}.log`), { ...process.env, FKAS_LOG_LEVEL: LOG_LEVEL, FKAS_BENCH_HOOKS_PORT: String(hooksPort), FKAS_BENCH_MANAGEMENT: management });
+  let proc = operatorProcess();
   const hooks = `http://127.0.0.1:${hooksPort}`;
   let client: KubeClient | undefined;
   try {
@@ -227,7 +236,9 @@ async function startFkas(name: 'fkas-embedded' | 'fkas-kube', opts: StartOptions
     name,
     description: `${description}, against ${cp ? `a real kube-apiserver ${versions().KUBERNETES_VERSION} (test/harness)` : 'its embedded management API'}`,
     shimUrl: `http://127.0.0.1:${shimPort}`,
-    pid: proc.pid!,
+    get pid() {
+      return proc.pid!;
+    },
     // The CA Secret in CAPI's format (<cluster>-ca), which the operator adopts or creates.
     caOf: async (namespace, cluster) => {
       const secret = await kube.get<{ data?: Record<string, string> }>({ apiVersion: 'v1', plural: 'secrets', namespace, name: `${cluster}-ca` });
@@ -246,7 +257,18 @@ async function startFkas(name: 'fkas-embedded' | 'fkas-kube', opts: StartOptions
       if (!res.ok) throw new Error(`operator bench hook GET /writes answered ${res.status}`);
       return (await res.json()) as ManagementRequests;
     },
-    ...(cp ? { serverCountedWrites: () => apiserverWrites(cp) } : {}),
+    // The embedded management API keeps its objects in memory: after a restart there is nothing to serve again.
+    ...(cp
+      ? {
+          serverCountedWrites: () => apiserverWrites(cp),
+          restart: async () => {
+            proc.killGroup('SIGKILL');
+            await proc.stop();
+            proc = operatorProcess();
+            proc.start();
+          },
+        }
+      : {}),
     stop: async () => {
       kube.close();
       await proc.stop();
