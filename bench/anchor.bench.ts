@@ -90,7 +90,7 @@ async function measure(name: SystemName, clusters: number, portBase: number): Pr
       await system.restart();
       restartMs = await driven.answerAgain(killed);
     }
-    const measured: Measured = { system: name, load, rssBytes: rss, ...(heap ? { heap } : {}), ...(restartMs !== undefined ? { restartMs } : {}), ...(before && after ? { writes: difference(after.byMethod, before.byMethod), writesByResource: difference(after.byResource, before.byResource) } : {}),
+    const measured: Measured = { system: name, load, startMs: system.startMs, rssBytes: rss, ...(heap ? { heap } : {}), ...(restartMs !== undefined ? { restartMs } : {}), ...(before && after ? { writes: difference(after.byMethod, before.byMethod), writesByResource: difference(after.byResource, before.byResource) } : {}),
       ...(serverBefore !== undefined && serverAfter !== undefined ? { serverWrites: serverAfter - serverBefore } : {}),
     };
     if (measured.writes) console.log(`    ${name}: ${writesTotal(measured.writes)} management-API writes`);

@@ -6,6 +6,8 @@ import type { HeapFigures, SystemName } from './systems.js';
 export interface Measured {
   readonly system: SystemName;
   readonly load: LoadResult;
+  /** Process start → first answer of its legacy API. */
+  readonly startMs: number;
   readonly rssBytes: number;
   readonly heap?: HeapFigures;
   /** kill -9 of the process → every cluster lists its node again, through a new process with the same flags. */
@@ -47,6 +49,7 @@ const FIGURES: readonly Figure[] = [
   { name: '/updateNode p99', unit: 'ms', value: (m) => percentile(m.load.updateNodeMs, 99) },
   { name: 'time until every cluster answers', unit: 's', value: (m) => (m.load.registerWallMs + m.load.answerWallMs) / 1000 },
   { name: 'RSS per idle cluster (process RSS / N)', unit: 'KiB', value: (m) => m.rssBytes / 1024 / m.load.clusters },
+  { name: 'process start → legacy API answering', unit: 's', value: (m) => m.startMs / 1000 },
   { name: 'kill -9 and restart → all answer again', unit: 's', value: (m) => (m.restartMs !== undefined ? m.restartMs / 1000 : undefined) },
   { name: 'management-API writes per cluster', unit: '', value: (m) => (m.writes ? writesTotal(m.writes) / m.load.clusters : undefined) },
 ];

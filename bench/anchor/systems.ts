@@ -44,6 +44,8 @@ export interface System {
   readonly shimUrl: string;
   /** The process under test (a new one after restart()). */
   readonly pid: number;
+  /** From spawning the process to the first HTTP answer of its legacy API (any status). */
+  readonly startMs: number;
   /** The cluster's CA, as this system exposes it to a user. */
   caOf(namespace: string, cluster: string, answer: RegisterAnswer): Promise<PemPair>;
   /** Forces a full GC in the system's process; what its heap holds after it, when the system can tell. */
@@ -150,14 +152,17 @@ async function startAnchor(opts: StartOptions, dir: string): Promise<System> {
     '-min-port', String(opts.portBase), '-max-port', String(opts.portBase + opts.clusters + PORT_MARGIN),
     '-log-level', LOG_LEVEL, '-debug-endpoints',
   ]), join(dir, 'anchor.log'));
-  proc.start();
-  await waitUntil('fkas-anchor', proc, () => accepts(shimPort), START_TIMEOUT_MS);
   const shimUrl = `http://127.0.0.1:${shimPort}`;
+  const spawned = performance.now();
+  proc.start();
+  const startMs = await firstAnswer(shimUrl, proc, spawned);
+  await waitUntil('fkas-anchor', proc, () => accepts(shimPort), START_TIMEOUT_MS);
   return {
     name: 'anchor',
     description: `${path} ${version} (CAPI in-memory server)`,
     shimUrl,
     pid: proc.pid!,
+    startMs,
     caOf: async (_ns, _cluster, answer) => {
       if (!answer.CACertificate || !answer.CAKey) throw new Error('the anchor answered /register without CACertificate and CAKey: rebuild it (hack/anchor/build.sh)');
       return { certPem: answer.CACertificate, keyPem: answer.CAKey };
@@ -222,8 +227,11 @@ async function startFkas(name: 'fkas-embedded' | 'fkas-kube', opts: StartOptions
   let proc = operatorProcess();
   const hooks = `http://127.0.0.1:${hooksPort}`;
   let client: KubeClient | undefined;
+  let startMs: number;
   try {
+    const spawned = performance.now();
     proc.start();
+    startMs = await firstAnswer(`http://127.0.0.1:${shimPort}`, proc, spawned);
     await waitUntil(name, proc, async () => (await fetch(`http://127.0.0.1:${probePort}/readyz`)).status === 200 && (await accepts(shimPort)), START_TIMEOUT_MS);
     client = KubeClient.fromFile(kubeconfig);
   } catch (err) {
@@ -239,6 +247,7 @@ async function startFkas(name: 'fkas-embedded' | 'fkas-kube', opts: StartOptions
     get pid() {
       return proc.pid!;
     },
+    startMs,
     // The CA Secret in CAPI's format (<cluster>-ca), which the operator adopts or creates.
     caOf: async (namespace, cluster) => {
       const secret = await kube.get<{ data?: Record<string, string> }>({ apiVersion: 'v1', plural: 'secrets', namespace, name: `${cluster}-ca` });
@@ -313,6 +322,24 @@ export async function rssBytes(pid: number): Promise<number> {
   const kib = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
   if (!Number.isFinite(kib)) throw new Error(`no VmRSS for pid ${pid} (Linux only)`);
   return kib * 1024;
+}
+
+/** How often the start-up clock looks for the legacy API. */
+const FIRST_ANSWER_POLL_MS = 5;
+
+/** Milliseconds from `since` to the first HTTP answer (any status) from `url`. */
+async function firstAnswer(url: string, proc: ManagedProcess, since: number): Promise<number> {
+  const deadline = since + START_TIMEOUT_MS;
+  for (;;) {
+    const answered = await fetch(url, { signal: AbortSignal.timeout(START_TIMEOUT_MS) }).then(
+      async (res) => (await res.arrayBuffer(), true),
+      () => false,
+    );
+    if (answered) return performance.now() - since;
+    if (!proc.running) throw new Error(`${proc.name} exited before its legacy API answered; see ${proc.logFile}`);
+    if (performance.now() > deadline) throw new Error(`${proc.name}: no answer from ${url} within ${START_TIMEOUT_MS} ms; see ${proc.logFile}`);
+    await new Promise((r) => setTimeout(r, FIRST_ANSWER_POLL_MS));
+  }
 }
 
 async function accepts(port: number): Promise<boolean> {

@@ -51,6 +51,8 @@ export async function ensureServing(ctx: OperatorContext, key: string, fas: Fake
     const started = await startServing(ctx, key, fas, cas, { host, version, remembered }, report);
     if (!started) return undefined;
     served = started;
+    // FakeNodes reconciled before their cluster served wait on a retry timer: register them now.
+    for (const node of ctx.index.nodesOf(fas)) ctx.nodeQueue.add(node);
     const port = endpointPort ?? served.port;
     // An event only when the endpoint moved. A new cluster's Ready condition says where it serves (an
     // event each would be a management-API write per cluster), and after an operator restart the
