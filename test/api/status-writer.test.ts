@@ -77,6 +77,16 @@ describe('StatusWriter: decided statuses, written in batches', () => {
     expect(writer.decided('a')).to.equal(undefined);
   });
 
+  it('withdraws a decision not yet written, but not one the server already has', async () => {
+    decide('a', condition('False', 'Waiting'));
+    expect(writer.withdraw('a')).to.equal(true);
+    expect(writer.decided('a')).to.equal(undefined);
+    decide('a', condition('True', 'Sent'));
+    await writer.flush();
+    expect(writer.withdraw('a')).to.equal(false);
+    expect(writer.decided('a')).to.deep.equal(condition('True', 'Sent'));
+  });
+
   it('drops the status of an object that is gone, and reconciles again after any other failed write', async () => {
     writer.decide('gone', nodePath('gone'), condition('True', 'X'), 'x');
     // The API server refuses it (conditions must be a list): a reconcile decides again.

@@ -85,6 +85,18 @@ export class StatusWriter<S> {
     if (this.decisions.get(key)?.written) this.decisions.delete(key);
   }
 
+  /**
+   * The object's cached status is right after all: drops a decision not yet written and says so.
+   * A decision already written stays (the server holds it; the caller decides again).
+   */
+  withdraw(key: string): boolean {
+    const d = this.decisions.get(key);
+    if (!d || d.written) return false;
+    this.decisions.delete(key);
+    for (const l of this.listeners) l(key);
+    return true;
+  }
+
   /** The object is gone: nothing to write. */
   forget(key: string): void {
     this.decisions.delete(key);
@@ -136,6 +148,7 @@ export class StatusWriter<S> {
 
   private async write(key: string, d: Decision): Promise<void> {
     try {
+      this.opts.log.debug({ key, status: d.form }, 'writing status');
       await patchStatus(this.opts.client, d.path, d.status);
       // A newer decision made while this one was on the wire is written by the next flush.
       if (this.decisions.get(key) === d) d.written = true;

@@ -152,6 +152,9 @@ describe('the operator with exactly the RBAC in config/ (real kube-apiserver)', 
   });
 
   it('comes back after a restart without writing anything for clusters it serves again', async () => {
+    // What earlier steps decided is written first: the window below holds the new process's writes only.
+    const statuses = f!.operator.context!.statuses;
+    await Promise.all([statuses.fakeApiServers.flush(), statuses.fakeNodes.flush()]);
     const before = proxy!.requests.length;
     await f!.restartOperator();
     await eventually(async () => f!.operator.isReady, 'operator ready after restart', READY_TIMEOUT_MS);

@@ -59,6 +59,8 @@ export class StatusReport {
     this.setProgress();
     const status: FakeAPIServerStatus = { ...fields, observedGeneration: this.generation ?? 0, conditions: this.conditions };
     if (jsonEqual(withoutTimes(this.current), withoutTimes(status))) return;
+    // Back to what the server holds before a write went out (e.g. a restart's first look): nothing to write.
+    if (jsonEqual(withoutTimes(this.fas.status), withoutTimes(status)) && this.ctx.statuses.fakeApiServers.withdraw(this.key)) return;
     this.ctx.statuses.fakeApiServers.decide(this.key, fasPath(this.fas.metadata.namespace!, this.fas.metadata.name), status, JSON.stringify(withoutTimes(status)));
   }
 
