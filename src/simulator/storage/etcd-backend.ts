@@ -90,7 +90,7 @@ export class EtcdBackend implements StorageBackend {
       const tls = this.opts.endpoints.some((e) => e.startsWith('https://'));
       throw new Error(
         `cannot reach etcd at ${this.opts.endpoints.join(',')} (${(err as Error).message}): check that etcd runs there and the URLs in --store etcd:<url>,…` +
-          (tls ? ', and that --etcd-cafile signs its serving certificate and --etcd-certfile/--etcd-keyfile are a client certificate it trusts' : ' (https:// endpoints need --etcd-cafile)'),
+          (tls ? ', and that --etcd-cafile signs its serving certificate and --etcd-certfile/--etcd-keyfile are a client certificate it trusts' : ' (an etcd serving TLS needs https:// URLs, with --etcd-cafile and a client certificate)'),
         { cause: err },
       );
     }
