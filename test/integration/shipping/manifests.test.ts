@@ -85,7 +85,12 @@ describe('shipping manifests: kustomize config/, k8s/*.yaml and the Helm chart',
   before(async () => {
     // The chart specs need helm: built once from its Go module, then copied from the tools cache.
     await sh('bash', [join(REPO_ROOT, 'hack/tools/helm.sh')]);
-    [defaultObjects, metal3Objects, fileStoreObjects, etcdStoreObjects] = await Promise.all([kustomize('default'), kustomize('metal3'), kustomize('file-store'), kustomize('etcd-store')]);
+    [defaultObjects, metal3Objects, fileStoreObjects, etcdStoreObjects] = await Promise.all([
+      kustomize('default'),
+      kustomize('metal3'),
+      kustomize('file-store'),
+      kustomize('etcd-store'),
+    ]);
     cp = await startControlPlane();
     admin = KubeClient.fromFile(cp.kubeconfigPath);
   });
@@ -214,7 +219,11 @@ describe('shipping manifests: kustomize config/, k8s/*.yaml and the Helm chart',
     });
     it('renders the objects of config/etcd-store with store.type=etcd, its endpoints and certSecret', async () => {
       expectSameObjects(
-        await helmTemplate(['store.type=etcd', 'store.etcd.endpoints[0]=https://etcd.metal3-fkas-system.svc:2379', 'store.etcd.certSecret=metal3-fkas-etcd-client']),
+        await helmTemplate([
+          'store.type=etcd',
+          'store.etcd.endpoints[0]=https://etcd.metal3-fkas-system.svc:2379',
+          'store.etcd.certSecret=metal3-fkas-etcd-client',
+        ]),
         etcdStoreObjects,
       );
     });
