@@ -103,13 +103,9 @@ export class EtcdBackend implements StorageBackend {
       { key: Buffer.from(ownerKey), value: Buffer.from(JSON.stringify({ owner: this.owner, since: new Date().toISOString() })) },
       { deadline: Date.now() + ETCD_CALL_TIMEOUT_MS },
     );
-    this.committer.claim(cluster, { ownerKey, rvKey: this.layout.rv(cluster), revision: claimed.header.revision });
-    try {
-      return await this.read(cluster, prefix, claimed.header.revision);
-    } catch (err) {
-      this.committer.unclaim(cluster);
-      throw err;
-    }
+    const { contents, rvValue } = await this.read(cluster, prefix, claimed.header.revision);
+    this.committer.claim(cluster, { ownerKey, rvKey: this.layout.rv(cluster), revision: claimed.header.revision, rvValue });
+    return contents;
   }
 
   attach(cluster: string, store: ObjectStore): void {
@@ -161,10 +157,11 @@ export class EtcdBackend implements StorageBackend {
   }
 
   /** A cluster's prefix, page by page at one revision (a consistent picture), as StoreContents. */
-  private async read(cluster: string, prefix: string, atLeast: string): Promise<StoreContents | undefined> {
+  private async read(cluster: string, prefix: string, atLeast: string): Promise<{ contents: StoreContents | undefined; rvValue: string | null }> {
     const collections = new Map<string, KubeObject[]>();
     const deletedShared = new Map<string, string[]>();
     let resourceVersion = 0;
+    let rvValue: string | null = null;
     let found = false;
     let from = Buffer.from(prefix);
     const end = prefixEnd(prefix);
@@ -177,7 +174,11 @@ export class EtcdBackend implements StorageBackend {
         const what = this.layout.parse(prefix, kv.key.toString());
         if (!what || what.type === 'owner') continue;
         found = true;
-        if (what.type === 'rv') resourceVersion = Math.max(resourceVersion, Number(kv.value.toString()));
+        if (what.type === 'rv') {
+          // `<rv>` or, written by part of a split batch, `<rv>-<n>`: the version is the number in front.
+          rvValue = kv.value.toString();
+          resourceVersion = Math.max(resourceVersion, parseInt(rvValue, 10) || 0);
+        }
         else if (kv.value.length === 0) push(deletedShared, what.collection, what.key);
         else {
           const object = JSON.parse(kv.value.toString()) as KubeObject;
@@ -189,7 +190,7 @@ export class EtcdBackend implements StorageBackend {
       if (!page.more || !last) break;
       from = Buffer.concat([last.key, Buffer.from([0])]);
     }
-    return found ? { resourceVersion, collections, deletedShared } : undefined;
+    return { contents: found ? { resourceVersion, collections, deletedShared } : undefined, rvValue };
   }
 }
 
