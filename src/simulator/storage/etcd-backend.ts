@@ -4,7 +4,7 @@ import { componentLogger, type Logger } from '../../telemetry/logger.js';
 import { jsonOf, type ObjectStore, type StoreContents, type StoreEvent } from '../store/object-store.js';
 import { objectKey, type KubeObject } from '../store/object.js';
 import type { StorageBackend } from './backend.js';
-import { ETCD_CALL_TIMEOUT_MS, EtcdCommitter } from './etcd-commit.js';
+import { ETCD_ACK_TIMEOUT_MS, ETCD_CALL_TIMEOUT_MS, EtcdCommitter } from './etcd-commit.js';
 import { DEFAULT_ETCD_PREFIX, EtcdLayout, prefixEnd } from './etcd-layout.js';
 
 /**
@@ -135,8 +135,12 @@ export class EtcdBackend implements StorageBackend {
     await this.client.kv.deleteRange({ key: Buffer.from(prefix), range_end: prefixEnd(prefix) }, { deadline: Date.now() + ETCD_CALL_TIMEOUT_MS });
   }
 
+  /** Waits for the writes in flight, but not beyond the time their clients were promised an answer in. */
   async close(): Promise<void> {
-    await this.committer.idle();
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), ETCD_ACK_TIMEOUT_MS)));
+    if (await Promise.race([this.committer.idle().then(() => false), gaveUp])) this.log.error('etcd did not take the last writes before the store closed; their clients were answered 504');
+    clearTimeout(timer);
     this.client.close();
   }
 
