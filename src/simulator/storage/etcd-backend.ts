@@ -156,7 +156,7 @@ export class EtcdBackend implements StorageBackend {
     const { metadata } = e.object;
     const key = objectKey(metadata.namespace, metadata.name ?? '');
     const etcdKey = this.layout.object(prefix, e.collection, key);
-    if (e.type !== 'DELETED') this.committer.record(cluster, etcdKey, Buffer.from(jsonOf(e.object)), e.resourceVersion);
+    if (e.type !== 'DELETED') this.committer.record(cluster, etcdKey, () => Buffer.from(jsonOf(e.object)), e.resourceVersion);
     else this.committer.record(cluster, etcdKey, store.hidesShared(e.collection, key) ? TOMBSTONE : null, e.resourceVersion);
   }
 

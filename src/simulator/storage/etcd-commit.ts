@@ -125,9 +125,16 @@ interface Chain {
   tail?: Part;
 }
 
+/**
+ * What a key gets: a value, a value made only if the write is still the
+ * last of its key when the batch goes (a node patched 16 times in one turn
+ * is serialized once), or null to delete the key.
+ */
+export type PendingValue = Buffer | (() => Buffer) | null;
+
 interface ClusterWrites {
-  /** etcd key → value; null deletes the key. */
-  readonly ops: Map<string, Buffer | null>;
+  /** etcd key → value. */
+  readonly ops: Map<string, PendingValue>;
   rv: number;
   readonly ack: Deferred<void>;
 }
@@ -186,7 +193,7 @@ export class EtcdCommitter {
   }
 
   /** Records a put (value) or delete (null) of a key of a claimed cluster, saved with the cluster's version. */
-  record(cluster: string, key: string, value: Buffer | null, resourceVersion: number): void {
+  record(cluster: string, key: string, value: PendingValue, resourceVersion: number): void {
     if (this.fenced.has(cluster) || !this.chains.has(cluster)) return;
     const batch = (this.current ??= this.newBatch());
     let writes = batch.clusters.get(cluster);
@@ -263,8 +270,9 @@ export class EtcdCommitter {
         continue;
       }
       const groups: { ops: IRequestOp[]; bytes: number }[] = [{ ops: [], bytes: 0 }];
-      for (const [key, value] of writes.ops) {
+      for (const [key, pending] of writes.ops) {
         const k = Buffer.from(key);
+        const value = typeof pending === 'function' ? pending() : pending;
         const op: IRequestOp = value === null ? { request_delete_range: { key: k } } : { request_put: { key: k, value } };
         const size = k.length + (value?.length ?? 0);
         let group = groups.at(-1)!;
