@@ -8,6 +8,7 @@ import { MemoryBackend, type StorageBackend } from '../src/simulator/storage/bac
 import { EtcdBackend } from '../src/simulator/storage/etcd-backend.js';
 import { FileBackend } from '../src/simulator/storage/file-backend.js';
 import { startEtcd, type TestEtcd } from '../test/harness/etcd.js';
+import { benchOperatorRestart } from './store-operator-restart.bench.js';
 import { benchStoreRestart } from './store-restart.bench.js';
 import { report, runWorker } from './support.js';
 
@@ -32,7 +33,8 @@ const DURABLE_PATCH_RATIO_TARGET = 0.5;
  * status PATCHes at 16 connections, every answer acknowledged only once
  * durable (fdatasync per event-loop turn for file:, an etcd Txn per batch
  * for etcd: on a real etcd that fsyncs as in production), then the restart
- * of 1,000 clusters (store-restart.bench.ts).
+ * of 1,000 clusters: of the simulator engine (store-restart.bench.ts) and of
+ * the operator process (store-operator-restart.bench.ts).
  */
 export async function benchStore(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'fkas-bench-store-'));
@@ -62,6 +64,7 @@ export async function benchStore(): Promise<void> {
       report(`${name} / memory: PATCH node status throughput`, r.patch.requestsPerSecond / memory.patch.requestsPerSecond, 'ratio', { min: DURABLE_PATCH_RATIO_TARGET });
     }
     await benchStoreRestart(dir, endpoint);
+    await benchOperatorRestart(dir, endpoint);
   } finally {
     await etcd?.stop();
     await rm(dir, { recursive: true, force: true });
