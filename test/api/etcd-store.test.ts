@@ -8,6 +8,7 @@ import { storageFromFlag } from '../../src/simulator/storage/parse.js';
 import { freePort } from '../harness/control-plane.js';
 import { startEtcd, type TestEtcd } from '../harness/etcd.js';
 import { binary } from '../harness/tools.js';
+import { eventually } from '../support/operator-fixture.js';
 import { rawClient, type RawClient } from '../support/raw-client.js';
 
 /**
@@ -23,6 +24,8 @@ describe('the etcd store', function () {
   const CRB = '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings';
   /** Long enough for the client's retries and its circuit breaker (open 5 s after 3 failures) to come into play. */
   const OUTAGE_MS = 7_000;
+  /** Compaction interval of the spec of it: each tick compacts up to what the previous one saw. */
+  const COMPACTION_MS = 300;
   let etcd: TestEtcd;
   const sims: Simulator[] = [];
   const fenced: string[] = [];
@@ -158,6 +161,28 @@ describe('the etcd store', function () {
     expect((await pending).status).to.equal(201);
     const second = await boot();
     expect((await second.c.request('GET', `${CM}/during-outage`)).status).to.equal(200);
+  });
+
+  it("compacts etcd's history as kube-apiserver does, so node heartbeats cannot fill etcd's quota", async () => {
+    const storage = new EtcdBackend({ endpoints: [etcd.endpoint], compactionIntervalMs: COMPACTION_MS });
+    await storage.open();
+    const sim = new Simulator({ storage });
+    sims.push(sim);
+    const cluster = await sim.createCluster({ name: NAME });
+    cluster.addNode({ name: 'n-0', providerID: 'fake://n-0', internalIP: '10.0.0.1' });
+    await cluster.resources.store.durable();
+    const firstRevision = JSON.parse(await etcdctl('get', '/fkas/default/durable/rv', '-w', 'json')) as { kvs: { mod_revision: number }[] };
+    for (let i = 0; i < 3; i++) {
+      cluster.addNode({ name: 'n-0', providerID: 'fake://n-0', internalIP: `10.0.0.${i + 2}` });
+      await cluster.resources.store.durable();
+    }
+    const oldRevision = String(firstRevision.kvs[0]!.mod_revision);
+    await eventually(
+      async () => (await etcdctl('get', '--rev', oldRevision, '/fkas/default/durable/rv').then(() => false, (err: Error) => /compacted/.test(err.message))) || undefined,
+      'history up to the first write compacted',
+      10 * COMPACTION_MS,
+      COMPACTION_MS / 2,
+    );
   });
 
   it('drops a forgotten cluster: it comes back empty', async () => {

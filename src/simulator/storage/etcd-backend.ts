@@ -38,8 +38,20 @@ export interface EtcdStoreOptions {
   readonly owner?: string;
   /** Told when another replica took a cluster over: this process must stop serving it. */
   readonly onFenced?: (cluster: string) => void;
+  /** How often etcd's history is compacted (ETCD_COMPACTION_INTERVAL_MS; specs shorten it). */
+  readonly compactionIntervalMs?: number;
   readonly logger?: Logger;
 }
+
+/**
+ * etcd keeps every revision until it is compacted, and refuses all writes
+ * once its database passes its quota (2 GiB by default): node heartbeats
+ * alone would get there. As kube-apiserver does (its
+ * --etcd-compaction-interval), the store compacts every 5 minutes to the
+ * revision it saw at the previous tick. Nothing of ours reads history, so
+ * this costs no reader anything; defragmenting stays the etcd operator's job.
+ */
+export const ETCD_COMPACTION_INTERVAL_MS = 5 * 60_000;
 
 /** How long `open` waits for etcd before telling the user what to check. */
 export const ETCD_OPEN_TIMEOUT_MS = 5_000;
@@ -58,6 +70,10 @@ export class EtcdBackend implements StorageBackend {
   private readonly attached = new Map<string, ObjectStore>();
   private readonly owner: string;
   private readonly log: Logger;
+  private compactionTimer?: NodeJS.Timeout;
+  /** The revision seen at the last compaction tick: the next tick compacts up to it. */
+  private compactTo?: string;
+  private compacted?: string;
 
   constructor(private readonly opts: EtcdStoreOptions) {
     if (opts.endpoints.length === 0) throw new Error('--store etcd: needs at least one endpoint, e.g. etcd:https://etcd-0:2379,https://etcd-1:2379');
@@ -84,7 +100,13 @@ export class EtcdBackend implements StorageBackend {
   /** Checks that etcd answers (and accepts our certificates) before any cluster is served. */
   async open(): Promise<void> {
     try {
-      await this.client.kv.range({ key: Buffer.from(this.layout.prefix), range_end: prefixEnd(this.layout.prefix), limit: 1, keys_only: true }, { deadline: Date.now() + ETCD_OPEN_TIMEOUT_MS });
+      const probe = await this.client.kv.range(
+        { key: Buffer.from(this.layout.prefix), range_end: prefixEnd(this.layout.prefix), limit: 1, keys_only: true },
+        { deadline: Date.now() + ETCD_OPEN_TIMEOUT_MS },
+      );
+      this.compactTo = probe.header.revision;
+      // One timer for the process, not per cluster; it does not keep the process alive.
+      this.compactionTimer = setInterval(() => void this.compact(), this.opts.compactionIntervalMs ?? ETCD_COMPACTION_INTERVAL_MS).unref();
     } catch (err) {
       this.client.close();
       const tls = this.opts.endpoints.some((e) => e.startsWith('https://'));
@@ -141,7 +163,23 @@ export class EtcdBackend implements StorageBackend {
     const gaveUp = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), ETCD_ACK_TIMEOUT_MS)));
     if (await Promise.race([this.committer.idle().then(() => false), gaveUp])) this.log.error('etcd did not take the last writes before the store closed; their clients were answered 504');
     clearTimeout(timer);
+    clearInterval(this.compactionTimer);
     this.client.close();
+  }
+
+  /** Compacts up to the revision of the previous tick, and notes the current one for the next. */
+  private async compact(): Promise<void> {
+    try {
+      const now = await this.client.kv.range({ key: Buffer.from(this.layout.prefix), limit: 1, keys_only: true }, { deadline: Date.now() + ETCD_CALL_TIMEOUT_MS });
+      const target = this.compactTo;
+      this.compactTo = now.header.revision;
+      if (target === undefined || target === this.compacted) return;
+      await this.client.kv.compact({ revision: target }, { deadline: Date.now() + ETCD_CALL_TIMEOUT_MS });
+      this.compacted = target;
+    } catch (err) {
+      // Another replica (or a kube-apiserver on the same etcd) may have compacted further already.
+      if (!/compacted/.test((err as Error).message)) this.log.warn({ err: (err as Error).message }, 'could not compact etcd history; retrying at the next interval');
+    }
   }
 
   private detach(cluster: string): void {
