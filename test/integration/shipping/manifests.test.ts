@@ -227,12 +227,17 @@ describe('shipping manifests: kustomize config/, k8s/*.yaml and the Helm chart',
         etcdStoreObjects,
       );
     });
-    it('refuses store.type=etcd without endpoints, saying which value to set', async () => {
+    it('refuses store.type=etcd without endpoints, and a store.type it does not know, saying which value to set', async () => {
       const err = await helmTemplate(['store.type=etcd']).then(
         () => undefined,
         (e: Error) => e,
       );
       expect(err?.message).to.include('store.etcd.endpoints');
+      const unknown = await helmTemplate(['store.type=sqlite']).then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      expect(unknown?.message).to.include('store.type sqlite is not one of memory, file, etcd');
     });
     it('binds the machine-nodes reconciler role and passes --machine-nodes with machineNodes.enabled=true', async () => {
       const objects = await helmTemplate(['machineNodes.enabled=true', 'machineNodes.capiApiVersion=v1beta1']);
