@@ -14,7 +14,8 @@ import type { Logger } from '../../telemetry/logger.js';
 /**
  * Group commit of fake-cluster writes into etcd.
  *
- * Writes recorded during one event-loop turn form one batch; within a batch
+ * Writes recorded during one event-loop turn (or more, while MAX_INFLIGHT_BATCHES
+ * batches are already on their way) form one batch; within a batch
  * the last write of a key wins (a node whose status is patched 16 times
  * costs one put), and each cluster's highest resourceVersion is saved with
  * it under its `rv` key. A batch becomes as few Txns as etcd's limits
