@@ -39,7 +39,11 @@ const USAGE = `usage: fkas operator [--kubeconfig PATH | --embedded] [options]
   --service-selector k=v,..  operator pod labels, for exposure: Service
   --workload-templates DIR   your templates for what fake clusters contain
   --store S                  where fake-cluster contents live: ${STORE_FORMS} (default memory);
-                             file:<dir> keeps every acknowledged write through a crash (put <dir> on a volume)
+                             file:<dir> keeps every acknowledged write through a crash (put <dir> on a volume);
+                             etcd:<url>[,<url>…] keeps them in a real etcd v3 cluster any replica can load from
+  --etcd-cafile F            CA of etcd's serving certificate (https:// endpoints)
+  --etcd-certfile F          client certificate for etcd (with --etcd-keyfile)
+  --etcd-keyfile F           its key
   --ca-key-algorithm A       key type of CAs the operator generates: ECDSA-P256 (default) or RSA-2048
   --leader-elect             serve only while holding a coordination.k8s.io Lease (for several replicas)
   --leader-elect-namespace N namespace of the Lease (default $POD_NAMESPACE, the pod's namespace, or default)
@@ -71,6 +75,9 @@ export async function operator(argv: string[]): Promise<void> {
       'workload-templates': { type: 'string' },
       'ca-key-algorithm': { type: 'string', default: DEFAULT_CA_KEY_ALGORITHM },
       store: { type: 'string', default: 'memory' },
+      'etcd-cafile': { type: 'string' },
+      'etcd-certfile': { type: 'string' },
+      'etcd-keyfile': { type: 'string' },
       'leader-elect': { type: 'boolean', default: false },
       'leader-elect-namespace': { type: 'string' },
       'leader-elect-id': { type: 'string', default: DEFAULT_LEASE_NAME },
@@ -96,7 +103,7 @@ export async function operator(argv: string[]): Promise<void> {
   const bindHost = values['bind-host'] ?? (inCluster ? '0.0.0.0' : '127.0.0.1');
   const advertiseHost = values['advertise-host'] ?? process.env.POD_IP ?? (bindHost === '0.0.0.0' ? '127.0.0.1' : bindHost);
 
-  const storage = storageFromFlag(values.store);
+  const storage = storageFromFlag(values.store, { caFile: values['etcd-cafile'], certFile: values['etcd-certfile'], keyFile: values['etcd-keyfile'] });
   // Read what an earlier process saved before any fake cluster can be created.
   await storage.open();
   log.info({ store: storage.description }, 'fake-cluster store open');

@@ -118,10 +118,17 @@ export class Simulator {
     if (this.clusters.has(options.name)) {
       throw new Error(`fake cluster "${options.name}" already exists; close it first or pick another name`);
     }
-    const ca = options.ca ? loaded(options.ca) : await createCertificateAuthority({ commonName: 'kubernetes', key: await generateEcKey() });
+    // Taking the cluster over first: a shared store fences its previous owner before its contents are read.
+    const saved = await this.storage.load(options.name);
+    let ca: CertificateAuthority;
+    try {
+      ca = options.ca ? loaded(options.ca) : await createCertificateAuthority({ commonName: 'kubernetes', key: await generateEcKey() });
+    } catch (err) {
+      await this.storage.release(options.name);
+      throw err;
+    }
     const bindHost = options.bindHost ?? this.bindHost;
     const advertiseHost = options.advertiseHost ?? bindHost;
-    const saved = this.storage.saved(options.name);
     const cluster = new FakeCluster({
       name: options.name,
       kubernetesVersion: options.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION,
@@ -145,7 +152,7 @@ export class Simulator {
       cluster.attachListener(listener);
     } catch (err) {
       this.clusters.delete(options.name);
-      this.storage.detach(options.name);
+      await this.storage.release(options.name);
       throw err;
     }
     this.log.debug({ cluster: options.name, endpoint: cluster.endpoint.url }, 'fake cluster serving');
@@ -221,9 +228,10 @@ export class Simulator {
     const entry = this.clusters.get(name);
     if (!entry) return false;
     this.clusters.delete(name);
-    this.storage.detach(name);
     this.etcdHost.stopCluster(entry.cluster.etcd);
     await entry.cluster.close();
+    // After the listener closed: no write can come in between release and the next owner's load.
+    await this.storage.release(name);
     return true;
   }
 

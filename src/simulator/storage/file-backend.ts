@@ -34,14 +34,21 @@ const SNAPSHOT_CHUNK_BYTES = 1024 * 1024;
 
 type LogRecord =
   | { readonly c: string; readonly rv: number; readonly k: string; readonly p: KubeObject }
-  | { readonly c: string; readonly rv: number; readonly k: string; readonly d: string }
+  | { readonly c: string; readonly rv: number; readonly k: string; readonly d: string; readonly h?: 1 }
   | { readonly c: string; readonly forget: true };
 
-type SnapshotLine = { readonly format: number; readonly wal: number } | { readonly c: string; readonly rv: number } | { readonly c: string; readonly k: string; readonly o: KubeObject };
+/** `h`: the key of a lent shared object the cluster deleted (a tombstone). */
+type SnapshotLine =
+  | { readonly format: number; readonly wal: number }
+  | { readonly c: string; readonly rv: number }
+  | { readonly c: string; readonly k: string; readonly o: KubeObject }
+  | { readonly c: string; readonly k: string; readonly h: string };
 
 interface MutableContents {
   resourceVersion: number;
   readonly collections: Map<string, Map<string, KubeObject>>;
+  /** Keys of lent shared objects deleted, by collection. */
+  readonly deletedShared: Map<string, Set<string>>;
 }
 
 interface Batch {
@@ -107,22 +114,34 @@ export class FileBackend implements StorageBackend {
     if (logs.length > 0) await this.compact();
   }
 
-  saved(cluster: string): StoreContents | undefined {
+  async load(cluster: string): Promise<StoreContents | undefined> {
+    return this.saved(cluster);
+  }
+
+  private saved(cluster: string): StoreContents | undefined {
     const c = this.restored.get(cluster);
     if (!c) return undefined;
     const collections = new Map<string, KubeObject[]>();
     for (const [name, objects] of c.collections) collections.set(name, [...objects.values()]);
-    return { resourceVersion: c.resourceVersion, collections };
+    const deletedShared = new Map<string, string[]>();
+    for (const [name, keys] of c.deletedShared) deletedShared.set(name, [...keys]);
+    return { resourceVersion: c.resourceVersion, collections, deletedShared };
   }
 
   attach(cluster: string, store: ObjectStore): void {
     this.restored.delete(cluster);
     this.attached.set(cluster, store);
-    store.journal = (event) => this.append(cluster, event);
+    store.journal = (event) => this.append(cluster, store, event);
     store.durability = () => this.pending();
   }
 
-  detach(cluster: string): void {
+  /** The contents stay in memory for the next `load`; the writes are durable once the log is. */
+  async release(cluster: string): Promise<void> {
+    this.detach(cluster);
+    await this.pending();
+  }
+
+  private detach(cluster: string): void {
     const store = this.attached.get(cluster);
     if (!store) return;
     this.attached.delete(cluster);
@@ -153,11 +172,16 @@ export class FileBackend implements StorageBackend {
     return (this.current ?? this.inflight.at(-1))?.done;
   }
 
-  private append(cluster: string, e: StoreEvent): void {
+  private append(cluster: string, store: ObjectStore, e: StoreEvent): void {
     const { metadata } = e.object;
     const head = `{"c":${JSON.stringify(cluster)},"rv":${e.resourceVersion},"k":${JSON.stringify(e.collection)}`;
-    // The object's JSON is shared with watchers (serialized once per version); the record is spliced around it.
-    this.enqueue(e.type === 'DELETED' ? `${head},"d":${JSON.stringify(objectKey(metadata.namespace, metadata.name ?? ''))}}` : `${head},"p":${jsonOf(e.object)}}`);
+    if (e.type !== 'DELETED') {
+      // The object's JSON is shared with watchers (serialized once per version); the record is spliced around it.
+      this.enqueue(`${head},"p":${jsonOf(e.object)}}`);
+      return;
+    }
+    const key = objectKey(metadata.namespace, metadata.name ?? '');
+    this.enqueue(`${head},"d":${JSON.stringify(key)}${store.hidesShared(e.collection, key) ? ',"h":1' : ''}}`);
   }
 
   private enqueue(line: string): void {
@@ -245,8 +269,9 @@ export class FileBackend implements StorageBackend {
     const fh = await open(tmp, 'w');
     try {
       let chunk = JSON.stringify({ format: SNAPSHOT_FORMAT, wal: walSeq } satisfies SnapshotLine) + '\n';
-      for (const [c, { resourceVersion, collections }] of contents) {
+      for (const [c, { resourceVersion, collections, deletedShared }] of contents) {
         chunk += JSON.stringify({ c, rv: resourceVersion } satisfies SnapshotLine) + '\n';
+        for (const [k, keys] of deletedShared ?? []) for (const h of keys) chunk += JSON.stringify({ c, k, h } satisfies SnapshotLine) + '\n';
         for (const [k, objects] of collections) {
           for (const o of objects) {
             chunk += JSON.stringify({ c, k, o } satisfies SnapshotLine) + '\n';
@@ -281,6 +306,7 @@ export class FileBackend implements StorageBackend {
         if (rec.format !== SNAPSHOT_FORMAT) throw new Error(`${join(this.dir, SNAPSHOT_FILE)} has format ${rec.format}; this operator reads format ${SNAPSHOT_FORMAT}`);
         fromWal = rec.wal;
       } else if ('o' in rec) this.collectionOf(rec.c, rec.k).set(objectKey(rec.o.metadata.namespace, rec.o.metadata.name ?? ''), rec.o);
+      else if ('h' in rec) this.deletedSharedOf(rec.c, rec.k).add(rec.h);
       else this.contentsOf(rec.c).resourceVersion = Math.max(this.contentsOf(rec.c).resourceVersion, rec.rv);
     }
     return fromWal;
@@ -306,14 +332,24 @@ export class FileBackend implements StorageBackend {
       const c = this.contentsOf(rec.c);
       c.resourceVersion = Math.max(c.resourceVersion, rec.rv);
       if ('p' in rec) this.collectionOf(rec.c, rec.k).set(objectKey(rec.p.metadata.namespace, rec.p.metadata.name ?? ''), rec.p);
-      else c.collections.get(rec.k)?.delete(rec.d);
+      else {
+        c.collections.get(rec.k)?.delete(rec.d);
+        if (rec.h) this.deletedSharedOf(rec.c, rec.k).add(rec.d);
+      }
     }
   }
 
   private contentsOf(cluster: string): MutableContents {
     let c = this.restored.get(cluster);
-    if (!c) this.restored.set(cluster, (c = { resourceVersion: 0, collections: new Map() }));
+    if (!c) this.restored.set(cluster, (c = { resourceVersion: 0, collections: new Map(), deletedShared: new Map() }));
     return c;
+  }
+
+  private deletedSharedOf(cluster: string, collection: string): Set<string> {
+    const c = this.contentsOf(cluster);
+    let keys = c.deletedShared.get(collection);
+    if (!keys) c.deletedShared.set(collection, (keys = new Set()));
+    return keys;
   }
 
   private collectionOf(cluster: string, collection: string): Map<string, KubeObject> {
@@ -339,5 +375,7 @@ function toMutable(contents: StoreContents): MutableContents {
   for (const [name, objects] of contents.collections) {
     collections.set(name, new Map(objects.map((o) => [objectKey(o.metadata.namespace, o.metadata.name ?? ''), o])));
   }
-  return { resourceVersion: contents.resourceVersion, collections };
+  const deletedShared = new Map<string, Set<string>>();
+  for (const [name, keys] of contents.deletedShared ?? []) deletedShared.set(name, new Set(keys));
+  return { resourceVersion: contents.resourceVersion, collections, deletedShared };
 }

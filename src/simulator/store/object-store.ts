@@ -1,5 +1,5 @@
 import { objectKey, type KubeObject } from './object.js';
-import { epochResourceVersion } from './resource-version.js';
+import { epochResourceVersion, RESTORE_VERSION_GAP } from './resource-version.js';
 
 /**
  * Raw storage of one fake cluster: collections of objects per group/resource,
@@ -50,6 +50,11 @@ export interface Entry {
 export interface StoreContents {
   readonly resourceVersion: number;
   readonly collections: ReadonlyMap<string, readonly KubeObject[]>;
+  /**
+   * Keys (by collection) of lent shared objects the cluster deleted: without
+   * them a restored cluster would get its deleted default RBAC back.
+   */
+  readonly deletedShared?: ReadonlyMap<string, readonly string[]>;
 }
 
 /** Sees every event once, in order, before watchers do (a durable backend logs it). */
@@ -153,14 +158,30 @@ export class ObjectStore {
   contents(): StoreContents {
     const collections = new Map<string, KubeObject[]>();
     for (const [name, coll] of this.collections) collections.set(name, [...coll.values()].map((e) => e.object));
-    return { resourceVersion: this.rv, collections };
+    if (!this.hidden?.size) return { resourceVersion: this.rv, collections };
+    const deletedShared = new Map<string, string[]>();
+    for (const hidden of this.hidden) {
+      const [collection, key] = hidden.split('\u0000') as [string, string];
+      const keys = deletedShared.get(collection);
+      if (keys) keys.push(key);
+      else deletedShared.set(collection, [key]);
+    }
+    return { resourceVersion: this.rv, collections, deletedShared };
+  }
+
+  /** True when the store deleted the lent object under this key (a durable backend keeps a tombstone for it). */
+  hidesShared(collection: string, key: string): boolean {
+    return this.hidden?.has(`${collection}\u0000${key}`) ?? false;
   }
 
   /**
    * Loads what a durable backend saved, into an empty store, without events.
    * The store goes on from a new epoch when the clock is ahead of the saved
-   * version: the history of the old process is gone, so every version up to
-   * the restart answers "too old" and watchers relist.
+   * version, and at least RESTORE_VERSION_GAP above it otherwise (another
+   * replica's clock may be behind; versions handed out just before a crash
+   * may not have been saved): the history of the old process is gone, so
+   * every version up to the restart answers "too old" and watchers relist.
+   * Lent objects the saved cluster had deleted stay deleted.
    */
   restore(saved: StoreContents, startVersion: number = epochResourceVersion()): void {
     if (this.collections.size > 0 || this.history.length > 0) throw new Error('restore needs an empty store: restore before the first write');
@@ -169,7 +190,10 @@ export class ObjectStore {
       for (const object of objects) coll.set(objectKey(object.metadata.namespace, object.metadata.name ?? ''), { object });
       if (coll.size > 0) this.collections.set(name, coll);
     }
-    this.rv = Math.max(startVersion, saved.resourceVersion);
+    for (const [collection, keys] of saved.deletedShared ?? []) {
+      for (const key of keys) if (this.base?.collections.get(collection)?.has(key)) (this.hidden ??= new Set()).add(`${collection}\u0000${key}`);
+    }
+    this.rv = Math.max(startVersion, saved.resourceVersion + RESTORE_VERSION_GAP);
     this.compactedRv = this.rv;
   }
 

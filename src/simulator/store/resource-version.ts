@@ -21,6 +21,16 @@ import { StatusError, badRequest } from '../api/errors.js';
  */
 export const RESOURCE_VERSIONS_PER_MS = 1000;
 
+/**
+ * A restored store starts at least this far above the version it saved:
+ * versions a process handed out (and watchers saw) in its last moments may
+ * not have reached the backend, and the replica that restores may have a
+ * clock slightly behind the one that saved. A million versions is one
+ * second of the epoch's rate: restored clusters run at most that far ahead
+ * of the clock, and the next restart with a later clock catches up.
+ */
+export const RESTORE_VERSION_GAP = 1_000_000;
+
 /** kube-apiserver waits this long for its cache to reach a requested version before answering 504. */
 export const TOO_LARGE_RESOURCE_VERSION_WAIT_MS = 3000;
 

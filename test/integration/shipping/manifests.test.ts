@@ -80,11 +80,17 @@ describe('shipping manifests: kustomize config/, k8s/*.yaml and the Helm chart',
   let defaultObjects: KubeObject[] = [];
   let metal3Objects: KubeObject[] = [];
   let fileStoreObjects: KubeObject[] = [];
+  let etcdStoreObjects: KubeObject[] = [];
 
   before(async () => {
     // The chart specs need helm: built once from its Go module, then copied from the tools cache.
     await sh('bash', [join(REPO_ROOT, 'hack/tools/helm.sh')]);
-    [defaultObjects, metal3Objects, fileStoreObjects] = await Promise.all([kustomize('default'), kustomize('metal3'), kustomize('file-store')]);
+    [defaultObjects, metal3Objects, fileStoreObjects, etcdStoreObjects] = await Promise.all([
+      kustomize('default'),
+      kustomize('metal3'),
+      kustomize('file-store'),
+      kustomize('etcd-store'),
+    ]);
     cp = await startControlPlane();
     admin = KubeClient.fromFile(cp.kubeconfigPath);
   });
@@ -141,6 +147,19 @@ describe('shipping manifests: kustomize config/, k8s/*.yaml and the Helm chart',
       expect(podSpec(defaultObjects).containers[0]!.args.some((a) => a.startsWith('--store'))).to.equal(false);
     });
 
+    it('renders config/etcd-store: the default plus --store etcd: with the client certificate files of a mounted Secret', () => {
+      expect(etcdStoreObjects.map(idOf).sort()).to.deep.equal(defaultObjects.map(idOf).sort());
+      const pod = podSpec(etcdStoreObjects);
+      expect(pod.containers[0]!.args).to.include.members([
+        '--store=etcd:https://etcd.metal3-fkas-system.svc:2379',
+        '--etcd-cafile=/etc/fkas/etcd/ca.crt',
+        '--etcd-certfile=/etc/fkas/etcd/tls.crt',
+        '--etcd-keyfile=/etc/fkas/etcd/tls.key',
+      ]);
+      expect(pod.volumes).to.deep.include({ name: 'etcd-client', secret: { secretName: 'metal3-fkas-etcd-client' } });
+      expect(JSON.stringify(pod.containers[0])).to.include('"mountPath":"/etc/fkas/etcd"');
+    });
+
     it('takes the CRDs from crds/ unchanged (the single source of truth)', async () => {
       const files = (await readdir(join(REPO_ROOT, 'crds'))).filter((n) => n.endsWith('.yaml'));
       const sources = await Promise.all(files.map(async (n) => load(await readFile(join(REPO_ROOT, 'crds', n), 'utf8')) as KubeObject));
@@ -169,6 +188,9 @@ describe('shipping manifests: kustomize config/, k8s/*.yaml and the Helm chart',
     it('config/file-store', async () => {
       expect(await dryRun(fileStoreObjects)).to.include(`persistentvolumeclaim/metal3-fkas-store serverside-applied (server dry run)`);
     });
+    it('config/etcd-store', async () => {
+      expect(await dryRun(etcdStoreObjects)).to.include(`deployment.apps/${DEPLOYMENT} serverside-applied (server dry run)`);
+    });
     it('config/metal3', async () => {
       expect(await dryRun(metal3Objects)).to.include(
         'clusterrolebinding.rbac.authorization.k8s.io/metal3-fkas-metal3-reconciler-rolebinding serverside-applied (server dry run)',
@@ -194,6 +216,28 @@ describe('shipping manifests: kustomize config/, k8s/*.yaml and the Helm chart',
     });
     it('renders the objects of config/file-store with store.type=file', async () => {
       expectSameObjects(await helmTemplate(['store.type=file']), fileStoreObjects);
+    });
+    it('renders the objects of config/etcd-store with store.type=etcd, its endpoints and certSecret', async () => {
+      expectSameObjects(
+        await helmTemplate([
+          'store.type=etcd',
+          'store.etcd.endpoints[0]=https://etcd.metal3-fkas-system.svc:2379',
+          'store.etcd.certSecret=metal3-fkas-etcd-client',
+        ]),
+        etcdStoreObjects,
+      );
+    });
+    it('refuses store.type=etcd without endpoints, and a store.type it does not know, saying which value to set', async () => {
+      const err = await helmTemplate(['store.type=etcd']).then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      expect(err?.message).to.include('store.etcd.endpoints');
+      const unknown = await helmTemplate(['store.type=sqlite']).then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      expect(unknown?.message).to.include('store.type sqlite is not one of memory, file, etcd');
     });
     it('binds the machine-nodes reconciler role and passes --machine-nodes with machineNodes.enabled=true', async () => {
       const objects = await helmTemplate(['machineNodes.enabled=true', 'machineNodes.capiApiVersion=v1beta1']);
