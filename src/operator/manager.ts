@@ -20,6 +20,8 @@ import { installCrds } from './kube/crds.js';
 import { Informer, keyOf } from './kube/informer.js';
 import { startProbeServer, type ProbeServer } from './probes.js';
 import { WorkQueue } from './queue/work-queue.js';
+import { ShardMembership } from './sharding/membership.js';
+import { ShardOwnership } from './sharding/ownership.js';
 
 /**
  * The operator: informers feed per-key work queues, reconcilers drive the
@@ -50,6 +52,18 @@ export interface ManagerConfig {
   readonly storage?: StorageBackend;
   /** Per-cluster request metrics (default `cluster`); `aggregate` drops the namespace/cluster labels. */
   readonly requestMetrics?: RequestMetricsMode;
+  /** `--sharding`: this replica serves only the FakeAPIServers assigned to it (src/operator/sharding). */
+  readonly sharding?: ShardingConfig;
+}
+
+export interface ShardingConfig {
+  /** `--replica-id`: this replica's name among the members (the pod name). */
+  readonly replicaId: string;
+  /** Where the member Leases live (the operator's namespace). */
+  readonly namespace: string;
+  readonly leaseDurationMs?: number;
+  readonly renewDeadlineMs?: number;
+  readonly renewPeriodMs?: number;
 }
 
 const DEFAULT_CONCURRENCY = 8;
@@ -115,6 +129,7 @@ export class FkasOperator extends Operator {
           this.metrics.reconcileSeconds.observe({ controller: name }, ms / 1000);
         },
       });
+    const shard = c.sharding ? this.shardOwnership(c.sharding, () => ctx) : undefined;
     const index = new ClusterIndex();
     const pendingStatus = { fakeApiServers: new PendingStatusWrites(), fakeNodes: new PendingStatusWrites() };
     const fasQueue = queue('fakeapiserver', (key) => reconcileFakeApiServer(ctx, key));
@@ -162,15 +177,23 @@ export class FkasOperator extends Operator {
       fakeNodes,
       fasQueue,
       nodeQueue,
+      ...(shard ? { shard } : {}),
     };
     this.ctx = ctx;
     fakeApiServers.start();
     fakeNodes.start();
     await Promise.all([fakeApiServers.synced, fakeNodes.synced]);
-    // Every FakeAPIServer gets back the port its status records before anyone asks for a new one.
+    // Every FakeAPIServer gets back the port its status records before anyone asks for a new one
+    // (sharded: those this replica served; the others' ports are on other replicas' addresses).
     for (const fas of fakeApiServers.list()) {
       const port = fas.spec.port ?? fas.status?.endpoint?.port;
-      if (port !== undefined && (fas.spec.exposure ?? 'Direct') === 'Direct') ctx.ports.reserve(keyOf(fas), port);
+      const ours = !shard || fas.status?.servedBy === shard.identity;
+      if (port !== undefined && ours && (fas.spec.exposure ?? 'Direct') === 'Direct') ctx.ports.reserve(keyOf(fas), port);
+    }
+    if (shard) {
+      // Nothing was served before this: every reconcile so far found the replica not yet a member.
+      await shard.membership.start();
+      for (const k of fakeApiServers.keys()) fasQueue.add(k);
     }
     await fasQueue.drain();
     await nodeQueue.drain();
@@ -198,16 +221,57 @@ export class FkasOperator extends Operator {
     this.ready = false;
     clearInterval(this.resyncTimer);
     const ctx = this.ctx;
+    if (ctx?.shard) await this.handOver(ctx, ctx.shard);
     if (ctx) {
       ctx.fakeApiServers.stop();
       ctx.fakeNodes.stop();
       await Promise.all([ctx.fasQueue.shutdown(), ctx.nodeQueue.shutdown()]);
       for (const key of [...ctx.served.keys()]) await stopServing(ctx, key, { keepPort: true });
     }
+    await ctx?.shard?.membership.leave();
     await this.simulator.close();
     await this.probes?.close();
     this.client.close();
     this.log.info('operator stopped');
+  }
+
+  /** Told by the store that another replica took a cluster over (etcd fencing): look at it again now. */
+  clusterFenced(key: string): void {
+    this.ctx?.fasQueue.add(key);
+  }
+
+  private shardOwnership(sharding: ShardingConfig, ctx: () => OperatorContext | undefined): ShardOwnership {
+    const wakeAll = (): void => {
+      const c = ctx();
+      if (!c) return;
+      this.metrics.shardMembers.set(c.shard?.membership.assignable().length ?? 0);
+      for (const k of c.fakeApiServers.keys()) c.fasQueue.add(k);
+    };
+    const membership = new ShardMembership({
+      client: this.client,
+      namespace: sharding.namespace,
+      identity: sharding.replicaId,
+      log: this.log.child({ part: 'sharding' }),
+      ...(sharding.leaseDurationMs ? { leaseDurationMs: sharding.leaseDurationMs } : {}),
+      ...(sharding.renewDeadlineMs ? { renewDeadlineMs: sharding.renewDeadlineMs } : {}),
+      ...(sharding.renewPeriodMs ? { renewPeriodMs: sharding.renewPeriodMs } : {}),
+      // Ownership follows the members: every FakeAPIServer is looked at again (cheap for those that stay put).
+      onChange: wakeAll,
+      // Fenced: every reconcile now decides "not here" and closes its listener.
+      onFenced: wakeAll,
+    });
+    return new ShardOwnership(this.client, membership);
+  }
+
+  /**
+   * Graceful stop of a sharded replica: marked draining, it is assigned
+   * nothing; each cluster it serves closes, then its claim is cleared, and
+   * the replica the cluster is assigned to takes it at once (no lease expiry).
+   */
+  private async handOver(ctx: OperatorContext, shard: ShardOwnership): Promise<void> {
+    await shard.membership.drain();
+    for (const key of [...ctx.served.keys()]) ctx.fasQueue.add(key);
+    await ctx.fasQueue.drain();
   }
 
   /** The FakeAPIServer key serving a cluster name in a namespace (for the shim and tests). */

@@ -24,6 +24,8 @@ export class KubeApiError extends Error {
 
 export const isNotFound = (e: unknown): boolean => e instanceof KubeApiError && e.code === 404;
 export const isConflict = (e: unknown): boolean => e instanceof KubeApiError && e.code === 409;
+/** 422: the request was understood but refused (a JSON patch `test` that failed, a field that does not validate). */
+export const isInvalid = (e: unknown): boolean => e instanceof KubeApiError && e.code === 422;
 export const isAlreadyExists = (e: unknown): boolean => e instanceof KubeApiError && e.code === 409 && e.reason === 'AlreadyExists';
 
 export interface ResourcePath {

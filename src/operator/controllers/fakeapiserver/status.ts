@@ -50,7 +50,9 @@ export class StatusReport {
   /** Writes the status with the conditions gathered so far (and `fields`), unless nothing changed. */
   async write(fields: Omit<FakeAPIServerStatus, 'conditions' | 'observedGeneration'>): Promise<void> {
     this.setProgress();
-    const status: FakeAPIServerStatus = { ...fields, observedGeneration: this.generation ?? 0, conditions: this.conditions };
+    // servedBy is written only by the claim and the release (sharding/ownership.ts), never over them from a stale cache.
+    const { servedBy: _claim, ...rest } = fields as FakeAPIServerStatus;
+    const status: FakeAPIServerStatus = { ...rest, observedGeneration: this.generation ?? 0, conditions: this.conditions };
     if (jsonEqual(withoutTimes(this.fas.status), withoutTimes(status))) return;
     const key = `${this.fas.metadata.namespace}/${this.fas.metadata.name}`;
     const written = JSON.stringify(withoutTimes(status));
@@ -79,5 +81,5 @@ export class StatusReport {
 /** Conditions compare without their times. */
 function withoutTimes(s: FakeAPIServerStatus | undefined): unknown {
   if (!s) return undefined;
-  return { ...s, conditions: s.conditions?.map((c: Condition) => ({ ...c, lastTransitionTime: undefined })) };
+  return { ...s, servedBy: undefined, conditions: s.conditions?.map((c: Condition) => ({ ...c, lastTransitionTime: undefined })) };
 }
