@@ -241,11 +241,17 @@ export class FkasOperator extends Operator {
   }
 
   private shardOwnership(sharding: ShardingConfig, ctx: () => OperatorContext | undefined): ShardOwnership {
-    const wakeAll = (): void => {
+    // Only the FakeAPIServers whose owner changed are looked at again: a takeover does not queue behind the ones that stay put.
+    const wakeMoved = (): void => {
       const c = ctx();
-      if (!c) return;
-      this.metrics.shardMembers.set(c.shard?.membership.assignable().length ?? 0);
-      for (const k of c.fakeApiServers.keys()) c.fasQueue.add(k);
+      if (!c?.shard) return;
+      this.metrics.shardMembers.set(c.shard.membership.assignable().length);
+      for (const fas of c.fakeApiServers.list()) {
+        const key = keyOf(fas);
+        const decision = c.shard.decide(key, fas);
+        const settled = c.served.has(key) ? decision === 'serve' : decision === 'elsewhere';
+        if (!settled) c.fasQueue.add(key);
+      }
     };
     const membership = new ShardMembership({
       client: this.client,
@@ -255,10 +261,9 @@ export class FkasOperator extends Operator {
       ...(sharding.leaseDurationMs ? { leaseDurationMs: sharding.leaseDurationMs } : {}),
       ...(sharding.renewDeadlineMs ? { renewDeadlineMs: sharding.renewDeadlineMs } : {}),
       ...(sharding.renewPeriodMs ? { renewPeriodMs: sharding.renewPeriodMs } : {}),
-      // Ownership follows the members: every FakeAPIServer is looked at again (cheap for those that stay put).
-      onChange: wakeAll,
-      // Fenced: every reconcile now decides "not here" and closes its listener.
-      onFenced: wakeAll,
+      onChange: wakeMoved,
+      // Fenced: every served FakeAPIServer now decides "not here" and closes its listener.
+      onFenced: wakeMoved,
     });
     return new ShardOwnership(this.client, membership);
   }

@@ -210,9 +210,13 @@ export class ShardMembership {
 
   private schedule(): void {
     if (this.stopped) return;
+    this.tickDueMs = Date.now() + TICK_MS;
     this.timer = setTimeout(() => this.tick(), TICK_MS);
     this.timer.unref();
   }
+
+  /** When the loop's timer should fire: how late it fired tells a blocked event loop from a slow API server. */
+  private tickDueMs = 0;
 
   private tick(): void {
     if (this.stopped) return;
@@ -229,7 +233,8 @@ export class ShardMembership {
     }
     if (!this.fenced && !this.valid) {
       this.fenced = true;
-      this.config.log.error({ renewDeadlineMs: this.renewDeadlineMs }, 'could not renew the member Lease in time: stopping serving every fake cluster until it is renewed');
+      const diagnosis = { renewDeadlineMs: this.renewDeadlineMs, sinceRenewalMs: now - (this.renewedSentAtMs ?? now), renewalInFlight: this.renewing, tickLateMs: now - this.tickDueMs };
+      this.config.log.error(diagnosis, 'could not renew the member Lease in time: stopping serving every fake cluster until it is renewed');
       this.config.onFenced();
     } else if (this.fenced && this.valid) {
       this.fenced = false;

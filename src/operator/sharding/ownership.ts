@@ -89,22 +89,27 @@ export class ShardOwnership {
     return this.membership.valid && this.assignee(key) === this.identity;
   }
 
-  /** Claims: true once `.status.servedBy` names this replica; false when another write came first (wait for its event). */
-  async claim(key: string, fas: FakeAPIServer, path: ResourcePath): Promise<boolean> {
+  /**
+   * Claims: the FakeAPIServer as written, once `.status.servedBy` names this
+   * replica (the reconcile goes on with it: the cache is one event behind);
+   * undefined when another write came first (its event brings the key back).
+   */
+  async claim(key: string, fas: FakeAPIServer, path: ResourcePath): Promise<FakeAPIServer | undefined> {
     const rv = fas.metadata.resourceVersion;
     const ops = [
       { op: 'test', path: '/metadata/resourceVersion', value: rv },
       fas.status ? { op: 'add', path: `/status/${SERVED_BY_FIELD}`, value: this.identity } : { op: 'add', path: '/status', value: { [SERVED_BY_FIELD]: this.identity } },
     ];
+    let claimed: FakeAPIServer;
     try {
-      await this.client.patch({ ...path, subresource: 'status' }, 'json', ops);
+      claimed = await this.client.patch<FakeAPIServer>({ ...path, subresource: 'status' }, 'json', ops);
     } catch (err) {
       // 409 (a newer version) or 422 (the test failed): somebody changed it since; its event brings us back.
-      if (isConflict(err) || isInvalid(err) || isNotFound(err)) return false;
+      if (isConflict(err) || isInvalid(err) || isNotFound(err)) return undefined;
       throw err;
     }
     this.pending.set(key, { before: rv, holder: this.identity });
-    return true;
+    return claimed;
   }
 
   /** Clears a claim of ours (after the cluster stopped serving here); a claim someone else took is left alone. */

@@ -32,7 +32,7 @@ export async function ensureEndpointSlice(ctx: OperatorContext, fas: FakeAPIServ
   const path = { apiVersion: 'discovery.k8s.io/v1', plural: 'endpointslices', namespace: fas.metadata.namespace!, name };
   const servedBy = ctx.shard?.identity ?? '';
   const labels = { [SERVICE_NAME_LABEL]: name, [MANAGED_BY_LABEL]: MANAGED_BY, [SERVED_BY_LABEL]: labelValue(servedBy) };
-  const addressType = isIP(host) === 6 ? 'IPv6' : isIP(host) === 4 ? 'IPv4' : 'FQDN';
+  const addressType = sliceAddressType(host);
   const desired = {
     addressType,
     endpoints: [{ addresses: [host], conditions: { ready: true } }],
@@ -65,6 +65,20 @@ export async function ensureEndpointSlice(ctx: OperatorContext, fas: FakeAPIServ
     return;
   }
   await ctx.client.patch(path, 'merge', { metadata: { labels }, endpoints: desired.endpoints, ports: desired.ports });
+}
+
+/**
+ * IPv4/IPv6 for a pod address (what kube-proxy routes). The API server
+ * refuses loopback addresses in IP slices; replicas on loopback addresses
+ * are a single-host setup without kube-proxy (tests, a laptop), so such an
+ * address is recorded as FQDN — accepted, still naming the replica, routed
+ * by nothing — and so is a host name.
+ */
+function sliceAddressType(host: string): 'IPv4' | 'IPv6' | 'FQDN' {
+  const family = isIP(host);
+  if (family === 4 && !host.startsWith('127.')) return 'IPv4';
+  if (family === 6 && host !== '::1') return 'IPv6';
+  return 'FQDN';
 }
 
 /** A label value from a replica id (63 characters of [A-Za-z0-9._-], alphanumeric at both ends). */

@@ -21,14 +21,15 @@ import { CONDITION, fasPath, StatusReport } from './status.js';
 const RETRY_LATER_MS = 15_000;
 
 export async function reconcileFakeApiServer(ctx: OperatorContext, key: string): Promise<ReconcileResult | void> {
-  const fas = ctx.fakeApiServers.get(key);
-  if (!fas) {
+  const cached = ctx.fakeApiServers.get(key);
+  if (!cached) {
     const wasServing = await stopServing(ctx, key);
     // Deleted for good: a durable store drops its contents (sharded, only the replica that served it).
     if (!ctx.shard || wasServing) await ctx.simulator.forgetCluster(key);
     return;
   }
-  if (!(await takeShardTurn(ctx, key, fas))) return;
+  const fas = await takeShardTurn(ctx, key, cached);
+  if (!fas) return;
   if (fas.metadata.deletionTimestamp) return finalize(ctx, key, fas);
   await addFinalizer(ctx.client, fasPath(fas.metadata.namespace!, fas.metadata.name), fas, FAKE_API_SERVER_FINALIZER);
   const report = new StatusReport(ctx, fas);

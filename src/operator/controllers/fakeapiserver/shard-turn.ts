@@ -5,18 +5,19 @@ import { fasPath } from './status.js';
 
 /**
  * With `--sharding`, before anything else a reconcile does: whether this
- * replica acts on the FakeAPIServer now (sharding/ownership.ts decides).
+ * replica acts on the FakeAPIServer now (sharding/ownership.ts decides),
+ * and with which version of it (a claim's answer is newer than the cache).
  * What it must give up it gives up here, in the order the handover needs:
  * the listener closes and the store has every write before the claim is
  * cleared for the next owner.
  */
-export async function takeShardTurn(ctx: OperatorContext, key: string, fas: FakeAPIServer): Promise<boolean> {
+export async function takeShardTurn(ctx: OperatorContext, key: string, fas: FakeAPIServer): Promise<FakeAPIServer | undefined> {
   const shard = ctx.shard;
-  if (!shard) return true;
+  if (!shard) return fas;
   const path = fasPath(fas.metadata.namespace!, fas.metadata.name);
   switch (shard.decide(key, fas)) {
     case 'serve':
-      return true;
+      return fas;
     case 'claim':
       // Lost to a concurrent write: the event of that write brings the key back.
       return shard.claim(key, fas, path);
@@ -24,9 +25,9 @@ export async function takeShardTurn(ctx: OperatorContext, key: string, fas: Fake
       await stopServing(ctx, key);
       await shard.release(key, fas, path);
       ctx.log.info({ fakeApiServer: key, to: shard.assignee(key) }, 'handed the fake cluster over');
-      return false;
+      return undefined;
     case 'elsewhere':
       await stopServing(ctx, key);
-      return false;
+      return undefined;
   }
 }
