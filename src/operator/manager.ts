@@ -192,7 +192,7 @@ export class FkasOperator extends Operator {
     }
     if (shard) {
       // Nothing was served before this: every reconcile so far found the replica not yet a member.
-      await shard.membership.start();
+      await this.membership!.start();
       for (const k of fakeApiServers.keys()) fasQueue.add(k);
     }
     await fasQueue.drain();
@@ -221,14 +221,14 @@ export class FkasOperator extends Operator {
     this.ready = false;
     clearInterval(this.resyncTimer);
     const ctx = this.ctx;
-    if (ctx?.shard) await this.handOver(ctx, ctx.shard);
+    if (ctx?.shard) await this.handOver(ctx);
     if (ctx) {
       ctx.fakeApiServers.stop();
       ctx.fakeNodes.stop();
       await Promise.all([ctx.fasQueue.shutdown(), ctx.nodeQueue.shutdown()]);
       for (const key of [...ctx.served.keys()]) await stopServing(ctx, key, { keepPort: true });
     }
-    await ctx?.shard?.membership.leave();
+    await this.membership?.leave();
     await this.simulator.close();
     await this.probes?.close();
     this.client.close();
@@ -265,16 +265,20 @@ export class FkasOperator extends Operator {
       // Fenced: every served FakeAPIServer now decides "not here" and closes its listener.
       onFenced: wakeMoved,
     });
+    this.membership = membership;
     return new ShardOwnership(this.client, membership);
   }
+
+  /** With --sharding: this replica's member Lease. */
+  private membership?: ShardMembership;
 
   /**
    * Graceful stop of a sharded replica: marked draining, it is assigned
    * nothing; each cluster it serves closes, then its claim is cleared, and
    * the replica the cluster is assigned to takes it at once (no lease expiry).
    */
-  private async handOver(ctx: OperatorContext, shard: ShardOwnership): Promise<void> {
-    await shard.membership.drain();
+  private async handOver(ctx: OperatorContext): Promise<void> {
+    await this.membership!.drain();
     for (const key of [...ctx.served.keys()]) ctx.fasQueue.add(key);
     await ctx.fasQueue.drain();
   }

@@ -1,7 +1,7 @@
 import type { FakeAPIServer } from '../api/v1alpha1.js';
 import { isConflict, isNotFound, isInvalid, type KubeClient, type ResourcePath } from '../kube/client.js';
 import { rendezvousOwner } from './rendezvous.js';
-import type { ShardMembership } from './membership.js';
+
 
 /**
  * Which replica serves a FakeAPIServer, and the handover between two.
@@ -39,6 +39,16 @@ export type ShardDecision =
 
 export const SERVED_BY_FIELD = 'servedBy';
 
+/** What ownership reads of the members (ShardMembership; a plain table in unit tests). */
+export interface Members {
+  readonly identity: string;
+  /** This replica may serve (its Lease is renewed in time). */
+  readonly valid: boolean;
+  /** Members new clusters go to, sorted. */
+  assignable(): string[];
+  isAlive(identity: string): boolean;
+}
+
 export class ShardOwnership {
   /**
    * Our claim/release writes the informer has not delivered yet: key → the
@@ -48,7 +58,7 @@ export class ShardOwnership {
 
   constructor(
     private readonly client: KubeClient,
-    readonly membership: ShardMembership,
+    readonly membership: Members,
   ) {}
 
   get identity(): string {

@@ -23,6 +23,8 @@ const READY_MS = 120_000;
 const PORT_RANGE = '33600-33799';
 /** Requests in flight at once when the spec reads 100 clusters. */
 const PARALLEL = 16;
+/** How long the spec watches settled replicas for management-API calls other than Lease renewals. */
+const IDLE_WINDOW_MS = 5_000;
 /** What CAPI and kubeadm read and write in a workload cluster, and what the operator seeds. */
 const RESOURCES = ['/api/v1/namespaces', '/api/v1/nodes', '/api/v1/configmaps', '/api/v1/secrets', '/api/v1/pods', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', '/apis/coordination.k8s.io/v1/leases'];
 
@@ -134,10 +136,10 @@ describe('sharding over three operator replicas (--sharding --store etcd:)', fun
     }
   };
 
-  const managementCalls = async (): Promise<Record<string, number>> => {
+  /** Management-API calls so far of the replicas given (their `fkas_management_api_requests_total`), by verb and resource. */
+  const managementCalls = async (of: readonly Replica[]): Promise<Record<string, number>> => {
     const out: Record<string, number> = {};
-    for (const r of replicas) {
-      if (!r.process?.running) continue;
+    for (const r of of) {
       const text = await (await fetch(`http://127.0.0.1:${r.probePort}/metrics`)).text();
       for (const m of text.matchAll(/^fkas_management_api_requests_total\{([^}]*)\} (\d+)/gm)) {
         const resource = /resource="([^"]*)"/.exec(m[1]!)?.[1] ?? '?';
@@ -147,6 +149,8 @@ describe('sharding over three operator replicas (--sharding --store etcd:)', fun
     }
     return out;
   };
+  const callsSince = (before: Record<string, number>, after: Record<string, number>): Record<string, number> =>
+    Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]).filter(([, v]) => (v as number) > 0));
 
   it('spreads 100 clusters over the replicas, serves a killed replica’s again within 15 s with every object intact, and moves them back when it returns', async () => {
     await Promise.all(replicas.map((r) => start(r)));
@@ -191,10 +195,19 @@ describe('sharding over three operator replicas (--sharding --store etcd:)', fun
       expect(res.code, `${name} create`).to.equal(201);
     });
     const before = await snapshot(everyone);
-    const callsBefore = await managementCalls();
+    // Settled, the replicas only renew their member Leases: no polling per cluster.
+    const idle = await eventually(async () => {
+      const start = await managementCalls(replicas);
+      await new Promise((r) => setTimeout(r, IDLE_WINDOW_MS));
+      const calls = callsSince(start, await managementCalls(replicas));
+      return Object.keys(calls).every((k) => k === 'PUT leases') ? calls : undefined;
+    }, 'a window with nothing but Lease renewals', 60_000, 0);
+    console.log(`      idle for ${IDLE_WINDOW_MS} ms, all replicas: ${JSON.stringify(idle)}`);
 
     const victim = replicas[1]!;
+    const survivors = replicas.filter((r) => r !== victim);
     const moved = [...owners].filter(([, o]) => o === victim.id).map(([n]) => n);
+    const survivorsBefore = await managementCalls(survivors);
     victim.process!.killGroup('SIGKILL');
     const killed = Date.now();
     const afterKill = await eventually(async () => {
@@ -202,7 +215,7 @@ describe('sharding over three operator replicas (--sharding --store etcd:)', fun
       return ok.size === CLUSTERS ? ok : undefined;
     }, `all ${CLUSTERS} clusters served by the survivors`, FAILOVER_MS + 30_000, 250);
     const failoverMs = Date.now() - killed;
-    console.log(`      ${moved.length} clusters of ${victim.id} served again ${failoverMs} ms after kill -9`);
+    console.log(`      ${moved.length} clusters of ${victim.id} served again ${failoverMs} ms after kill -9; survivors' management-API calls: ${JSON.stringify(callsSince(survivorsBefore, await managementCalls(survivors)))}`);
     expect(failoverMs, 'failover time').to.be.at.most(FAILOVER_MS);
     for (const [name, s] of afterKill) {
       expect(s.endpoint, `${name} .status.endpoint`).to.equal(endpoints.get(name));
@@ -211,13 +224,16 @@ describe('sharding over three operator replicas (--sharding --store etcd:)', fun
     expectIntact(before, await snapshot(afterKill), 'after the kill');
 
     // Back with the same identity: the clusters assigned to it come back, nothing lost.
+    const survivorsBeforeReturn = await managementCalls(survivors);
     const restarted = Date.now();
     await start(victim);
     const back = await eventually(async () => {
       const ok = await answering((name, servedBy) => servedBy === owners.get(name));
       return ok.size === CLUSTERS ? ok : undefined;
     }, `every cluster back with its first replica`, READY_MS, 250);
-    console.log(`      ${moved.length} clusters back on ${victim.id} ${Date.now() - restarted} ms after its restart`);
+    console.log(
+      `      ${moved.length} clusters back on ${victim.id} ${Date.now() - restarted} ms after its restart; management-API calls of the survivors: ${JSON.stringify(callsSince(survivorsBeforeReturn, await managementCalls(survivors)))}, of ${victim.id}: ${JSON.stringify(await managementCalls([victim]))}`,
+    );
     for (const [name, s] of back) expect(s.endpoint, `${name} .status.endpoint`).to.equal(endpoints.get(name));
     const afterReturn = await snapshot(back);
     expectIntact(before, afterReturn, 'after the return');
@@ -233,9 +249,6 @@ describe('sharding over three operator replicas (--sharding --store etcd:)', fun
       expect(Number(res.body.metadata.resourceVersion), `${name} resourceVersion after return`).to.be.greaterThan(highest.get(name)!);
     });
 
-    const callsAfter = await managementCalls();
-    const delta = Object.fromEntries(Object.entries(callsAfter).map(([k, v]) => [k, v - (callsBefore[k] ?? 0)]).filter(([, v]) => (v as number) > 0));
-    console.log(`      management-API calls, all replicas: ${JSON.stringify(callsAfter)}; during kill, failover and return: ${JSON.stringify(delta)}`);
   });
 });
 
