@@ -5,7 +5,10 @@ import { issueCertificate } from '../src/pki/certificates.js';
 import { generateEcKey, privateKeyToPem } from '../src/pki/keys.js';
 import { ADMIN_USER, Simulator } from '../src/simulator/simulator.js';
 import { MemoryBackend, type StorageBackend } from '../src/simulator/storage/backend.js';
+import { EtcdBackend } from '../src/simulator/storage/etcd-backend.js';
 import { FileBackend } from '../src/simulator/storage/file-backend.js';
+import { startEtcd, type TestEtcd } from '../test/harness/etcd.js';
+import { benchStoreRestart } from './store-restart.bench.js';
 import { report, runWorker } from './support.js';
 
 interface LoadResult {
@@ -27,29 +30,40 @@ const DURABLE_PATCH_RATIO_TARGET = 0.5;
 /**
  * Each `--store` backend against memory in the same run: creates and node
  * status PATCHes at 16 connections, every answer acknowledged only once
- * durable (fdatasync per event-loop turn for file:).
+ * durable (fdatasync per event-loop turn for file:, an etcd Txn per batch
+ * for etcd: on a real etcd that fsyncs as in production), then the restart
+ * of 1,000 clusters (store-restart.bench.ts).
  */
 export async function benchStore(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'fkas-bench-store-'));
+  let etcd: TestEtcd | undefined;
   try {
-    console.log(`Storage backends (fake cluster with ${NODES} nodes, autocannon in a separate process, ${CONNECTIONS} connections, ${DURATION_SECONDS}s each, median of ${ROUNDS} alternating rounds)`);
-    const memoryRuns: Measured[] = [];
-    const fileRuns: Measured[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      memoryRuns.push(await measure(new MemoryBackend(), dir));
-      fileRuns.push(await measure(new FileBackend(join(dir, `store-${round}`)), dir));
-    }
-    const memory = median(memoryRuns);
-    const file = median(fileRuns);
-    for (const [name, r] of [['memory', memory], ['file', file]] as const) {
+    etcd = await startEtcd({ fsync: true });
+    const endpoint = etcd.endpoint;
+    console.log(`Storage backends (fake cluster with ${NODES} nodes, autocannon in a separate process, ${CONNECTIONS} connections, ${DURATION_SECONDS}s each, median of ${ROUNDS} alternating rounds; etcd ${endpoint} with fsync)`);
+    const backends: readonly (readonly [string, (round: number) => StorageBackend])[] = [
+      ['memory', () => new MemoryBackend()],
+      ['file', (round) => new FileBackend(join(dir, `store-${round}`))],
+      ['etcd', (round) => new EtcdBackend({ endpoints: [endpoint], prefix: `/fkas-bench-${round}/` })],
+    ];
+    const runs = new Map<string, Measured[]>(backends.map(([name]) => [name, []]));
+    for (let round = 0; round < ROUNDS; round++) for (const [name, make] of backends) runs.get(name)!.push(await measure(make(round), dir));
+    const medians = new Map([...runs].map(([name, r]) => [name, median(r)]));
+    for (const [name, r] of medians) {
       report(`${name}: POST configmaps: requests/s`, r.create.requestsPerSecond, 'req/s');
       report(`${name}: POST configmaps: p99 latency`, r.create.p99Ms, 'ms');
       report(`${name}: PATCH nodes/node-0/status: requests/s`, r.patch.requestsPerSecond, 'req/s');
       report(`${name}: PATCH nodes/node-0/status: p99 latency`, r.patch.p99Ms, 'ms');
     }
-    report('file / memory: POST configmaps throughput', file.create.requestsPerSecond / memory.create.requestsPerSecond, 'ratio');
-    report('file / memory: PATCH node status throughput', file.patch.requestsPerSecond / memory.patch.requestsPerSecond, 'ratio', { min: DURABLE_PATCH_RATIO_TARGET });
+    const memory = medians.get('memory')!;
+    for (const name of ['file', 'etcd']) {
+      const r = medians.get(name)!;
+      report(`${name} / memory: POST configmaps throughput`, r.create.requestsPerSecond / memory.create.requestsPerSecond, 'ratio');
+      report(`${name} / memory: PATCH node status throughput`, r.patch.requestsPerSecond / memory.patch.requestsPerSecond, 'ratio', { min: DURABLE_PATCH_RATIO_TARGET });
+    }
+    await benchStoreRestart(dir, endpoint);
   } finally {
+    await etcd?.stop();
     await rm(dir, { recursive: true, force: true });
   }
 }
@@ -71,6 +85,7 @@ async function measure(storage: StorageBackend, dir: string): Promise<Measured> 
   try {
     const cluster = await sim.createCluster({ name: 'bench/store' });
     for (let i = 0; i < NODES; i++) cluster.addNode({ name: `node-${i}`, providerID: `fake://bench/${i}`, internalIP: `10.0.0.${i + 1}` });
+    await cluster.resources.store.durable();
     const key = await generateEcKey();
     const cert = issueCertificate(sim.caOf('bench/store')!, { commonName: ADMIN_USER.user, organizations: [...ADMIN_USER.groups], usages: ['client'], publicKey: key });
     const certFile = join(dir, 'client.crt');

@@ -21,6 +21,8 @@ describe('the etcd store', function () {
   const NAME = 'default/durable';
   const CM = '/api/v1/namespaces/default/configmaps';
   const CRB = '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings';
+  /** Long enough for the client's retries and its circuit breaker (open 5 s after 3 failures) to come into play. */
+  const OUTAGE_MS = 7_000;
   let etcd: TestEtcd;
   const sims: Simulator[] = [];
   const fenced: string[] = [];
@@ -121,6 +123,41 @@ describe('the etcd store', function () {
     const second = await boot();
     const list = (await second.c.request('GET', CM)).json<{ items: Obj[] }>();
     expect(list.items.length).to.equal(3 * MAX_TXN_OPS);
+  });
+
+  it('applies overlapping and split batches in order: the last write of every key wins', async () => {
+    const first = await boot();
+    const cluster = first.sim.get(NAME)!;
+    const KEYS = 2 * MAX_TXN_OPS + 10; // every round's batch is split over three Txns
+    const ROUNDS = 5;
+    for (let round = 0; round < ROUNDS; round++) {
+      // One round per event-loop turn: each is its own batch, sent while the previous one may still be in flight.
+      for (let i = 0; i < KEYS; i++) cluster.applyObject({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `k-${i}`, namespace: 'default' }, data: { round: String(round) } });
+      await new Promise((r) => setImmediate(r));
+    }
+    await cluster.resources.store.durable();
+    const second = await boot();
+    const items = (await second.c.request('GET', CM)).json<{ items: Obj[] }>().items;
+    expect(items.length).to.equal(KEYS);
+    expect(items.filter((o) => o.data?.round !== String(ROUNDS - 1)).map((o) => o.metadata.name)).to.deep.equal([]);
+    expect((await etcdctl('get', '--print-value-only', '/fkas/default/durable/rv')).trim()).to.match(/^\d+$/);
+  });
+
+  it('holds a write while etcd is down and acknowledges it once etcd is back: it survives a crash', async () => {
+    const first = await boot();
+    await etcd.pause();
+    let answered = false;
+    const pending = first.c.request('POST', CM, json({ metadata: { name: 'during-outage' } }));
+    try {
+      void pending.then(() => (answered = true));
+      await new Promise((r) => setTimeout(r, OUTAGE_MS));
+    } finally {
+      await etcd.start();
+    }
+    expect(answered, 'acknowledged while etcd was down').to.equal(false);
+    expect((await pending).status).to.equal(201);
+    const second = await boot();
+    expect((await second.c.request('GET', `${CM}/during-outage`)).status).to.equal(200);
   });
 
   it('drops a forgotten cluster: it comes back empty', async () => {

@@ -21,8 +21,10 @@ export interface TestEtcd {
   readonly endpoint: string;
   /** With `tls`: PEM files of the CA, and a client certificate etcd trusts. */
   readonly files?: { readonly ca: string; readonly cert: string; readonly key: string };
-  /** The etcd process, e.g. to kill it and see writes wait. */
-  readonly process: ManagedProcess;
+  /** Stops etcd (it answers nothing meanwhile) until `start`; the data directory stays. */
+  pause(): Promise<void>;
+  /** Starts it again on the same ports and data, after `pause`. */
+  start(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -63,10 +65,7 @@ export async function startEtcd(opts: TestEtcdOptions = {}): Promise<TestEtcd> {
     tlsArgs.push(`--cert-file=${join(dir, 'server.crt')}`, `--key-file=${join(dir, 'server.key')}`, `--trusted-ca-file=${files.ca}`, '--client-cert-auth');
     probeTls = { ca: ca.certPem, cert: client.certPem, key: privateKeyToPem(clientKey) };
   }
-  const etcd = new ManagedProcess(
-    'etcd',
-    binary('etcd'),
-    [
+  const args = [
       `--data-dir=${join(dir, 'data')}`,
       `--listen-client-urls=${endpoint}`,
       `--advertise-client-urls=${endpoint}`,
@@ -76,12 +75,15 @@ export async function startEtcd(opts: TestEtcdOptions = {}): Promise<TestEtcd> {
       ...tlsArgs,
       ...(opts.fsync ? [] : ['--unsafe-no-fsync']),
       '--log-level=warn',
-    ],
-    join(dir, 'etcd.log'),
-  );
-  etcd.start();
-  try {
+  ];
+  let etcd = new ManagedProcess('etcd', binary('etcd'), args, join(dir, 'etcd.log'));
+  const start = async (): Promise<void> => {
+    etcd = new ManagedProcess('etcd', binary('etcd'), args, join(dir, 'etcd.log'));
+    etcd.start();
     await waitUntil('etcd', etcd, () => healthy(`${endpoint}/health`, probeTls), READY_MS);
+  };
+  try {
+    await start();
   } catch (err) {
     await etcd.stop();
     await rm(dir, { recursive: true, force: true });
@@ -91,7 +93,8 @@ export async function startEtcd(opts: TestEtcdOptions = {}): Promise<TestEtcd> {
     dir,
     endpoint,
     ...(files ? { files } : {}),
-    process: etcd,
+    pause: () => etcd.stop(),
+    start,
     async stop() {
       await etcd.stop();
       if (!KEEP_DIRS) await rm(dir, { recursive: true, force: true });

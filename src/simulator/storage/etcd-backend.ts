@@ -4,7 +4,7 @@ import { componentLogger, type Logger } from '../../telemetry/logger.js';
 import { jsonOf, type ObjectStore, type StoreContents, type StoreEvent } from '../store/object-store.js';
 import { objectKey, type KubeObject } from '../store/object.js';
 import type { StorageBackend } from './backend.js';
-import { ETCD_CALL_TIMEOUT_MS, EtcdCommitter } from './etcd-commit.js';
+import { ETCD_ACK_TIMEOUT_MS, ETCD_CALL_TIMEOUT_MS, EtcdCommitter } from './etcd-commit.js';
 import { DEFAULT_ETCD_PREFIX, EtcdLayout, prefixEnd } from './etcd-layout.js';
 
 /**
@@ -103,13 +103,9 @@ export class EtcdBackend implements StorageBackend {
       { key: Buffer.from(ownerKey), value: Buffer.from(JSON.stringify({ owner: this.owner, since: new Date().toISOString() })) },
       { deadline: Date.now() + ETCD_CALL_TIMEOUT_MS },
     );
-    this.committer.claim(cluster, { ownerKey, rvKey: this.layout.rv(cluster), revision: claimed.header.revision });
-    try {
-      return await this.read(cluster, prefix, claimed.header.revision);
-    } catch (err) {
-      this.committer.unclaim(cluster);
-      throw err;
-    }
+    const { contents, rvValue } = await this.read(cluster, prefix, claimed.header.revision);
+    this.committer.claim(cluster, { ownerKey, rvKey: this.layout.rv(cluster), revision: claimed.header.revision, rvValue });
+    return contents;
   }
 
   attach(cluster: string, store: ObjectStore): void {
@@ -139,8 +135,12 @@ export class EtcdBackend implements StorageBackend {
     await this.client.kv.deleteRange({ key: Buffer.from(prefix), range_end: prefixEnd(prefix) }, { deadline: Date.now() + ETCD_CALL_TIMEOUT_MS });
   }
 
+  /** Waits for the writes in flight, but not beyond the time their clients were promised an answer in. */
   async close(): Promise<void> {
-    await this.committer.idle();
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), ETCD_ACK_TIMEOUT_MS)));
+    if (await Promise.race([this.committer.idle().then(() => false), gaveUp])) this.log.error('etcd did not take the last writes before the store closed; their clients were answered 504');
+    clearTimeout(timer);
     this.client.close();
   }
 
@@ -161,10 +161,11 @@ export class EtcdBackend implements StorageBackend {
   }
 
   /** A cluster's prefix, page by page at one revision (a consistent picture), as StoreContents. */
-  private async read(cluster: string, prefix: string, atLeast: string): Promise<StoreContents | undefined> {
+  private async read(cluster: string, prefix: string, atLeast: string): Promise<{ contents: StoreContents | undefined; rvValue: string | null }> {
     const collections = new Map<string, KubeObject[]>();
     const deletedShared = new Map<string, string[]>();
     let resourceVersion = 0;
+    let rvValue: string | null = null;
     let found = false;
     let from = Buffer.from(prefix);
     const end = prefixEnd(prefix);
@@ -177,7 +178,11 @@ export class EtcdBackend implements StorageBackend {
         const what = this.layout.parse(prefix, kv.key.toString());
         if (!what || what.type === 'owner') continue;
         found = true;
-        if (what.type === 'rv') resourceVersion = Math.max(resourceVersion, Number(kv.value.toString()));
+        if (what.type === 'rv') {
+          // `<rv>` or, written by part of a split batch, `<rv>-<n>`: the version is the number in front.
+          rvValue = kv.value.toString();
+          resourceVersion = Math.max(resourceVersion, parseInt(rvValue, 10) || 0);
+        }
         else if (kv.value.length === 0) push(deletedShared, what.collection, what.key);
         else {
           const object = JSON.parse(kv.value.toString()) as KubeObject;
@@ -189,7 +194,7 @@ export class EtcdBackend implements StorageBackend {
       if (!page.more || !last) break;
       from = Buffer.concat([last.key, Buffer.from([0])]);
     }
-    return found ? { resourceVersion, collections, deletedShared } : undefined;
+    return { contents: found ? { resourceVersion, collections, deletedShared } : undefined, rvValue };
   }
 }
 
