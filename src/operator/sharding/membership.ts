@@ -101,6 +101,8 @@ export class ShardMembership {
   private draining = false;
   private stopped = false;
   private fenced = true;
+  /** The member watch has listed every Lease once. */
+  private synced = false;
   private signature = '';
 
   constructor(private readonly config: MembershipConfig) {
@@ -125,15 +127,18 @@ export class ShardMembership {
     await this.renew();
     this.informer.start();
     await this.informer.synced;
+    // Only now is the member table whole: during the first list it holds some Leases and not yet
+    // others, and a replica missing from it would look dead (its clusters free to claim).
+    this.synced = true;
     this.fenced = false;
     this.signature = this.currentSignature();
     this.schedule();
     this.config.log.info({ identity: this.identity, lease: `${this.config.namespace}/${this.path.name}`, members: this.assignable() }, 'joined the shard members');
   }
 
-  /** True while this replica may serve: its Lease was renewed within the renew deadline. */
+  /** True while this replica may serve: it knows every member, and its Lease was renewed within the renew deadline. */
   get valid(): boolean {
-    return !this.stopped && this.renewedSentAtMs !== undefined && Date.now() < this.renewedSentAtMs + this.renewDeadlineMs;
+    return this.synced && !this.stopped && this.renewedSentAtMs !== undefined && Date.now() < this.renewedSentAtMs + this.renewDeadlineMs;
   }
 
   /** Members new clusters may be assigned to: alive and not draining (this replica while it is valid). */
@@ -245,7 +250,7 @@ export class ShardMembership {
   }
 
   private emitIfChanged(): void {
-    if (this.stopped) return;
+    if (this.stopped || !this.synced) return;
     const signature = this.currentSignature();
     if (signature === this.signature) return;
     this.signature = signature;

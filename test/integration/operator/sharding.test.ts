@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeClient } from '../../../src/operator/kube/client.js';
+import { DEFAULT_SHARD_LEASE_DURATION_MS } from '../../../src/operator/sharding/membership.js';
 import { KEEP_DIRS, freePort, logTail, startControlPlane, waitUntil, type ControlPlane } from '../../harness/control-plane.js';
 import { startEtcd, type TestEtcd } from '../../harness/etcd.js';
 import type { ManagedProcess } from '../../harness/processes.js';
@@ -19,6 +20,8 @@ const NODES_PER_CLUSTER = 3;
 const MIN_SHARE = 20;
 /** The promise of --sharding: a dead replica's clusters are served again within this. */
 const FAILOVER_MS = 15_000;
+/** How long a member Lease lasts unrenewed (DEFAULT_SHARD_LEASE_DURATION_MS): a graceful stop must not wait for it. */
+const MEMBER_LEASE_MS = DEFAULT_SHARD_LEASE_DURATION_MS;
 const READY_MS = 120_000;
 const PORT_RANGE = '33600-33799';
 /** Requests in flight at once when the spec reads 100 clusters. */
@@ -152,7 +155,7 @@ describe('sharding over three operator replicas (--sharding --store etcd:)', fun
   const callsSince = (before: Record<string, number>, after: Record<string, number>): Record<string, number> =>
     Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]).filter(([, v]) => (v as number) > 0));
 
-  it('spreads 100 clusters over the replicas, serves a killed replica’s again within 15 s with every object intact, and moves them back when it returns', async () => {
+  it('spreads 100 clusters over the replicas, serves a killed replica’s again within 15 s with every object intact, moves them back when it returns, and hands them over at once on SIGTERM', async () => {
     await Promise.all(replicas.map((r) => start(r)));
     const objects: Record<string, unknown>[] = [];
     for (let c = 0; c < CLUSTERS; c++) {
@@ -215,7 +218,10 @@ describe('sharding over three operator replicas (--sharding --store etcd:)', fun
       return ok.size === CLUSTERS ? ok : undefined;
     }, `all ${CLUSTERS} clusters served by the survivors`, FAILOVER_MS + 30_000, 250);
     const failoverMs = Date.now() - killed;
-    console.log(`      ${moved.length} clusters of ${victim.id} served again ${failoverMs} ms after kill -9; survivors' management-API calls: ${JSON.stringify(callsSince(survivorsBefore, await managementCalls(survivors)))}`);
+    const failoverCalls = callsSince(survivorsBefore, await managementCalls(survivors));
+    console.log(`      ${moved.length} clusters of ${victim.id} served again ${failoverMs} ms after kill -9; survivors' management-API calls: ${JSON.stringify(failoverCalls)}`);
+    // Each cluster moved once: one claim and one EndpointSlice write, none taken twice or from a live replica.
+    expect(failoverCalls['PATCH endpointslices'], 'EndpointSlice writes in the failover').to.equal(moved.length);
     expect(failoverMs, 'failover time').to.be.at.most(FAILOVER_MS);
     for (const [name, s] of afterKill) {
       expect(s.endpoint, `${name} .status.endpoint`).to.equal(endpoints.get(name));
@@ -231,9 +237,11 @@ describe('sharding over three operator replicas (--sharding --store etcd:)', fun
       const ok = await answering((name, servedBy) => servedBy === owners.get(name));
       return ok.size === CLUSTERS ? ok : undefined;
     }, `every cluster back with its first replica`, READY_MS, 250);
-    console.log(
-      `      ${moved.length} clusters back on ${victim.id} ${Date.now() - restarted} ms after its restart; management-API calls of the survivors: ${JSON.stringify(callsSince(survivorsBeforeReturn, await managementCalls(survivors)))}, of ${victim.id}: ${JSON.stringify(await managementCalls([victim]))}`,
-    );
+    const returnCalls = { survivors: callsSince(survivorsBeforeReturn, await managementCalls(survivors)), returned: await managementCalls([victim]) };
+    console.log(`      ${moved.length} clusters back on ${victim.id} ${Date.now() - restarted} ms after its restart; management-API calls of the survivors: ${JSON.stringify(returnCalls.survivors)}, of ${victim.id}: ${JSON.stringify(returnCalls.returned)}`);
+    // The returning replica takes exactly its own back (it claims nothing while it does not yet know every member).
+    expect(returnCalls.returned['PATCH endpointslices'] ?? 0, `EndpointSlice writes of ${victim.id}`).to.equal(moved.length);
+    expect(returnCalls.survivors['PATCH endpointslices'] ?? 0, 'EndpointSlice writes of the survivors').to.equal(0);
     for (const [name, s] of back) expect(s.endpoint, `${name} .status.endpoint`).to.equal(endpoints.get(name));
     const afterReturn = await snapshot(back);
     expectIntact(before, afterReturn, 'after the return');
@@ -248,6 +256,22 @@ describe('sharding over three operator replicas (--sharding --store etcd:)', fun
       expect(res.code, `${name} create after return`).to.equal(201);
       expect(Number(res.body.metadata.resourceVersion), `${name} resourceVersion after return`).to.be.greaterThan(highest.get(name)!);
     });
+
+    // Stopped gracefully, a replica hands its clusters over itself: sooner than its Lease could expire.
+    const leaving = replicas[2]!;
+    const leavingClusters = [...owners].filter(([, o]) => o === leaving.id).map(([n]) => n);
+    const beforeLeave = await snapshot(await answering(() => true));
+    const terminated = Date.now();
+    leaving.process!.killGroup('SIGTERM');
+    const handedOver = await eventually(async () => {
+      const ok = await answering((_n, servedBy) => servedBy !== leaving.id);
+      return ok.size === CLUSTERS ? ok : undefined;
+    }, `all ${CLUSTERS} clusters served without ${leaving.id}`, READY_MS, 250);
+    const handoverMs = Date.now() - terminated;
+    console.log(`      ${leavingClusters.length} clusters of ${leaving.id} handed over ${handoverMs} ms after SIGTERM`);
+    expect(handoverMs, 'graceful handover time (the member Lease lasts 8 s)').to.be.below(MEMBER_LEASE_MS);
+    await eventually(async () => !leaving.process!.running, `${leaving.id} exits`, 30_000);
+    expectIntact(beforeLeave, await snapshot(handedOver), 'after the graceful handover');
 
   });
 });
