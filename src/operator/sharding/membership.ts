@@ -285,10 +285,12 @@ export class ShardMembership {
         renewTime: microTime(new Date(sentAt)),
       },
     });
+    // A renewal that has not answered by the deadline is no use: give up, so the next one can start.
+    const call = { timeoutMs: this.renewDeadlineMs };
     let written: Lease;
     if (this.resourceVersion !== undefined && this.lastWritten) {
       try {
-        written = await this.config.client.replace<Lease>(this.path, desired({ ...this.lastWritten, metadata: { ...this.lastWritten.metadata, resourceVersion: this.resourceVersion } }));
+        written = await this.config.client.replace<Lease>(this.path, desired({ ...this.lastWritten, metadata: { ...this.lastWritten.metadata, resourceVersion: this.resourceVersion } }), call);
         return this.renewed(written, sentAt);
       } catch (err) {
         // Someone else wrote it (a person, or a stale twin with our identity): read it and write over it below.
@@ -297,11 +299,11 @@ export class ShardMembership {
     }
     let current: Lease | undefined;
     try {
-      current = await this.config.client.get<Lease>(this.path);
+      current = await this.config.client.get<Lease>(this.path, call);
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
-    written = current ? await this.config.client.replace<Lease>(this.path, desired(current)) : await this.config.client.create<Lease>(this.path, desired());
+    written = current ? await this.config.client.replace<Lease>(this.path, desired(current), call) : await this.config.client.create<Lease>(this.path, desired(), call);
     this.renewed(written, sentAt);
   }
 
