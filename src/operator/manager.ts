@@ -193,6 +193,7 @@ export class FkasOperator extends Operator {
     if (shard) {
       // Nothing was served before this: every reconcile so far found the replica not yet a member.
       await this.membership!.start();
+      this.metrics.shardMembers.set(shard.membership.assignable().length);
       for (const k of fakeApiServers.keys()) fasQueue.add(k);
     }
     await fasQueue.drain();
