@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startEmbeddedManagementApi, EMBEDDED_KUBECONFIG, EMBEDDED_PORT, type EmbeddedManagementApi } from '../operator/embedded.js';
-import { FkasOperator } from '../operator/manager.js';
+import { FkasOperator, type ShardingConfig } from '../operator/manager.js';
 import { DEFAULT_LEASE_NAME, type LeaderElector } from '../operator/leader-election.js';
 import { leaseNamespace, waitForLeadership } from './leadership.js';
 import { DEFAULT_PORT_RANGE } from '../operator/controllers/fakeapiserver/port-allocator.js';
@@ -48,6 +48,10 @@ const USAGE = `usage: fkas operator [--kubeconfig PATH | --embedded] [options]
   --leader-elect             serve only while holding a coordination.k8s.io Lease (for several replicas)
   --leader-elect-namespace N namespace of the Lease (default $POD_NAMESPACE, the pod's namespace, or default)
   --leader-elect-id NAME     name of the Lease (default ${DEFAULT_LEASE_NAME})
+  --sharding                 serve only the FakeAPIServers assigned to this replica: several replicas share them, one
+                             coordination.k8s.io Lease each; use with --store etcd: so a cluster moves with its contents
+  --replica-id ID            this replica's name among them (default $POD_NAME, else the host name)
+  --sharding-namespace N     namespace of the member Leases (default $POD_NAMESPACE, the pod's namespace, or default)
   --concurrency N            parallel reconciles per controller (default 8)
   --metal3-reconciler        FakeNodes for BareMetalHosts provisioned into a cluster (env ${METAL3_RECONCILER_ENV}=true)
   --metal3-provider-id F     providerID form when the Metal3Machine has none: namespaced (metal3://<ns>/<bmh>/<m3m>, default) or legacy (metal3://<bmh uid>)
@@ -81,6 +85,9 @@ export async function operator(argv: string[]): Promise<void> {
       'leader-elect': { type: 'boolean', default: false },
       'leader-elect-namespace': { type: 'string' },
       'leader-elect-id': { type: 'string', default: DEFAULT_LEASE_NAME },
+      sharding: { type: 'boolean', default: false },
+      'replica-id': { type: 'string' },
+      'sharding-namespace': { type: 'string' },
       concurrency: { type: 'string', default: '8' },
       'metal3-reconciler': { type: 'boolean' },
       'metal3-provider-id': { type: 'string', default: 'namespaced' },
@@ -103,7 +110,15 @@ export async function operator(argv: string[]): Promise<void> {
   const bindHost = values['bind-host'] ?? (inCluster ? '0.0.0.0' : '127.0.0.1');
   const advertiseHost = values['advertise-host'] ?? process.env.POD_IP ?? (bindHost === '0.0.0.0' ? '127.0.0.1' : bindHost);
 
-  const storage = storageFromFlag(values.store, { caFile: values['etcd-cafile'], certFile: values['etcd-certfile'], keyFile: values['etcd-keyfile'] });
+  const sharding = values.sharding ? shardingConfig(values.store, values['leader-elect'], values['replica-id'], values['sharding-namespace']) : undefined;
+  if (sharding && values.store === 'memory') log.warn('--sharding with --store memory: a fake cluster that moves to another replica comes back empty; use --store etcd: to keep contents');
+  /** Bound once the operator exists: the store tells it when another replica took a cluster over. */
+  let onFenced = (_cluster: string): void => undefined;
+  const storage = storageFromFlag(
+    values.store,
+    { caFile: values['etcd-cafile'], certFile: values['etcd-certfile'], keyFile: values['etcd-keyfile'] },
+    sharding ? { owner: sharding.replicaId, onFenced: (cluster) => onFenced(cluster) } : {},
+  );
   // Read what an earlier process saved before any fake cluster can be created.
   await storage.open();
   log.info({ store: storage.description }, 'fake-cluster store open');
@@ -126,7 +141,10 @@ export async function operator(argv: string[]): Promise<void> {
     caKeyAlgorithm: caKeyAlgorithm(values['ca-key-algorithm']),
     storage,
     requestMetrics: requestMetricsMode(values['request-metrics']),
+    ...(sharding ? { sharding } : {}),
   });
+  onFenced = (cluster) => op.clusterFenced(cluster);
+  if (sharding) log.info({ replicaId: sharding.replicaId, namespace: sharding.namespace }, 'sharding: serving the FakeAPIServers assigned to this replica');
   // Everything started below is stopped in reverse order; declared first so a lost Lease can stop it too.
   let shim: Awaited<ReturnType<typeof startShim>> | undefined;
   let nodeReconcilers: NodeReconcilers | undefined;
@@ -181,6 +199,15 @@ export async function operator(argv: string[]): Promise<void> {
   shim = shimPort > 0 ? await startShim({ client: op.client, log: componentLogger('shim'), host: bindHost === '127.0.0.1' ? '127.0.0.1' : '0.0.0.0', port: shimPort, ...(informers ? { informers } : {}) }) : undefined;
   if (shim) log.info({ port: shim.port }, 'legacy API listening: POST /register, PUT /updateNode');
 
+}
+
+/** `--sharding`: who this replica is, where the member Leases live; refuses stores other replicas cannot read. */
+function shardingConfig(store: string, leaderElect: boolean, replicaId: string | undefined, namespace: string | undefined): ShardingConfig {
+  if (leaderElect) throw new Error(`--sharding and --leader-elect exclude each other: with --sharding every replica serves its share\n${USAGE}`);
+  if (store.startsWith('file:')) throw new Error(`--sharding needs a store every replica can read: --store etcd:<url> (or memory, for tests: contents are lost when a cluster moves); --store ${store} is one replica's disk\n${USAGE}`);
+  const id = replicaId ?? process.env.POD_NAME ?? hostname();
+  if (!id) throw new Error(`--sharding needs --replica-id (or $POD_NAME)\n${USAGE}`);
+  return { replicaId: id, namespace: leaseNamespace(namespace) };
 }
 
 function envFlag(name: string): boolean {

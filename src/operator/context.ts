@@ -11,6 +11,7 @@ import type { KubeClient } from './kube/client.js';
 import type { Informer } from './kube/informer.js';
 import type { WorkQueue } from './queue/work-queue.js';
 import type { RequestMetrics } from './request-metrics.js';
+import type { ShardOwnership } from './sharding/ownership.js';
 
 /** A fake cluster the operator serves for one FakeAPIServer. */
 export interface ServedCluster {
@@ -25,6 +26,8 @@ export interface ServedCluster {
    */
   caVersion: string;
   etcdCaVersion: string;
+  /** Sharded `exposure: Service`: the address:port this replica last wrote into the Service's EndpointSlice. */
+  endpointSlice?: string;
   /** The CAs as last read from their Secrets, for reconciles that need not read them again. */
   casChecked?: { readonly cas: ClusterCas; readonly atMs: number; readonly generation: number | undefined };
 }
@@ -57,6 +60,8 @@ export interface OperatorContext {
   readonly fakeNodes: Informer<FakeNode>;
   readonly fasQueue: WorkQueue;
   readonly nodeQueue: WorkQueue;
+  /** With `--sharding`: which FakeAPIServers this replica serves, and the handover. */
+  readonly shard?: ShardOwnership;
   /** Makes the request observer of each served cluster (fkas_apiserver_* metrics). */
   readonly requestMetrics?: RequestMetrics;
 }

@@ -20,6 +20,8 @@ import { installCrds } from './kube/crds.js';
 import { Informer, keyOf } from './kube/informer.js';
 import { startProbeServer, type ProbeServer } from './probes.js';
 import { WorkQueue } from './queue/work-queue.js';
+import { ShardMembership } from './sharding/membership.js';
+import { ShardOwnership } from './sharding/ownership.js';
 
 /**
  * The operator: informers feed per-key work queues, reconcilers drive the
@@ -52,6 +54,18 @@ export interface ManagerConfig {
   readonly storage?: StorageBackend;
   /** Per-cluster request metrics (default `cluster`); `aggregate` drops the namespace/cluster labels. */
   readonly requestMetrics?: RequestMetricsMode;
+  /** `--sharding`: this replica serves only the FakeAPIServers assigned to it (src/operator/sharding). */
+  readonly sharding?: ShardingConfig;
+}
+
+export interface ShardingConfig {
+  /** `--replica-id`: this replica's name among the members (the pod name). */
+  readonly replicaId: string;
+  /** Where the member Leases live (the operator's namespace). */
+  readonly namespace: string;
+  readonly leaseDurationMs?: number;
+  readonly renewDeadlineMs?: number;
+  readonly renewPeriodMs?: number;
 }
 
 const DEFAULT_CONCURRENCY = 8;
@@ -117,6 +131,7 @@ export class FkasOperator extends Operator {
           this.metrics.reconcileSeconds.observe({ controller: name }, ms / 1000);
         },
       });
+    const shard = c.sharding ? this.shardOwnership(c.sharding, () => ctx) : undefined;
     const index = new ClusterIndex();
     const fasQueue = queue('fakeapiserver', (key) => reconcileFakeApiServer(ctx, key));
     const nodeQueue = queue('fakenode', (key) => reconcileFakeNode(ctx, key));
@@ -169,15 +184,24 @@ export class FkasOperator extends Operator {
       fakeNodes,
       fasQueue,
       nodeQueue,
+      ...(shard ? { shard } : {}),
     };
     this.ctx = ctx;
     fakeApiServers.start();
     fakeNodes.start();
     await Promise.all([fakeApiServers.synced, fakeNodes.synced]);
-    // Every FakeAPIServer gets back the port its status records before anyone asks for a new one.
+    // Every FakeAPIServer gets back the port its status records before anyone asks for a new one
+    // (sharded: those this replica served; the others' ports are on other replicas' addresses).
     for (const fas of fakeApiServers.list()) {
       const port = fas.spec.port ?? fas.status?.endpoint?.port;
-      if (port !== undefined && (fas.spec.exposure ?? 'Direct') === 'Direct') ctx.ports.reserve(keyOf(fas), port);
+      const ours = !shard || fas.status?.servedBy === shard.identity;
+      if (port !== undefined && ours && (fas.spec.exposure ?? 'Direct') === 'Direct') ctx.ports.reserve(keyOf(fas), port);
+    }
+    if (shard) {
+      // Nothing was served before this: every reconcile so far found the replica not yet a member.
+      await this.membership!.start();
+      this.metrics.shardMembers.set(shard.membership.assignable().length);
+      for (const k of fakeApiServers.keys()) fasQueue.add(k);
     }
     await fasQueue.drain();
     await nodeQueue.drain();
@@ -205,6 +229,7 @@ export class FkasOperator extends Operator {
     this.ready = false;
     clearInterval(this.resyncTimer);
     const ctx = this.ctx;
+    if (ctx?.shard) await this.handOver(ctx);
     if (ctx) {
       ctx.fakeApiServers.stop();
       ctx.fakeNodes.stop();
@@ -213,10 +238,59 @@ export class FkasOperator extends Operator {
       await Promise.all([ctx.statuses.fakeApiServers.flush(), ctx.statuses.fakeNodes.flush()]);
       for (const key of [...ctx.served.keys()]) await stopServing(ctx, key, { keepPort: true });
     }
+    await this.membership?.leave();
     await this.simulator.close();
     await this.probes?.close();
     this.client.close();
     this.log.info('operator stopped');
+  }
+
+  /** Told by the store that another replica took a cluster over (etcd fencing): look at it again now. */
+  clusterFenced(key: string): void {
+    this.ctx?.fasQueue.add(key);
+  }
+
+  private shardOwnership(sharding: ShardingConfig, ctx: () => OperatorContext | undefined): ShardOwnership {
+    // Only the FakeAPIServers whose owner changed are looked at again: a takeover does not queue behind the ones that stay put.
+    const wakeMoved = (): void => {
+      const c = ctx();
+      if (!c?.shard) return;
+      this.metrics.shardMembers.set(c.shard.membership.assignable().length);
+      for (const fas of c.fakeApiServers.list()) {
+        const key = keyOf(fas);
+        const decision = c.shard.decide(key, fas);
+        const settled = c.served.has(key) ? decision === 'serve' : decision === 'elsewhere';
+        if (!settled) c.fasQueue.add(key);
+      }
+    };
+    const membership = new ShardMembership({
+      client: this.client,
+      namespace: sharding.namespace,
+      identity: sharding.replicaId,
+      log: this.log.child({ part: 'sharding' }),
+      ...(sharding.leaseDurationMs ? { leaseDurationMs: sharding.leaseDurationMs } : {}),
+      ...(sharding.renewDeadlineMs ? { renewDeadlineMs: sharding.renewDeadlineMs } : {}),
+      ...(sharding.renewPeriodMs ? { renewPeriodMs: sharding.renewPeriodMs } : {}),
+      onChange: wakeMoved,
+      // Fenced: every served FakeAPIServer now decides "not here" and closes its listener.
+      onFenced: wakeMoved,
+    });
+    this.membership = membership;
+    return new ShardOwnership(this.client, membership);
+  }
+
+  /** With --sharding: this replica's member Lease. */
+  private membership?: ShardMembership;
+
+  /**
+   * Graceful stop of a sharded replica: marked draining, it is assigned
+   * nothing; each cluster it serves closes, then its claim is cleared, and
+   * the replica the cluster is assigned to takes it at once (no lease expiry).
+   */
+  private async handOver(ctx: OperatorContext): Promise<void> {
+    await this.membership!.drain();
+    for (const key of [...ctx.served.keys()]) ctx.fasQueue.add(key);
+    await ctx.fasQueue.drain();
   }
 
   /** The FakeAPIServer key serving a cluster name in a namespace (for the shim and tests). */

@@ -14,6 +14,8 @@ export class OperatorMetrics {
   readonly reconcileSeconds: Histogram<'controller'>;
   readonly queueDepth: Gauge<'controller'>;
   readonly activeClusters: Gauge;
+  /** With --sharding: replicas clusters are assigned to, as this one sees them. */
+  readonly shardMembers: Gauge;
   readonly managementRequests: Counter<'verb' | 'resource' | 'code'>;
   /** What clients (CAPI) ask of each fake cluster, named after kube-apiserver's own series. */
   /** Cells (labels namespace, cluster, verb, resource, subresource, code, client): bumped on the serving path. */
@@ -35,6 +37,7 @@ export class OperatorMetrics {
     });
     this.queueDepth = new Gauge({ name: 'fkas_workqueue_depth', help: 'Keys waiting in each work queue.', labelNames: ['controller'], registers: [this.registry] });
     this.activeClusters = new Gauge({ name: 'fkas_fake_clusters_active', help: 'Fake clusters being served.', registers: [this.registry] });
+    this.shardMembers = new Gauge({ name: 'fkas_shard_members', help: 'With --sharding: operator replicas fake clusters are assigned to (alive and not draining), as this replica sees them.', registers: [this.registry] });
     this.managementRequests = new Counter({
       name: 'fkas_management_api_requests_total',
       help: 'Requests the operator sent to the management API, by HTTP verb, resource and answer code: what each fake cluster costs the management cluster.',

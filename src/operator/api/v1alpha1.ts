@@ -114,6 +114,8 @@ export interface FakeAPIServerStatus {
   endpoint?: { host: string; port: number };
   observedGeneration?: number;
   nodes?: number;
+  /** With --sharding: the replica (--replica-id) serving this cluster now. */
+  servedBy?: string;
   conditions?: Condition[];
 }
 

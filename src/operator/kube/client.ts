@@ -24,6 +24,8 @@ export class KubeApiError extends Error {
 
 export const isNotFound = (e: unknown): boolean => e instanceof KubeApiError && e.code === 404;
 export const isConflict = (e: unknown): boolean => e instanceof KubeApiError && e.code === 409;
+/** 422: the request was understood but refused (a JSON patch `test` that failed, a field that does not validate). */
+export const isInvalid = (e: unknown): boolean => e instanceof KubeApiError && e.code === 422;
 export const isAlreadyExists = (e: unknown): boolean => e instanceof KubeApiError && e.code === 409 && e.reason === 'AlreadyExists';
 
 export interface ResourcePath {
@@ -32,6 +34,11 @@ export interface ResourcePath {
   readonly namespace?: string;
   readonly name?: string;
   readonly subresource?: string;
+}
+
+export interface CallOptions {
+  /** Give up on a call with no answer after this long (default 30 s): a Lease renewal must not outlive its deadline. */
+  readonly timeoutMs?: number;
 }
 
 export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
@@ -112,20 +119,20 @@ export class KubeClient {
     return new KubeClient(kc);
   }
 
-  get<T>(p: ResourcePath): Promise<T> {
-    return this.request<T>('GET', resourceUrl(p));
+  get<T>(p: ResourcePath, opts: CallOptions = {}): Promise<T> {
+    return this.request<T>('GET', resourceUrl(p), opts);
   }
 
   list<T>(p: ResourcePath, query: Record<string, string> = {}): Promise<{ metadata: { resourceVersion: string; continue?: string }; items: T[] }> {
     return this.request('GET', resourceUrl(p), { query });
   }
 
-  create<T>(p: ResourcePath, body: unknown): Promise<T> {
-    return this.request<T>('POST', resourceUrl({ ...p, name: undefined }), { body, query: { fieldManager: this.fieldManager } });
+  create<T>(p: ResourcePath, body: unknown, opts: CallOptions = {}): Promise<T> {
+    return this.request<T>('POST', resourceUrl({ ...p, name: undefined }), { ...opts, body, query: { fieldManager: this.fieldManager } });
   }
 
-  replace<T>(p: ResourcePath, body: unknown): Promise<T> {
-    return this.request<T>('PUT', resourceUrl(p), { body, query: { fieldManager: this.fieldManager } });
+  replace<T>(p: ResourcePath, body: unknown, opts: CallOptions = {}): Promise<T> {
+    return this.request<T>('PUT', resourceUrl(p), { ...opts, body, query: { fieldManager: this.fieldManager } });
   }
 
   patch<T>(p: ResourcePath, type: PatchType, body: unknown, opts: { force?: boolean } = {}): Promise<T> {
@@ -138,8 +145,8 @@ export class KubeClient {
     return this.request<T>('DELETE', resourceUrl(p), opts.propagationPolicy ? { body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: opts.propagationPolicy } } : {});
   }
 
-  async request<T>(method: string, path: string, opts: { body?: unknown; contentType?: string; query?: Record<string, string> } = {}): Promise<T> {
-    const res = await this.send(method, path, opts, REQUEST_TIMEOUT_MS);
+  async request<T>(method: string, path: string, opts: { body?: unknown; contentType?: string; query?: Record<string, string> } & CallOptions = {}): Promise<T> {
+    const res = await this.send(method, path, opts, opts.timeoutMs ?? REQUEST_TIMEOUT_MS);
     this.observer?.(method, resourceOfPath(path), res.statusCode ?? 0);
     const text = await readAll(res);
     const parsed: unknown = text ? safeJson(text) : undefined;

@@ -51,6 +51,8 @@ export interface StatusWriterOptions {
 export class StatusWriter<S> {
   private readonly decisions = new Map<string, Decision>();
   private readonly listeners = new Set<(key: string) => void>();
+  /** Writes on the wire, by object key. */
+  private readonly inFlight = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private readonly coalesceMs: number;
@@ -95,6 +97,16 @@ export class StatusWriter<S> {
     this.decisions.delete(key);
     for (const l of this.listeners) l(key);
     return true;
+  }
+
+  /**
+   * This process no longer acts on the object (a sharded replica hands it over): a decision not yet
+   * written is dropped, and one on the wire has landed when this resolves, so the next owner's
+   * statuses are never overwritten by ours.
+   */
+  async relinquish(key: string): Promise<void> {
+    this.decisions.delete(key);
+    await this.inFlight.get(key);
   }
 
   /** The object is gone: nothing to write. */
@@ -146,7 +158,13 @@ export class StatusWriter<S> {
     }
   }
 
-  private async write(key: string, d: Decision): Promise<void> {
+  private write(key: string, d: Decision): Promise<void> {
+    const writing = this.send(key, d).finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, writing);
+    return writing;
+  }
+
+  private async send(key: string, d: Decision): Promise<void> {
     try {
       this.opts.log.debug({ key, status: d.form }, 'writing status');
       await patchStatus(this.opts.client, d.path, d.status);

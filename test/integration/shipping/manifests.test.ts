@@ -198,9 +198,18 @@ describe('shipping manifests: kustomize config/, k8s/*.yaml and the Helm chart',
     });
     it('the Helm chart, with every switch on', async () => {
       const out = await dryRun(
-        await helmTemplate(['metal3Reconciler.enabled=true', 'machineNodes.enabled=true', 'replicaCount=2', 'extraArgs[0]=--concurrency=4']),
+        await helmTemplate([
+          'metal3Reconciler.enabled=true',
+          'machineNodes.enabled=true',
+          'replicaCount=2',
+          'extraArgs[0]=--concurrency=4',
+          'sharding.enabled=true',
+          'store.type=etcd',
+          'store.etcd.endpoints={https://etcd-0.etcd:2379}',
+        ]),
       );
       expect(out).to.include(`deployment.apps/${DEPLOYMENT} serverside-applied (server dry run)`);
+      expect(out).to.include('clusterrole.rbac.authorization.k8s.io/metal3-fkas-sharding-role serverside-applied (server dry run)');
     });
   });
 
@@ -238,6 +247,31 @@ describe('shipping manifests: kustomize config/, k8s/*.yaml and the Helm chart',
         (e: Error) => e,
       );
       expect(unknown?.message).to.include('store.type sqlite is not one of memory, file, etcd');
+    });
+    it('runs the replicas as shard members with sharding.enabled: --sharding under the pod name, member Leases and EndpointSlices granted', async () => {
+      const objects = await helmTemplate(['sharding.enabled=true', 'replicaCount=3', 'store.type=etcd', 'store.etcd.endpoints={https://etcd-0.etcd:2379}']);
+      const c = podSpec(objects).containers[0]! as unknown as { args: string[]; env: { name: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[] };
+      expect(c.args).to.include('--sharding').and.not.include('--leader-elect');
+      expect(c.env.find((e) => e.name === 'POD_NAME')?.valueFrom?.fieldRef?.fieldPath).to.equal('metadata.name');
+      const leases = find(objects, 'Role', 'metal3-fkas-sharding-role') as unknown as { rules: PolicyRule[] };
+      expect(leases.rules).to.deep.equal([
+        { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list', 'watch', 'create', 'update', 'delete'] },
+      ]);
+      const slices = find(objects, 'ClusterRole', 'metal3-fkas-sharding-role') as unknown as { rules: PolicyRule[] };
+      expect(slices.rules).to.deep.equal([{ apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'create', 'patch', 'delete'] }]);
+      for (const kind of BINDING_KINDS)
+        expect((find(objects, kind, 'metal3-fkas-sharding-rolebinding') as unknown as { roleRef: { name: string } }).roleRef.name).to.equal(
+          'metal3-fkas-sharding-role',
+        );
+    });
+    it('refuses sharding with several replicas on a store the replicas cannot share, saying which to use', async () => {
+      const err = await helmTemplate(['sharding.enabled=true', 'replicaCount=2']).then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      expect(err?.message).to.include('needs store.type=etcd');
+      const single = await helmTemplate(['sharding.enabled=true']);
+      expect(podSpec(single).containers[0]!.args).to.include('--sharding');
     });
     it('binds the machine-nodes reconciler role and passes --machine-nodes with machineNodes.enabled=true', async () => {
       const objects = await helmTemplate(['machineNodes.enabled=true', 'machineNodes.capiApiVersion=v1beta1']);

@@ -4,6 +4,7 @@ import { addFinalizer, removeFinalizer } from '../../kube/objects.js';
 import type { ReconcileResult } from '../../queue/work-queue.js';
 import { caSecretNames, ensureCertificates } from './certificates.js';
 import { ensureServing, stopServing } from './serving.js';
+import { takeShardTurn } from './shard-turn.js';
 import { ensureSimulation } from './simulation.js';
 import { specProblems } from './spec.js';
 import { CONDITION, fasPath, StatusReport } from './status.js';
@@ -20,12 +21,15 @@ import { CONDITION, fasPath, StatusReport } from './status.js';
 const RETRY_LATER_MS = 15_000;
 
 export async function reconcileFakeApiServer(ctx: OperatorContext, key: string): Promise<ReconcileResult | void> {
-  const fas = ctx.fakeApiServers.get(key);
-  if (!fas) {
-    await stopServing(ctx, key);
-    await ctx.simulator.forgetCluster(key); // deleted for good: a durable store drops its contents
+  const cached = ctx.fakeApiServers.get(key);
+  if (!cached) {
+    const wasServing = await stopServing(ctx, key);
+    // Deleted for good: a durable store drops its contents (sharded, only the replica that served it).
+    if (!ctx.shard || wasServing) await ctx.simulator.forgetCluster(key);
     return;
   }
+  const fas = await takeShardTurn(ctx, key, cached);
+  if (!fas) return;
   if (fas.metadata.deletionTimestamp) return finalize(ctx, key, fas);
   await addFinalizer(ctx.client, fasPath(fas.metadata.namespace!, fas.metadata.name), fas, FAKE_API_SERVER_FINALIZER);
   const report = new StatusReport(ctx, fas);
@@ -39,8 +43,11 @@ export async function reconcileFakeApiServer(ctx: OperatorContext, key: string):
   }
   const cas = await ensureCertificates(ctx, key, fas, report);
   if (!cas) return { requeueAfterMs: RETRY_LATER_MS };
+  const servedBefore = ctx.served.has(key);
   const serving = await ensureServing(ctx, key, fas, cas, report);
   if (!serving) return { requeueAfterMs: RETRY_LATER_MS };
+  // Taken over from another replica: its FakeNodes register here now (they do not wait while it is served elsewhere).
+  if (ctx.shard && !servedBefore && ctx.served.has(key)) for (const k of ctx.index.nodesOf(fas)) ctx.nodeQueue.add(k);
   if ('requeueAfterMs' in serving) return serving;
   if (!(await ensureSimulation(ctx, serving.served, fas, report))) return;
   // CAs just read from their Secrets are trusted for a while; reused ones keep their read time.

@@ -1,6 +1,7 @@
 import { DEFAULT_KUBERNETES_VERSION, type FakeAPIServer } from '../../api/v1alpha1.js';
 import type { OperatorContext, ServedCluster } from '../../context.js';
 import type { ClusterCas } from './certificates.js';
+import { ensureEndpointSlice } from './endpoint-slice.js';
 import { ensureService, SERVICE_PORT, serviceTargetPort } from './exposure.js';
 import type { Reservation } from './port-allocator.js';
 import { CONDITION, type StatusReport } from './status.js';
@@ -31,10 +32,12 @@ export async function ensureServing(ctx: OperatorContext, key: string, fas: Fake
   let endpointPort: number | undefined;
   let served = ctx.served.get(key);
   // Where it served before (an operator restart): the status says for Direct, the Service for Service.
-  const remembered = served ? undefined : spec.exposure === 'Service' ? await serviceTargetPort(ctx, fas) : fas.status?.endpoint?.port;
+  // Sharded, the Service forwards to whichever replica serves: its port says nothing about ours.
+  const remembered = served ? undefined : spec.exposure === 'Service' ? (ctx.shard ? undefined : await serviceTargetPort(ctx, fas)) : fas.status?.endpoint?.port;
   if (spec.exposure === 'Service') {
     const port = served?.port ?? ctx.ports.portOf(key) ?? remembered;
-    const ip = port === undefined ? undefined : await ensureService(ctx, fas, port);
+    // A sharded Service needs no port of ours (its EndpointSlice has it): its ClusterIP is known before we listen.
+    const ip = port === undefined && !ctx.shard ? undefined : await ensureService(ctx, fas, port ?? SERVICE_PORT);
     if (ip) {
       host = ip;
       endpointPort = SERVICE_PORT;
@@ -64,7 +67,16 @@ export async function ensureServing(ctx: OperatorContext, key: string, fas: Fake
     }
     if (spec.exposure === 'Service' && endpointPort === undefined) return { requeueAfterMs: 0 }; // now that the port is known, create the Service
   }
+  if (ctx.shard && spec.exposure === 'Service') await pointServiceHere(ctx, fas, served);
   return { served, endpoint: { host, port: endpointPort ?? served.port } };
+}
+
+/** Sharded: the Service's EndpointSlice names this replica's address and port; written once per served cluster. */
+async function pointServiceHere(ctx: OperatorContext, fas: FakeAPIServer, served: ServedCluster): Promise<void> {
+  const target = `${ctx.advertiseHost}:${served.port}`;
+  if (served.endpointSlice === target) return;
+  await ensureEndpointSlice(ctx, fas, ctx.advertiseHost, served.port);
+  served.endpointSlice = target;
 }
 
 async function rotateChangedCas(ctx: OperatorContext, key: string, served: ServedCluster, cas: ClusterCas, report: StatusReport): Promise<void> {

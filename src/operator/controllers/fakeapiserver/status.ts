@@ -57,7 +57,9 @@ export class StatusReport {
   /** Decides the status with the conditions gathered so far (and `fields`), unless nothing changed. */
   write(fields: Omit<FakeAPIServerStatus, 'conditions' | 'observedGeneration'>): void {
     this.setProgress();
-    const status: FakeAPIServerStatus = { ...fields, observedGeneration: this.generation ?? 0, conditions: this.conditions };
+    // servedBy is written only by the claim and the release (sharding/ownership.ts), never over them from a stale cache.
+    const { servedBy: _claim, ...rest } = fields as FakeAPIServerStatus;
+    const status: FakeAPIServerStatus = { ...rest, observedGeneration: this.generation ?? 0, conditions: this.conditions };
     if (jsonEqual(withoutTimes(this.current), withoutTimes(status))) return;
     // Back to what the server holds before a write went out (e.g. a restart's first look): nothing to write.
     if (jsonEqual(withoutTimes(this.fas.status), withoutTimes(status)) && this.ctx.statuses.fakeApiServers.withdraw(this.key)) return;
@@ -84,5 +86,5 @@ export class StatusReport {
 /** Conditions compare without their times. */
 function withoutTimes(s: FakeAPIServerStatus | undefined): unknown {
   if (!s) return undefined;
-  return { ...s, conditions: s.conditions?.map((c: Condition) => ({ ...c, lastTransitionTime: undefined })) };
+  return { ...s, servedBy: undefined, conditions: s.conditions?.map((c: Condition) => ({ ...c, lastTransitionTime: undefined })) };
 }

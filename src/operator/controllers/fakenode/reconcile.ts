@@ -46,6 +46,7 @@ export async function reconcileFakeNode(ctx: OperatorContext, key: string): Prom
   if (!fn) return;
   const fasKey = fakeApiServerKeyFor(ctx, namespace, fn.spec?.clusterName ?? '');
   const served = fasKey ? ctx.served.get(fasKey) : undefined;
+  if (!served && ctx.shard && !shardActsForNode(ctx, fn, fasKey)) return;
   if (fn.metadata.deletionTimestamp) {
     if (served && fn.spec?.nodeName) removeNode(served.cluster, fn.spec.nodeName);
     await removeFinalizer(ctx.client, path, fn, FAKE_NODE_FINALIZER);
@@ -101,6 +102,21 @@ export async function reconcileFakeNode(ctx: OperatorContext, key: string): Prom
   // Registered as the spec asks, NotReady included: nothing left to do.
   conditions = withProgress(conditions, 'Done', 'NodeRegistered', `node ${fn.spec.nodeName} is registered in ${fn.spec.clusterName}`, gen, now);
   writeStatus(ctx, fn, { observedGeneration: gen ?? 0, conditions });
+}
+
+/**
+ * Sharded, a FakeNode is the business of the replica serving its cluster
+ * (or, for a cluster no FakeAPIServer names, of the replica its key is
+ * assigned to). While its cluster is not served here nobody writes its
+ * status — it is moving between replicas, and the FakeAPIServer's reconcile
+ * queues its nodes once it serves — but the replica that will serve it
+ * takes a deletion's finalizer off.
+ */
+function shardActsForNode(ctx: OperatorContext, fn: FakeNode, fasKey: string | undefined): boolean {
+  const shard = ctx.shard!;
+  const fas = fasKey ? ctx.fakeApiServers.get(fasKey) : undefined;
+  if (!fas) return shard.actsForOrphan(`${fn.metadata.namespace}/${fn.spec?.clusterName ?? ''}`);
+  return Boolean(fn.metadata.deletionTimestamp) && shard.actsFor(fasKey!, fas);
 }
 
 /** Creates or updates the Node and what comes with its role. Idempotent. */
