@@ -8,9 +8,10 @@ import { benchEtcd } from './etcd.bench.js';
 import { benchHttp } from './http.bench.js';
 import { benchOperator } from './operator.bench.js';
 import { benchScale } from './scale.bench.js';
+import { benchSimulation } from './simulation.bench.js';
 import { benchStore } from './store.bench.js';
 
-const SECTIONS: Record<string, () => Promise<void>> = { http: benchHttp, scale: benchScale, etcd: benchEtcd, operator: benchOperator, 'scale-anchor': benchScaleAnchor, store: benchStore };
+const SECTIONS: Record<string, () => Promise<void>> = { http: benchHttp, scale: benchScale, etcd: benchEtcd, operator: benchOperator, 'scale-anchor': benchScaleAnchor, store: benchStore, simulation: benchSimulation };
 
 const only = process.argv.slice(2);
 for (const [name, run] of Object.entries(SECTIONS)) {

@@ -34,14 +34,7 @@ describe('Cluster API provisions clusters against metal3-fkas fake API servers',
     await env?.stop();
   });
 
-  /** The user's flow: FakeAPIServer → .status.endpoint → clusterctl generate cluster → kubectl apply. */
-  async function provision(namespace: string, cluster: string, controlPlane: number, workers: number): Promise<void> {
-    await env.kubectl(['create', 'namespace', namespace]);
-    await env.kubectl(['apply', '-f', '-'], `apiVersion: fkas.metal3.io/v1alpha1\nkind: FakeAPIServer\nmetadata: {name: ${cluster}, namespace: ${namespace}}\nspec: {kubernetesVersion: ${env.kubernetesVersion}}\n`);
-    const endpoint = await env.fakeApiServerEndpoint(namespace, cluster);
-    const manifest = await env.generateCluster({ name: cluster, namespace, endpoint, controlPlane, workers });
-    await env.kubectl(['apply', '-f', '-'], manifest);
-  }
+  const provision = (namespace: string, cluster: string, controlPlane: number, workers: number): Promise<void> => env.provision({ namespace, name: cluster, controlPlane, workers });
 
   it('brings a one-node control plane up: KCP initialized and ready, etcd and components healthy, Machine Running with a nodeRef', async () => {
     await provision(ns, name, 1, 2);

@@ -52,15 +52,32 @@ export class NodeController {
   private readonly informers: Informer[] = [];
   private resyncTimer?: NodeJS.Timeout;
   private primary?: Informer;
+  /**
+   * Settles once every informer has listed. Decisions read several caches (a Machine and its
+   * Cluster's opt-in): made before all are listed, a missing Cluster reads as "not opted in" and
+   * its FakeNodes would be deleted — the Nodes of a fake cluster gone for a moment after every
+   * operator restart. Workers wait for it, as controller-runtime waits for its caches; `stop`
+   * releases them (a missing CRD keeps an informer from ever listing).
+   */
+  private cachesSynced: Promise<void> = Promise.resolve();
+  private cachesReady = false;
+  private stopped = false;
+  private readonly stopping: Promise<void>;
+  private releaseWaiting?: () => void;
 
   constructor(private readonly config: NodeControllerConfig) {
     if (!config.name || !config.sourceKind) throw new Error('a node controller needs a name and a source kind');
+    this.stopping = new Promise((resolve) => (this.releaseWaiting = resolve));
     const metrics = config.metrics;
     this.queue = new WorkQueue({
       name: config.name,
       concurrency: config.concurrency ?? DEFAULT_CONCURRENCY,
       log: config.log,
-      reconcile: config.reconcile,
+      reconcile: async (key) => {
+        if (!this.cachesReady) await Promise.race([this.cachesSynced, this.stopping]);
+        if (this.stopped) return;
+        return config.reconcile(key);
+      },
       ...(metrics
         ? {
             onResult: (_key: string, result: 'success' | 'error', ms: number) => {
@@ -101,6 +118,9 @@ export class NodeController {
 
   start(): void {
     for (const i of this.informers) i.start();
+    this.cachesSynced = this.synced().then(() => {
+      this.cachesReady = true;
+    });
     this.resyncTimer = setInterval(() => {
       for (const key of this.primary?.keys() ?? []) this.queue.add(key);
     }, this.config.resyncMs ?? DEFAULT_RESYNC_MS);
@@ -114,6 +134,8 @@ export class NodeController {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    this.releaseWaiting?.();
     clearInterval(this.resyncTimer);
     for (const i of this.informers) i.stop();
     await this.queue.shutdown();

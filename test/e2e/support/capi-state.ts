@@ -12,7 +12,7 @@ export interface Condition {
 }
 
 export interface CapiObject {
-  metadata: { name: string; namespace: string; labels?: Record<string, string>; annotations?: Record<string, string>; deletionTimestamp?: string };
+  metadata: { name: string; namespace: string; uid?: string; labels?: Record<string, string>; annotations?: Record<string, string>; deletionTimestamp?: string };
   spec: Record<string, unknown> & { replicas?: number; providerID?: string };
   status?: {
     conditions?: Condition[];
@@ -73,4 +73,36 @@ export async function controlPlaneReady(env: E2EEnvironment, ns: string, name: s
   if (!ok) return undefined;
   const cps = (await machinesOf(env, ns, name)).filter(isControlPlane);
   return cps.length === replicas && cps.every(runningWithNode) ? kcp : undefined;
+}
+
+export const conditionOf = (o: CapiObject | undefined, type: string): Condition | undefined => o?.status?.conditions?.find((c) => c.type === type);
+
+/**
+ * Makes a CAPI controller reconcile `kind/name` now, as any edit of the object does. KCP re-checks
+ * etcd and the static pods only when it reconciles, and when it is healthy nothing but its resync
+ * (10 minutes by default) makes it reconcile again: a user waits for that, a spec asks for it.
+ */
+export async function requestReconcile(env: E2EEnvironment, kind: string, ns: string, name: string): Promise<void> {
+  await env.kubectl(['annotate', kind, '-n', ns, name, '--overwrite', `e2e.fkas.metal3.io/reconcile-requested=${Date.now()}`]);
+}
+
+/** Machines by name with their uid: a remediated or replaced Machine changes this map. */
+export async function machineIdentities(env: E2EEnvironment, ns: string, cluster: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const m of await machinesOf(env, ns, cluster)) out[m.metadata.name] = `${m.metadata.uid}${m.metadata.deletionTimestamp ? ' (deleting)' : ''}`;
+  return out;
+}
+
+/** Machines that a MachineHealthCheck marked unhealthy or whose owner was asked to remediate them. */
+export async function machinesMarkedForRemediation(env: E2EEnvironment, ns: string, cluster: string): Promise<string[]> {
+  return (await machinesOf(env, ns, cluster))
+    .filter((m) => conditionOf(m, 'HealthCheckSucceeded')?.status === 'False' || conditionOf(m, 'OwnerRemediated') !== undefined)
+    .map((m) => m.metadata.name);
+}
+
+/** KCP ready with `controlPlane` replicas and `workers` worker Machines Running with nodes. */
+export async function clusterProvisioned(env: E2EEnvironment, ns: string, name: string, controlPlane: number, workers: number): Promise<boolean> {
+  if (!(await controlPlaneReady(env, ns, name, controlPlane))) return false;
+  const ws = (await machinesOf(env, ns, name)).filter((m) => !isControlPlane(m));
+  return ws.length === workers && ws.every(runningWithNode);
 }

@@ -35,17 +35,37 @@ export interface E2EEnvironment {
   kubectl(args: string[], input?: string): Promise<string>;
   /** `clusterctl generate cluster` from the test template, as a user runs it. */
   generateCluster(opts: { name: string; namespace: string; endpoint: { host: string; port: number }; controlPlane: number; workers: number }): Promise<string>;
+  /**
+   * The user's flow: FakeAPIServer (with `simulation` as its spec.simulation, when given) →
+   * .status.endpoint → clusterctl generate cluster → kubectl apply, in a new namespace.
+   */
+  provision(opts: { namespace: string; name: string; controlPlane: number; workers: number; simulation?: Record<string, unknown> }): Promise<void>;
   /** A FakeAPIServer's endpoint once it is Ready. */
   fakeApiServerEndpoint(namespace: string, name: string): Promise<{ host: string; port: number }>;
   /** Runs kubectl against a fake workload cluster, with a kubeconfig made from its CA Secret. */
   workloadKubectl(namespace: string, cluster: string, args: string[]): Promise<string>;
   get<T>(path: ResourcePath): Promise<T>;
+  /** The operator's Prometheus text from its probe port (`/metrics`). */
+  operatorMetrics(): Promise<string>;
+  /**
+   * Stops the operator (`SIGKILL`: as a crash, nothing flushed; `SIGTERM`: a clean shutdown) and
+   * starts it again with the same flags, or with `store` in place of the store it had; resolves
+   * once its `/readyz` answers 200 (every FakeAPIServer and FakeNode served again).
+   */
+  restartOperator(opts: { signal: 'SIGKILL' | 'SIGTERM'; store?: E2EStore }): Promise<void>;
   /** Explains what state CAPI is in, for failure messages. */
   describe(namespace: string): Promise<string>;
   stop(): Promise<void>;
 }
 
-export async function startE2EEnvironment(): Promise<E2EEnvironment> {
+/** The operator's `--store`: `file` keeps fake-cluster contents in `<environment dir>/store`. */
+export type E2EStore = 'memory' | 'file';
+
+export interface E2EOptions {
+  readonly store?: E2EStore;
+}
+
+export async function startE2EEnvironment(opts: E2EOptions = {}): Promise<E2EEnvironment> {
   const dir = await mkdtemp(join(tmpdir(), 'fkas-e2e-'));
   const cp = await startControlPlane({ withControllerManager: true, crds: [join(REPO_ROOT, 'crds'), join(REPO_ROOT, 'test/e2e/provider/crds.yaml')] });
   let capi: CapiManagers | undefined;
@@ -56,13 +76,20 @@ export async function startE2EEnvironment(): Promise<E2EEnvironment> {
     capi = await startCapi(cp);
     const probePort = await freePort();
     const shimPort = await freePort();
-    operator = new ManagedProcess('fkas-operator', process.execPath, [
-      '--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), 'operator',
-      '--kubeconfig', cp.kubeconfigPath, '--machine-nodes', '--port-range', PORT_RANGE,
-      '--probe-port', String(probePort), '--shim-port', String(shimPort),
-    ], join(dir, 'operator.log'), { ...process.env, FKAS_LOG_LEVEL: process.env.FKAS_LOG_LEVEL ?? 'info' });
-    operator.start();
-    await waitUntil('fkas operator', operator, async () => (await fetch(`http://127.0.0.1:${probePort}/readyz`).catch(() => undefined))?.status === 200, OPERATOR_READY_MS);
+    let store = opts.store ?? 'memory';
+    // Assigns `operator` before waiting, so a start that never turns ready is still stopped.
+    const startOperator = async (): Promise<void> => {
+      const p = new ManagedProcess('fkas-operator', process.execPath, [
+        '--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), 'operator',
+        '--kubeconfig', cp.kubeconfigPath, '--machine-nodes', '--port-range', PORT_RANGE,
+        '--probe-port', String(probePort), '--shim-port', String(shimPort),
+        '--store', store === 'file' ? `file:${join(dir, 'store')}` : 'memory',
+      ], join(dir, 'operator.log'), { ...process.env, FKAS_LOG_LEVEL: process.env.FKAS_LOG_LEVEL ?? 'info' });
+      p.start();
+      operator = p;
+      await waitUntil('fkas operator', p, async () => (await fetch(`http://127.0.0.1:${probePort}/readyz`).catch(() => undefined))?.status === 200, OPERATOR_READY_MS);
+    };
+    await startOperator();
     provider = new E2EInfrastructureProvider(client, componentLogger('e2e-provider'));
     await provider.start();
     const kubectlIn = (kubeconfig: string, args: string[], input?: string): Promise<string> =>
@@ -87,6 +114,13 @@ export async function startE2EEnvironment(): Promise<E2EEnvironment> {
             err ? reject(new Error(`clusterctl ${args.join(' ')}: ${stderr || err.message}`)) : resolve(stdout),
           );
         }),
+      async provision({ namespace, name, controlPlane, workers, simulation }) {
+        await env.kubectl(['create', 'namespace', namespace]);
+        const fas = { apiVersion: 'fkas.metal3.io/v1alpha1', kind: 'FakeAPIServer', metadata: { name, namespace }, spec: { kubernetesVersion: env.kubernetesVersion, ...(simulation ? { simulation } : {}) } };
+        await env.kubectl(['apply', '-f', '-'], JSON.stringify(fas));
+        const endpoint = await env.fakeApiServerEndpoint(namespace, name);
+        await env.kubectl(['apply', '-f', '-'], await env.generateCluster({ name, namespace, endpoint, controlPlane, workers }));
+      },
       fakeApiServerEndpoint: (namespace, name) =>
         eventually(async () => {
           const o = await client.get<FakeAPIServer>({ apiVersion: 'fkas.metal3.io/v1alpha1', plural: 'fakeapiservers', namespace, name });
@@ -98,6 +132,22 @@ export async function startE2EEnvironment(): Promise<E2EEnvironment> {
         return kubectlIn(kubeconfig, args);
       },
       get: (path) => client.get(path),
+      async operatorMetrics() {
+        const res = await fetch(`http://127.0.0.1:${probePort}/metrics`);
+        if (res.status !== 200) throw new Error(`operator /metrics answered ${res.status}`);
+        return res.text();
+      },
+      async restartOperator({ signal, store: next }) {
+        const old = operator!;
+        if (signal === 'SIGKILL') {
+          old.killGroup('SIGKILL');
+          await eventually(async () => !old.running, 'operator gone after SIGKILL', OPERATOR_READY_MS);
+        } else {
+          await old.stop();
+        }
+        if (next) store = next;
+        await startOperator();
+      },
       async describe(namespace) {
         const state = await kubectlIn(cp.kubeconfigPath, ['get', 'cluster,kcp,md,machine,fakenode,fakeapiserver', '-n', namespace, '-o', 'wide']).catch((e: Error) => e.message);
         const conditions = await kubectlIn(cp.kubeconfigPath, ['get', 'kcp,cluster,machine', '-n', namespace, '-o', 'jsonpath={range .items[*]}{.kind}/{.metadata.name}: {range .status.conditions[?(@.status!="True")]}{.type}={.status} {.reason} {.message}; {end}{"\\n"}{end}']).catch((e: Error) => e.message);
