@@ -4,22 +4,17 @@ import { Simulator } from '../simulator/simulator.js';
 import type { StorageBackend } from '../simulator/storage/backend.js';
 import { componentLogger, type Logger } from '../telemetry/logger.js';
 import { OperatorMetrics } from '../telemetry/metrics.js';
-import { RequestMetrics, type RequestMetricsMode } from './request-metrics.js';
-import { API_VERSION, FAKE_API_SERVER, FAKE_NODE, type FakeAPIServer, type FakeAPIServerStatus, type FakeNode, type FakeNodeStatus } from './api/v1alpha1.js';
-import type { OperatorContext, ServedCluster } from './context.js';
+import type { OperatorContext } from './context.js';
 import { fakeApiServerKeyFor } from './context.js';
-import { reconcileFakeApiServer } from './controllers/fakeapiserver/reconcile.js';
 import { stopServing } from './controllers/fakeapiserver/serving.js';
-import { CaSecretCache, type CaKeyAlgorithm } from './controllers/fakeapiserver/cluster-cas.js';
-import { ClusterIndex } from './cluster-index.js';
-import { StatusWriter } from './kube/status-writes.js';
-import { reconcileFakeNode } from './controllers/fakenode/reconcile.js';
-import { DEFAULT_PORT_RANGE, PortAllocator, type PortRange } from './controllers/fakeapiserver/port-allocator.js';
+import type { CaKeyAlgorithm } from './controllers/fakeapiserver/cluster-cas.js';
+import type { PortRange } from './controllers/fakeapiserver/port-allocator.js';
 import { KubeClient } from './kube/client.js';
 import { installCrds } from './kube/crds.js';
-import { Informer, keyOf } from './kube/informer.js';
+import { keyOf } from './kube/informer.js';
 import { startProbeServer, type ProbeServer } from './probes.js';
-import { WorkQueue } from './queue/work-queue.js';
+import type { RequestMetricsMode } from './request-metrics.js';
+import { wireOperator } from './wiring.js';
 import { ShardMembership } from './sharding/membership.js';
 import { ShardOwnership } from './sharding/ownership.js';
 
@@ -68,7 +63,6 @@ export interface ShardingConfig {
   readonly renewPeriodMs?: number;
 }
 
-const DEFAULT_CONCURRENCY = 8;
 /** Every object is reconciled again this often, to repair drift nobody told us about. */
 const DEFAULT_RESYNC_MS = 10 * 60_000;
 
@@ -116,76 +110,10 @@ export class FkasOperator extends Operator {
     const c = this.config;
     this.probes = await startProbeServer(c.probeHost ?? '0.0.0.0', c.probePort, () => this.ready, this.metrics.registry);
     if (c.installCrds) await installCrds(this.client);
-    const served = new Map<string, ServedCluster>();
-    const concurrency = c.concurrency ?? DEFAULT_CONCURRENCY;
     let ctx!: OperatorContext;
-    const queue = (name: string, reconcile: (key: string) => ReturnType<typeof reconcileFakeApiServer>): WorkQueue =>
-      new WorkQueue({
-        name,
-        concurrency,
-        log: this.log,
-        reconcile: (key) => reconcile(key),
-        onResult: (_key, result, ms) => {
-          this.metrics.reconciles.inc({ controller: name, result });
-          this.metrics.activeClusters.set(served.size);
-          this.metrics.reconcileSeconds.observe({ controller: name }, ms / 1000);
-        },
-      });
     const shard = c.sharding ? this.shardOwnership(c.sharding, () => ctx) : undefined;
-    const index = new ClusterIndex();
-    const fasQueue = queue('fakeapiserver', (key) => reconcileFakeApiServer(ctx, key));
-    const nodeQueue = queue('fakenode', (key) => reconcileFakeNode(ctx, key));
-    const statuses = {
-      fakeApiServers: new StatusWriter<FakeAPIServerStatus>({ client: this.client, log: this.log, retry: (key) => fasQueue.add(key), ...(c.statusCoalesceMs !== undefined ? { coalesceMs: c.statusCoalesceMs } : {}) }),
-      fakeNodes: new StatusWriter<FakeNodeStatus>({ client: this.client, log: this.log, retry: (key) => nodeQueue.add(key), ...(c.statusCoalesceMs !== undefined ? { coalesceMs: c.statusCoalesceMs } : {}) }),
-    };
-    const fakeApiServers = new Informer<FakeAPIServer>(this.client, {
-      resource: { apiVersion: API_VERSION, plural: FAKE_API_SERVER.plural },
-      log: this.log,
-      onEvent: (type, obj) => {
-        const key = keyOf(obj);
-        const fas = obj as FakeAPIServer;
-        index.setFakeApiServer(key, type === 'DELETED' ? undefined : fas);
-        if (type === 'DELETED') statuses.fakeApiServers.forget(key);
-        else statuses.fakeApiServers.observed(key);
-        fasQueue.add(key);
-        // Nodes waiting for this server wake up when it changes.
-        for (const k of index.nodesOf(fas)) nodeQueue.add(k);
-      },
-    });
-    const fakeNodes = new Informer<FakeNode>(this.client, {
-      resource: { apiVersion: API_VERSION, plural: FAKE_NODE.plural },
-      log: this.log,
-      onEvent: (type, obj) => {
-        const key = keyOf(obj);
-        index.setFakeNode(key, type === 'DELETED' ? undefined : (obj as FakeNode));
-        if (type === 'DELETED') statuses.fakeNodes.forget(key);
-        else statuses.fakeNodes.observed(key);
-        nodeQueue.add(key);
-      },
-    });
-    ctx = {
-      requestMetrics: new RequestMetrics(this.metrics, c.requestMetrics ?? 'cluster'),
-      client: this.client,
-      simulator: this.simulator,
-      ports: new PortAllocator(c.portRange ?? DEFAULT_PORT_RANGE),
-      log: this.log,
-      now: () => new Date(),
-      bindHost: c.bindHost,
-      advertiseHost: c.advertiseHost,
-      ...(c.serviceSelector ? { serviceSelector: c.serviceSelector } : {}),
-      ...(c.workloadTemplateDir ? { workloadTemplateDir: c.workloadTemplateDir } : {}),
-      ...(c.caKeyAlgorithm ? { caKeyAlgorithm: c.caKeyAlgorithm } : {}),
-      caSecrets: new CaSecretCache(),
-      index,
-      statuses,
-      served,
-      fakeApiServers,
-      fakeNodes,
-      fasQueue,
-      nodeQueue,
-      ...(shard ? { shard } : {}),
-    };
+    ctx = wireOperator({ config: c, client: this.client, simulator: this.simulator, metrics: this.metrics, log: this.log, ...(shard ? { shard } : {}) });
+    const { fakeApiServers, fakeNodes, fasQueue, nodeQueue, served } = ctx;
     this.ctx = ctx;
     fakeApiServers.start();
     fakeNodes.start();
