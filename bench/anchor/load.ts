@@ -28,6 +28,12 @@ const K8S_VERSION = 'v1.34.4';
 /** A cluster that does not list its node within this long fails the run. */
 const ANSWER_TIMEOUT_MS = 60_000;
 const RETRY_MS = 20;
+/**
+ * After a restart every cluster is asked again at this pace: each try is a new TLS connection, and
+ * eight workers retrying every 20 ms would spend the restarting process's core on handshakes with
+ * clusters whose nodes are not back yet (client-go backs off for longer still).
+ */
+const RESTART_RETRY_MS = 250;
 const CALL_TIMEOUT_MS = 120_000;
 /**
  * A 504 from /register or /updateNode means "still working on it, ask again"
@@ -119,7 +125,7 @@ export async function drive(system: System, clusters: number, clientKey: KeyObje
     });
     const result = { clusters, registerWallMs, answerWallMs: performance.now() - answerStarted, registerMs, updateNodeMs, answeredOnRetry, gatewayTimeouts };
     const answerAgain = async (sinceMs: number): Promise<number> => {
-      await inParallel(prepared.length, async (i) => void (await answers(prepared[i]!, clientKeyPem)));
+      await inParallel(prepared.length, async (i) => void (await answers(prepared[i]!, clientKeyPem, RESTART_RETRY_MS)));
       return performance.now() - sinceMs;
     };
     return { result, answerAgain };
@@ -175,7 +181,7 @@ async function call<T>(agent: http.Agent, base: string, method: string, path: st
 }
 
 /** Polls until the cluster lists its node; true when the first try did. */
-async function answers(c: Prepared, keyPem: string): Promise<boolean> {
+async function answers(c: Prepared, keyPem: string, retryMs = RETRY_MS): Promise<boolean> {
   const deadline = performance.now() + ANSWER_TIMEOUT_MS;
   let lastError: string;
   for (let attempt = 0; ; attempt++) {
@@ -186,7 +192,7 @@ async function answers(c: Prepared, keyPem: string): Promise<boolean> {
       lastError = (err as Error).message;
     }
     if (performance.now() > deadline) throw new Error(`cluster ${c.cluster} (${c.answer.Host}:${c.answer.Port}) did not list its node within ${ANSWER_TIMEOUT_MS} ms: ${lastError}`);
-    await new Promise((r) => setTimeout(r, RETRY_MS));
+    await new Promise((r) => setTimeout(r, retryMs));
   }
 }
 
