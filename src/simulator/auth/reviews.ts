@@ -4,6 +4,8 @@ import type { ResourceRequest } from '../http/request-info.js';
 import { readObjectBody } from '../http/body.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { isPlainObject, kubeTime, type KubeObject } from '../store/object.js';
+import { managedFieldsAfterUpdate, requestFieldManager } from '../store/managed-fields.js';
+import { fillTypedZeros, zeroObjectOf } from '../store/typed-zeros.js';
 import type { PolicyRule } from './aggregation.js';
 import { MASTERS_GROUP } from './authorizer.js';
 import { rbacDecision, rulesFor, type Attributes, type User } from './rbac.js';
@@ -47,8 +49,11 @@ export async function serveReview(ex: Exchange, store: ObjectStore, user: User, 
   const body = await readObjectBody(ex, kind);
   const spec = isPlainObject(body.spec) ? body.spec : {};
   const metadata = reviewMeta(body, info.namespace);
+  const apiVersion = `${info.group}/${info.version}`;
   const answer = (status: Record<string, unknown>, echoed: Record<string, unknown> = spec): void =>
-    ex.sendJson(201, { kind, apiVersion: `${info.group}/${info.version}`, metadata, ...(kind === 'SelfSubjectReview' ? {} : { spec: echoed }), status });
+    ex.sendJson(201, { kind, apiVersion, metadata, ...(kind === 'SelfSubjectReview' ? {} : { spec: echoed }), status });
+  // Access reviews go through kube's create handler, which records the asker's fields (rules reviews are built anew).
+  if (ACCESS_REVIEWS.has(info.resource)) recordAsker(ex, apiVersion, kind, { metadata, spec }, now);
   switch (info.resource) {
     case 'selfsubjectreviews': {
       // kube stamps the review with the time it was answered.
@@ -70,6 +75,16 @@ export async function serveReview(ex: Exchange, store: ObjectStore, user: User, 
       return answer(rulesStatus(store, user, namespace), {});
     }
   }
+}
+
+const ACCESS_REVIEWS: ReadonlySet<string> = new Set(['selfsubjectaccessreviews', 'subjectaccessreviews', 'localsubjectaccessreviews']);
+
+function recordAsker(ex: Exchange, apiVersion: string, kind: string, review: KubeObject, now: Date): void {
+  const posted = { apiVersion, kind, metadata: { ...review.metadata }, spec: structuredClone(review.spec) } as KubeObject;
+  fillTypedZeros(posted, apiVersion, kind);
+  const who = { manager: requestFieldManager(ex.query.get('fieldManager'), ex.header('user-agent')) };
+  const managed = managedFieldsAfterUpdate(zeroObjectOf(apiVersion, kind), posted, who, apiVersion, kind, false, kubeTime(now));
+  if (managed) review.metadata.managedFields = managed;
 }
 
 /** The posted metadata, with the URL's namespace for a namespaced review. */

@@ -3,6 +3,7 @@ import { apiVersionOf, type KindInfo } from '../kinds/kind.js';
 import { storageKey } from '../kinds/registry.js';
 import { applyPatch, PATCH_CONTENT_TYPES } from '../patch/index.js';
 import { cloneObject, isPlainObject, type KubeObject } from '../store/object.js';
+import { requestFieldManager } from '../store/managed-fields.js';
 import type { DeleteOptions, PropagationPolicy } from '../store/resources.js';
 import { Watch } from '../store/watch.js';
 import {
@@ -70,7 +71,7 @@ export async function handleResource(ex: Exchange, cluster: ClusterView, info: R
       if (kind.namespaced && ns === undefined) throw new StatusError(404, 'NotFound', `${kind.plural} must be created in a namespace: POST to /namespaces/<namespace>/${kind.plural}`);
       const fields = schemaOptions(ex, 'CreateOptions');
       const body = await readObjectBody(ex, kind.kind);
-      const created = r.create(kind, ns, body, { dryRun, ...fields });
+      const created = r.create(kind, ns, body, { dryRun, ...fields, manager: fieldManagerOf(ex) });
       await durable(r);
       return sendObject(ex, kind, created, 201);
     }
@@ -78,7 +79,7 @@ export async function handleResource(ex: Exchange, cluster: ClusterView, info: R
       if (sub !== undefined && sub !== 'status' && sub !== 'finalize') throw methodNotAllowed(ex, kind, sub);
       const fields = schemaOptions(ex, 'UpdateOptions');
       const body = await readObjectBody(ex, kind.kind);
-      const updated = r.update(kind, ns, info.name!, body, { dryRun, ...fields, ...(sub === 'status' ? { subresource: 'status' as const } : {}) });
+      const updated = r.update(kind, ns, info.name!, body, { dryRun, ...fields, manager: fieldManagerOf(ex), ...(sub === 'status' ? { subresource: 'status' as const } : {}) });
       await durable(r);
       return sendObject(ex, kind, updated, 200);
     }
@@ -89,6 +90,7 @@ export async function handleResource(ex: Exchange, cluster: ClusterView, info: R
       const opts = await deleteOptions(ex, kind, dryRun);
       const result = r.delete(kind, ns, info.name!, opts);
       await durable(r);
+      if (result.removed && !returnsDeletedObject(kind)) return ex.sendJson(200, deletedStatus(kind, result.object));
       return sendObject(ex, kind, result.object, 200);
     }
     case 'deletecollection': {
@@ -100,13 +102,56 @@ export async function handleResource(ex: Exchange, cluster: ClusterView, info: R
         deleted.push(r.delete(kind, object.metadata.namespace, object.metadata.name!, opts).object);
       }
       await durable(r);
-      return ex.sendJson(200, { kind: kind.listKind, apiVersion: apiVersionOf(kind), metadata: { resourceVersion: String(r.store.resourceVersion) }, items: deleted });
+      const items = kind.custom ? deleted : deleted.map(withoutTypeMeta);
+      return ex.sendJson(200, { kind: kind.listKind, apiVersion: apiVersionOf(kind), metadata: { resourceVersion: String(r.store.resourceVersion) }, items });
     }
     case 'connect': {
       // Upgrades arrive through the server's 'upgrade' event; a plain request here cannot be served.
       throw new StatusError(400, 'BadRequest', `${kind.plural}/${sub ?? ''} needs a connection upgrade (SPDY/3.1 or WebSocket)`);
     }
   }
+}
+
+/**
+ * The field manager of a write: the fieldManager parameter, else the
+ * product of the User-Agent (`kubectl/v1.32.4 (linux/amd64) …` → `kubectl`).
+ */
+function fieldManagerOf(ex: Exchange): string {
+  return requestFieldManager(ex.query.get('fieldManager'), ex.header('user-agent'));
+}
+
+/**
+ * Kinds whose storage answers a DELETE with the deleted object (kube-apiserver
+ * v1.34, checked by the differential suite); the others answer a Success
+ * Status once the object is gone. Custom resources answer the object.
+ */
+const RETURNS_DELETED_OBJECT = new Set([
+  '/pods',
+  '/services',
+  '/namespaces',
+  '/persistentvolumes',
+  '/persistentvolumeclaims',
+  '/replicationcontrollers',
+  '/resourcequotas',
+  '/serviceaccounts',
+  'batch/jobs',
+  'storage.k8s.io/csidrivers',
+  'storage.k8s.io/storageclasses',
+]);
+
+function returnsDeletedObject(kind: KindInfo): boolean {
+  return kind.custom || RETURNS_DELETED_OBJECT.has(`${kind.group}/${kind.plural}`);
+}
+
+function deletedStatus(kind: KindInfo, obj: KubeObject): unknown {
+  const details = { name: obj.metadata.name, ...(kind.group ? { group: kind.group } : {}), kind: kind.plural, uid: obj.metadata.uid };
+  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details };
+}
+
+/** An item of a built-in (typed) list: kube-apiserver writes no apiVersion and kind in it. */
+function withoutTypeMeta(obj: KubeObject): KubeObject {
+  const { apiVersion: _v, kind: _k, ...rest } = obj;
+  return rest as KubeObject;
 }
 
 /** fieldValidation (422 when not Ignore/Warn/Strict) and the exchange's warnings, for the schema of custom resources. */
@@ -191,10 +236,24 @@ async function sendList(ex: Exchange, cluster: ClusterView, kind: KindInfo, ns: 
   if (shape.kind === 'object') {
     // Fast path: splice cached object JSON instead of re-serializing every item.
     const head = JSON.stringify({ kind: kind.listKind, apiVersion: apiVersionOf(kind), metadata });
-    ex.sendRaw(200, `${head.slice(0, -1)},"items":[${page.map((e) => e.json()).join(',')}]}`, shape.contentType);
+    const item = kind.custom ? (e: (typeof page)[number]): string => e.json() : listItemJson(kind);
+    ex.sendRaw(200, `${head.slice(0, -1)},"items":[${page.map(item).join(',')}]}`, shape.contentType);
     return;
   }
   ex.sendJson(200, shapeList(shape, kind, page.map((e) => e.object), metadata, q), shape.contentType);
+}
+
+/**
+ * The JSON of a typed list item: the stored object's cached JSON without its
+ * leading apiVersion and kind (every write stores them first), cut rather
+ * than serialized again.
+ */
+function listItemJson(kind: KindInfo): (e: { object: KubeObject; json: () => string }) => string {
+  const prefix = `{"apiVersion":${JSON.stringify(apiVersionOf(kind))},"kind":${JSON.stringify(kind.kind)},`;
+  return (e) => {
+    const json = e.json();
+    return json.startsWith(prefix) ? `{${json.slice(prefix.length)}` : JSON.stringify(withoutTypeMeta(e.object));
+  };
 }
 
 interface ContinueToken {
@@ -268,14 +327,16 @@ async function servePatch(ex: Exchange, cluster: ClusterView, kind: KindInfo, in
     throw new StatusError(415, 'UnsupportedMediaType', `strategic merge patch is not supported for custom resources (${kind.plural}.${kind.group}); use a JSON merge patch (--type=merge) or a JSON patch`);
   }
   const isApply = contentType === 'application/apply-patch+yaml';
+  const fieldManager = ex.query.get('fieldManager') ?? undefined;
   const write = {
     dryRun,
     ...schemaOptions(ex, 'PatchOptions'),
     origin: isApply ? ('apply' as const) : ('patch' as const),
     ...(sub === 'status' ? { subresource: 'status' as const } : {}),
+    manager: isApply ? (fieldManager ?? '') : fieldManagerOf(ex),
+    operation: isApply ? ('Apply' as const) : ('Update' as const),
   };
   const body = await ex.body();
-  const fieldManager = ex.query.get('fieldManager') ?? undefined;
   const force = ex.query.get('force') === 'true';
   const existing = r.find(kind, info.namespace, info.name!);
   const opts = { apiVersion: apiVersionOf(kind), kind: kind.kind, fieldManager, force, namespaced: kind.namespaced };

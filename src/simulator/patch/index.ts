@@ -53,7 +53,7 @@ export function applyPatch(contentType: string, live: KubeObject | undefined, bo
       if (isPlainObject(applied) && applied.kind !== opts.kind) {
         throw badRequest(`the apply patch has kind ${JSON.stringify(applied.kind)}; it must be ${opts.kind} for this resource`);
       }
-      result = serverSideApply(live, applied, { fieldManager: opts.fieldManager, force: opts.force ?? false, apiVersion: opts.apiVersion, meta, ...(opts.now ? { now: opts.now } : {}) });
+      result = serverSideApply(live, applied, { fieldManager: opts.fieldManager, force: opts.force ?? false, apiVersion: opts.apiVersion, kind: opts.kind, meta, ...(opts.now ? { now: opts.now } : {}) });
       break;
     }
     default:
