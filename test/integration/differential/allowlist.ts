@@ -19,11 +19,6 @@ export interface AllowedDifference {
 
 export const ALLOWLIST: readonly AllowedDifference[] = [
   {
-    scenario: 'nodes: bad label selector',
-    path: 'body.message',
-    reason: "GAP: label selector syntax errors are worded by our parser (what is wrong and how to write it), not kube's lexer (found 'b' expected: '(')",
-  },
-  {
     scenario: 'discovery: authentication.k8s.io/v1',
     path: 'body.resources.length',
     reason: 'GAP: TokenReview is not served (only static tokens exist; nothing in CAPI reviews tokens against a workload cluster)',

@@ -121,6 +121,9 @@ export const SCENARIOS: readonly Scenario[] = [
   { name: 'nodes: list by label', as: 'admin', method: 'GET', path: '/api/v1/nodes?labelSelector=role%3Dworker' },
   { name: 'nodes: unsupported field selector', as: 'admin', method: 'GET', path: '/api/v1/nodes?fieldSelector=status.phase%3DRunning' },
   { name: 'nodes: bad label selector', as: 'admin', method: 'GET', path: '/api/v1/nodes?labelSelector=a%20in%20b' },
+  ...['a in (b', '=a', 'a,', 'a b', '!a=b', 'a in (b,c', 'a in ()', 'a notin (,b)', 'a>1', 'a<', 'a=b,,c', 'a==b', 'x in (a) y'].map(
+    (sel): Scenario => ({ name: `nodes: label selector ${JSON.stringify(sel)}`, as: 'admin', method: 'GET', path: `/api/v1/nodes?labelSelector=${encodeURIComponent(sel)}` }),
+  ),
   { name: 'nodes: merge-patch labels', as: 'admin', method: 'PATCH', path: '/api/v1/nodes/node-a', contentType: mergePatch, body: { metadata: { labels: { patched: 'yes' } } } },
   { name: 'configmaps: get', as: 'admin', method: 'GET', path: `/api/v1/namespaces/${NS}/configmaps/cm1` },
   { name: 'configmaps: create a duplicate', as: 'admin', method: 'POST', path: `/api/v1/namespaces/${NS}/configmaps`, body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm1' } } },
