@@ -1,6 +1,6 @@
 import { StatusError, badRequest } from '../api/errors.js';
 import { cloneObject, isPlainObject, jsonEqual, kubeTime, type KubeObject } from '../store/object.js';
-import { compareFields, displayPath, fieldSetOf, removeAtPath, rootType, type FieldPathSet, type FieldScope } from '../store/field-sets.js';
+import { compareFields, decodePath, displayPath, encodePath, fieldSetOf, removeAtPath, rootType, type FieldPathSet, type FieldScope } from '../store/field-sets.js';
 import { describeManager, readManagedFields, writeManagedFields, type ManagedEntryWithSet } from '../store/managed-fields.js';
 import { applyStrategicMergePatch, type PatchMetaLookup } from './strategic-merge.js';
 
@@ -54,7 +54,9 @@ export function serverSideApply(live: Obj | undefined, applied: unknown, opts: A
   const others = managers.filter((m) => m !== mine);
   const ownedByOthers = new Set<string>();
   for (const m of others) for (const p of m.set) ownedByOthers.add(p);
-  const dropped = [...before].filter((p) => !now.has(p) && !ownedByOthers.has(p));
+  // A field stays while anyone still owns it or something below it (a map whose entries are owned).
+  const kept = ancestorsAndSelf([...now, ...ownedByOthers]);
+  const dropped = [...before].filter((p) => !kept.has(p));
   // One copy for all removals: a copy per removed field would cost fields × object size.
   if (dropped.length > 0) result = cloneObject(result);
   for (const p of dropped) removeAtPath(result, p, type);
@@ -82,6 +84,20 @@ export function serverSideApply(live: Obj | undefined, applied: unknown, opts: A
   const metadata = isPlainObject(result.metadata) ? { ...result.metadata } : {};
   if (managedFields.length > 0) metadata.managedFields = managedFields;
   return { ...result, metadata };
+}
+
+/** Every path given and every path above one (encoded as the sets hold them). */
+function ancestorsAndSelf(paths: readonly string[]): Set<string> {
+  const out = new Set<string>();
+  for (const p of paths) {
+    const elems = decodePath(p);
+    for (let n = elems.length; n > 0; n--) {
+      const prefix = encodePath(elems.slice(0, n));
+      if (out.has(prefix)) break;
+      out.add(prefix);
+    }
+  }
+  return out;
 }
 
 /**
