@@ -84,6 +84,16 @@ export class Exchange {
     else this.res.end(payload);
   }
 
+  /** 204 with no body and no content type (kube's answer when there is nothing to stream). */
+  sendNoContent(): void {
+    if (this.res.headersSent) {
+      this.res.end();
+      return;
+    }
+    this.res.writeHead(204, { 'cache-control': 'no-cache, private' });
+    this.res.end();
+  }
+
   sendError(err: StatusError): void {
     // As kube-apiserver's error writer: a Status that says when to retry also says it in Retry-After.
     const retry = err.details?.retryAfterSeconds;

@@ -20,6 +20,7 @@ import { listFilter } from './list-filter.js';
 import type { ResourceRequest } from './request-info.js';
 import { responseShape, shapeList, shapeObject } from './response-shape.js';
 import { evictPod } from './eviction.js';
+import { servePodLog } from './pod-log.js';
 import { parseFieldValidation, type SchemaWriteOptions } from '../store/crd-schema/index.js';
 import { rejectWrongDeleteOptions, rejectWrongPatchResult, type PatchType } from '../store/type-errors.js';
 
@@ -52,6 +53,7 @@ export async function handleResource(ex: Exchange, cluster: ClusterView, info: R
 
   switch (info.verb) {
     case 'get': {
+      if (sub === 'log' && kind.group === '' && kind.plural === 'pods') return servePodLog(ex, cluster, kind, ns!, info.name!);
       if (sub !== undefined && sub !== 'status') throw methodNotAllowed(ex, kind, sub);
       await awaitFreshEnough(r, ex.query.get('resourceVersion'));
       return sendObject(ex, kind, r.get(kind, ns, info.name!), 200);

@@ -38,6 +38,26 @@ const EXTRA_LIST_KEYS: Readonly<Record<string, readonly string[]>> = {
   'io.k8s.api.core.v1.ServiceSpec.ports': ['port', 'protocol'],
 };
 
+/**
+ * Structs replaced as a whole (`+structType=atomic` in the Go types, which
+ * the type schema does not carry): references and selectors.
+ */
+const ATOMIC_STRUCTS = new Set([
+  'io.k8s.api.core.v1.ObjectReference',
+  'io.k8s.api.core.v1.LocalObjectReference',
+  'io.k8s.api.core.v1.TypedLocalObjectReference',
+  'io.k8s.api.core.v1.SecretReference',
+  'io.k8s.api.core.v1.ConfigMapKeySelector',
+  'io.k8s.api.core.v1.SecretKeySelector',
+  'io.k8s.api.core.v1.ObjectFieldSelector',
+  'io.k8s.api.core.v1.ResourceFieldSelector',
+  'io.k8s.api.core.v1.NodeSelector',
+  'io.k8s.api.core.v1.TopologySelectorTerm',
+  'io.k8s.api.rbac.v1.RoleRef',
+  'io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector',
+  'io.k8s.apimachinery.pkg.apis.meta.v1.OwnerReference',
+]);
+
 /** Metadata the server sets: never owned by anyone (kube's stripped fields). */
 const SERVER_METADATA = new Set(['name', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'selfLink', 'managedFields', 'clusterName']);
 
@@ -83,7 +103,7 @@ function fieldType(owner: MessageType, field: FieldSchema): NodeType {
 
 function messageNode(ref: string): NodeType {
   const message = messageType(ref);
-  return message && !message.format ? { t: 'struct', message } : ATOMIC;
+  return message && !message.format && !ATOMIC_STRUCTS.has(ref) ? { t: 'struct', message } : ATOMIC;
 }
 
 export const encodePath = (p: readonly string[]): string => JSON.stringify(p);
@@ -180,10 +200,11 @@ export function compareFields(before: unknown, after: unknown, type: NodeType, s
         if (path.length > 0) leaf();
         continue;
       }
-      if (path.length > 0) markContainer(cmp, path, ao, bo);
+      if (path.length > 0) markContainer(cmp, path, a, b);
       for (const k of unionKeys(ao, bo)) {
         if (skipped(path, k, scope)) continue;
-        stack.push({ a: ao?.[k] ?? undefined, b: bo?.[k] ?? undefined, type: childType(t, k, path.length === 0), path: [...path, `f:${k}`] });
+        // A null field is present (Go wrote it): only a missing one is added or removed.
+        stack.push({ a: ao ? ao[k] : undefined, b: bo ? bo[k] : undefined, type: childType(t, k, path.length === 0), path: [...path, `f:${k}`] });
       }
     } else if (t.t === 'keyed' || t.t === 'set') {
       const al = Array.isArray(a) ? a : undefined;
@@ -192,7 +213,7 @@ export function compareFields(before: unknown, after: unknown, type: NodeType, s
         leaf();
         continue;
       }
-      markContainer(cmp, path, al, bl);
+      markContainer(cmp, path, a, b);
       const items = new Map<string, { a?: unknown; b?: unknown }>();
       for (const x of al ?? []) {
         const e = itemElement(t, x);

@@ -17,6 +17,7 @@ import { customResourceSchema, type SchemaWriteOptions } from './crd-schema/inde
 import { rejectWrongTypes } from './type-errors.js';
 import { managedFieldsAfterUpdate } from './managed-fields.js';
 import { admitCreate } from './admission.js';
+import { applyDefaults } from './defaults.js';
 import { fillTypedZeros, zeroObjectOf } from './typed-zeros.js';
 
 /**
@@ -345,6 +346,7 @@ export class Resources {
    */
   private recordWriter(kind: KindInfo, existing: KubeObject | undefined, next: KubeObject, opts: UpdateOptions): void {
     const apiVersion = apiVersionOf(kind);
+    if (opts.subresource !== 'status') applyDefaults(kind, next, existing === undefined);
     if (!kind.custom) fillTypedZeros(next, apiVersion, kind.kind);
     if (opts.operation === 'Apply') return;
     const before = existing ?? (kind.custom ? undefined : zeroObjectOf(apiVersion, kind.kind));

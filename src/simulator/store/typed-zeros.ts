@@ -45,7 +45,9 @@ function zeroField(field: FieldSchema, depth: number): unknown {
   if (field.type === 'message') {
     const inner = field.ref ? messageType(field.ref) : undefined;
     if (!inner) return undefined;
-    if (inner.format === 'time' || inner.format === 'micro-time') return field.omitempty ? undefined : null;
+    // omitempty never leaves a struct out: an unset time is written as null, except where the
+    // Go type says omitzero (an object's creationTimestamp, e.g. in pod templates).
+    if (inner.format === 'time' || inner.format === 'micro-time') return field.name === 'creationTimestamp' ? undefined : null;
     if (inner.format) return undefined;
     return depth < MAX_ZERO_DEPTH ? zeroOf(inner, depth + 1) : undefined;
   }

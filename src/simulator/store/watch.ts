@@ -117,7 +117,11 @@ export class Watch {
     if (e.type === 'ADDED') type = now ? 'ADDED' : undefined;
     else if (e.type === 'MODIFIED') type = now && before ? 'MODIFIED' : now ? 'ADDED' : before ? 'DELETED' : undefined;
     else type = before ? 'DELETED' : undefined;
-    if (type) this.send(line(type, (req.render ?? jsonOf)(e.object)));
+    if (!type) return;
+    // Leaving the selector: the object as it was, at the event's version (kube's cacher does the same).
+    const leaving = e.type === 'MODIFIED' && type === 'DELETED' && e.previous;
+    const object = leaving ? { ...e.previous!, metadata: { ...e.previous!.metadata, resourceVersion: e.object.metadata.resourceVersion } } : e.object;
+    this.send(line(type, (req.render ?? jsonOf)(object)));
   }
 
   private bookmark(initialEventsEnd: boolean): void {

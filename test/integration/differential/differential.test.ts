@@ -4,6 +4,7 @@ import { allowedFor } from './allowlist.js';
 import { differences, normaliseAnswer, type Answer, type Difference } from './normalise.js';
 import { KUBECTL_SCENARIOS, runKubectl } from './kubectl.js';
 import { SCENARIOS, SETUP, type Request } from './scenarios.js';
+import { SEQUENCES } from './sequences.js';
 import { startTargets, type Target, type Targets } from './targets.js';
 
 /**
@@ -17,9 +18,11 @@ import { startTargets, type Target, type Targets } from './targets.js';
 const REPORT_FILE_ENV = 'FKAS_DIFFERENTIAL_OUT';
 
 async function send(t: Target, r: Request): Promise<Answer> {
+  const body = r.rawBody ?? (r.body !== undefined ? JSON.stringify(r.body) : undefined);
   const res = await t.clients[r.as].request(r.method, r.path, {
-    ...(r.body !== undefined ? { body: JSON.stringify(r.body), contentType: r.contentType ?? 'application/json' } : {}),
+    ...(body !== undefined ? { body, contentType: r.contentType ?? 'application/json' } : {}),
     ...(r.token ? { token: r.token } : {}),
+    ...(r.accept ? { accept: r.accept } : {}),
   });
   const contentType = res.headers['content-type'];
   return normaliseAnswer(res.status, Array.isArray(contentType) ? contentType[0] : contentType, res.text);
@@ -72,6 +75,10 @@ describe('differential: a fake cluster answers as kube-apiserver v1.34 does', fu
 
   for (const s of SCENARIOS) {
     it(s.name, async () => compare(s.name, await send(targets!.real, s), await send(targets!.fake, s)));
+  }
+
+  for (const s of SEQUENCES) {
+    it(s.name, async () => compare(s.name, await s.run(targets!.real, (r) => send(targets!.real, r)), await s.run(targets!.fake, (r) => send(targets!.fake, r))));
   }
 
   for (const s of KUBECTL_SCENARIOS) {

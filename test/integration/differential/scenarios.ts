@@ -13,6 +13,9 @@ export interface Request {
   readonly body?: unknown;
   readonly contentType?: string;
   readonly token?: string;
+  readonly accept?: string;
+  /** A body sent as these exact characters (instead of `body` as JSON). */
+  readonly rawBody?: string;
 }
 
 export interface Scenario extends Request {
@@ -42,7 +45,53 @@ export const SETUP: readonly Request[] = [
     path: `/apis/${RBAC}/v1/namespaces/${NS}/rolebindings`,
     body: { apiVersion: `${RBAC}/v1`, kind: 'RoleBinding', metadata: { name: 'vera-edits' }, roleRef: { apiGroup: RBAC, kind: 'ClusterRole', name: 'edit' }, subjects: [{ apiGroup: RBAC, kind: 'User', name: 'vera' }] },
   },
+  { as: 'admin', method: 'POST', path: `/apis/${RBAC}/v1/namespaces/${NS}/roles`, body: { apiVersion: `${RBAC}/v1`, kind: 'Role', metadata: { name: 'reader' }, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }] } },
+  { as: 'admin', method: 'POST', path: `/apis/${RBAC}/v1/clusterroles`, body: { apiVersion: `${RBAC}/v1`, kind: 'ClusterRole', metadata: { name: 'diff-reader' }, rules: [{ apiGroups: [''], resources: ['nodes'], verbs: ['list'] }] } },
+  { as: 'admin', method: 'POST', path: `/api/v1/namespaces/${NS}/serviceaccounts`, body: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'robot' } } },
+  {
+    as: 'admin',
+    method: 'POST',
+    path: `/api/v1/namespaces/${NS}/events`,
+    body: {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: 'ev1' },
+      involvedObject: { apiVersion: 'v1', kind: 'ConfigMap', name: 'cm1', namespace: NS },
+      reason: 'Tested',
+      message: 'the differential suite was here',
+      type: 'Normal',
+      source: { component: 'differential' },
+      firstTimestamp: '2026-01-01T00:00:00Z',
+      lastTimestamp: '2026-01-01T00:00:00Z',
+      count: 1,
+    },
+  },
+  { as: 'admin', method: 'POST', path: `/apis/apps/v1/namespaces/${NS}/daemonsets`, body: { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'ds' }, spec: { selector: { matchLabels: { app: 'ds' } }, template: { metadata: { labels: { app: 'ds' } }, spec: { containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.10' }] } } } } },
+  { as: 'admin', method: 'POST', path: `/apis/apps/v1/namespaces/${NS}/deployments`, body: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.10', ports: [{ containerPort: 80 }] }] } } } } },
+  { as: 'admin', method: 'POST', path: `/api/v1/namespaces/${NS}/pods`, body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.10' }] } } },
 ];
+
+const TABLE = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json';
+const PROTOBUF = 'application/vnd.kubernetes.protobuf';
+/** The kinds whose Table columns the issue found wrong, and a few more kubectl users look at. */
+const TABLE_PATHS: readonly [string, string][] = [
+  ['events', `/api/v1/namespaces/${NS}/events`],
+  ['daemonsets', `/apis/apps/v1/namespaces/${NS}/daemonsets`],
+  ['deployments', `/apis/apps/v1/namespaces/${NS}/deployments`],
+  ['serviceaccounts', `/api/v1/namespaces/${NS}/serviceaccounts/robot`],
+  ['roles', `/apis/${RBAC}/v1/namespaces/${NS}/roles`],
+  ['rolebindings', `/apis/${RBAC}/v1/namespaces/${NS}/rolebindings`],
+  ['clusterroles', `/apis/${RBAC}/v1/clusterroles/diff-reader`],
+  ['clusterrolebindings', `/apis/${RBAC}/v1/clusterrolebindings/viewers`],
+  ['configmaps', `/api/v1/namespaces/${NS}/configmaps/cm1`],
+  ['secrets', `/api/v1/namespaces/${NS}/secrets`],
+  ['nodes', '/api/v1/nodes/node-a'],
+  ['pods', `/api/v1/namespaces/${NS}/pods`],
+  ['namespaces', `/api/v1/namespaces/${NS}`],
+];
+
+/** `{"a":{"a":…}}` nested `depth` levels: kube-apiserver refuses it before decoding. */
+const nested = (depth: number): string => `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"deep"},"data":${'{"a":'.repeat(depth)}"x"${'}'.repeat(depth)}}`;
 
 const ssar = (resourceAttributes: Record<string, string>): unknown => ({ apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes } });
 
@@ -136,6 +185,28 @@ export const SCENARIOS: readonly Scenario[] = [
   { name: 'secrets: data that is not base64', as: 'admin', method: 'POST', path: `/api/v1/namespaces/${NS}/secrets`, body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'bad' }, data: { k: 'not base64!' } } },
   { name: 'secrets: delete one that does not exist', as: 'admin', method: 'DELETE', path: `/api/v1/namespaces/${NS}/secrets/nope` },
   { name: 'secrets: delete', as: 'admin', method: 'DELETE', path: `/api/v1/namespaces/${NS}/secrets/s1` },
+
+  // Tables (kubectl get), protobuf, OpenAPI.
+  ...TABLE_PATHS.map(([kind, path]): Scenario => ({ name: `table: ${kind}`, as: 'admin', method: 'GET', path, accept: TABLE })),
+  { name: 'protobuf: get a configmap', as: 'admin', method: 'GET', path: `/api/v1/namespaces/${NS}/configmaps/cm1`, accept: PROTOBUF },
+  { name: 'protobuf: list nodes', as: 'admin', method: 'GET', path: '/api/v1/nodes', accept: PROTOBUF },
+  { name: 'protobuf: preferred, JSON accepted', as: 'admin', method: 'GET', path: `/api/v1/namespaces/${NS}/configmaps/cm1`, accept: `${PROTOBUF}, application/json` },
+
+  // Pods, workloads and their subresources.
+  { name: 'pods: get (defaults and status)', as: 'admin', method: 'GET', path: `/api/v1/namespaces/${NS}/pods/p` },
+  { name: 'pods: log of a pod on no node', as: 'admin', method: 'GET', path: `/api/v1/namespaces/${NS}/pods/p/log` },
+  { name: 'pods: log of a pod that does not exist', as: 'admin', method: 'GET', path: `/api/v1/namespaces/${NS}/pods/nope/log` },
+  { name: 'deployments: get (defaults)', as: 'admin', method: 'GET', path: `/apis/apps/v1/namespaces/${NS}/deployments/web` },
+  { name: 'daemonsets: get (defaults)', as: 'admin', method: 'GET', path: `/apis/apps/v1/namespaces/${NS}/daemonsets/ds` },
+  { name: 'events: get', as: 'admin', method: 'GET', path: `/api/v1/namespaces/${NS}/events/ev1` },
+  { name: 'serviceaccounts: get', as: 'admin', method: 'GET', path: `/api/v1/namespaces/${NS}/serviceaccounts/robot` },
+  { name: 'roles: list', as: 'admin', method: 'GET', path: `/apis/${RBAC}/v1/namespaces/${NS}/roles` },
+
+  // Bodies kube-apiserver refuses before they reach storage.
+  { name: 'bodies: JSON nested 10,000 levels', as: 'admin', method: 'POST', path: `/api/v1/namespaces/${NS}/configmaps`, rawBody: nested(10_000) },
+  { name: 'bodies: JSON nested 200 levels in a data value', as: 'admin', method: 'POST', path: `/api/v1/namespaces/${NS}/configmaps`, rawBody: nested(200) },
+  { name: 'configmaps: a number as a data value', as: 'admin', method: 'POST', path: `/api/v1/namespaces/${NS}/configmaps`, body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'typed2' }, data: { a: 1 } } },
+  { name: 'configmaps: a string as data', as: 'admin', method: 'POST', path: `/api/v1/namespaces/${NS}/configmaps`, body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'typed3' }, data: 'x' } },
 ];
 
 export const JSON_TYPE = json;
