@@ -15,6 +15,8 @@ export interface KubectlScenario {
   readonly args: readonly string[];
   /** Sent on standard input (a manifest for `-f -`). */
   readonly stdin?: string;
+  /** Compares only what this keeps of standard output (e.g. the field list of `kubectl explain`, without descriptions). */
+  readonly keep?: (stdout: string) => string;
 }
 
 export interface KubectlAnswer {
@@ -68,14 +70,37 @@ export const KUBECTL_SCENARIOS: readonly KubectlScenario[] = [
   { name: 'kubectl: admin api-resources of authorization.k8s.io', as: 'admin', args: ['api-resources', '--api-group=authorization.k8s.io'] },
   { name: 'kubectl: admin get clusterrole view -o name', as: 'admin', args: ['get', 'clusterrole', 'view', '-o', 'name'] },
   ...APPLY_SEQUENCE,
+  { name: 'kubectl: get events -n diff', as: 'admin', args: ['get', 'events', '-n', NS] },
+  { name: 'kubectl: get daemonsets -n diff -o wide', as: 'admin', args: ['get', 'daemonsets', '-n', NS, '-o', 'wide'] },
+  { name: 'kubectl: get deployments -n diff -o wide', as: 'admin', args: ['get', 'deployments', '-n', NS, '-o', 'wide'] },
+  { name: 'kubectl: get serviceaccounts robot -n diff', as: 'admin', args: ['get', 'serviceaccounts', 'robot', '-n', NS] },
+  { name: 'kubectl: get roles,rolebindings -n diff -o wide', as: 'admin', args: ['get', 'roles,rolebindings', '-n', NS, '-o', 'wide'] },
+  { name: 'kubectl: get clusterrole diff-reader', as: 'admin', args: ['get', 'clusterrole', 'diff-reader'] },
+  { name: 'kubectl: get clusterrolebinding viewers -o wide', as: 'admin', args: ['get', 'clusterrolebinding', 'viewers', '-o', 'wide'] },
+  { name: 'kubectl: get pods -n diff -o wide', as: 'admin', args: ['get', 'pods', '-n', NS, '-o', 'wide'] },
+  { name: 'kubectl: logs p -n diff', as: 'admin', args: ['logs', 'p', '-n', NS] },
+  { name: 'kubectl: explain node.spec', as: 'admin', args: ['explain', 'node.spec'] },
+  { name: 'kubectl: explain deployment.spec.strategy', as: 'admin', args: ['explain', 'deployment.spec.strategy'] },
+  { name: 'kubectl: explain node.spec (fields and types)', as: 'admin', args: ['explain', 'node.spec'], keep: explainFields },
+  { name: 'kubectl: explain pod.spec.containers (fields and types)', as: 'admin', args: ['explain', 'pod.spec.containers'], keep: explainFields },
+  { name: 'kubectl: explain deployment.spec (fields and types)', as: 'admin', args: ['explain', 'deployment.spec'], keep: explainFields },
 ];
+
+/** The header and field lines of `kubectl explain` (`  name\t<type> -required-`, `  enum: …` excluded): what a reader of the schema sees without descriptions. */
+function explainFields(stdout: string): string {
+  return stdout
+    .split('\n')
+    .filter((l) => /^(GROUP|KIND|VERSION|FIELD):/.test(l) || /^ {2}\S+\t<.*>( -required-)?$/.test(l))
+    .join('\n');
+}
 
 export function runKubectl(t: Target, s: KubectlScenario): Promise<KubectlAnswer> {
   const args = ['--kubeconfig', t.kubeconfigs[s.as], '--cache-dir', join(tmpdir(), `fkas-differential-kubectl-${process.pid}-${t.name}`), ...s.args];
   return new Promise((resolve) => {
     const child = execFile('kubectl', args, { timeout: KUBECTL_TIMEOUT_MS }, (err, stdout, stderr) => {
       const exitCode = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-      resolve({ exitCode, stdout: normaliseText(stdout), stderr: normaliseText(stderr) });
+      const out = normaliseText(stdout);
+      resolve({ exitCode, stdout: s.keep ? s.keep(out) : out, stderr: normaliseText(stderr) });
     });
     child.stdin?.end(s.stdin ?? '');
   });
@@ -90,6 +115,9 @@ function normaliseText(text: string): string {
     .replace(/"uid": "[0-9a-f-]{36}"/g, '"uid": "<uid>"')
     // Conflict messages of Update managers name the time of their last write.
     .replace(/ at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/g, ' at <timestamp>')
+    // Table ages (`5s`, `3m2s`) and Created At timestamps, wherever a column holds them.
+    .replace(/(?<=\s)(\d+d)?(\d+h)?(\d+m)?\d+s(?=\s|$)/gm, '<age>')
+    .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/g, '<timestamp>')
     // klog's line header: severity, date, time, pid (e.g. discovery errors when the cache is cold).
     .replace(/^([IWEF])\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ /gm, '$1<date> <time> <pid> ');
 }

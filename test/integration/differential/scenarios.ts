@@ -16,6 +16,8 @@ export interface Request {
   readonly accept?: string;
   /** A body sent as these exact characters (instead of `body` as JSON). */
   readonly rawBody?: string;
+  /** Only the status code and content type are compared (documents too large and too version-specific to diff). */
+  readonly presenceOnly?: boolean;
 }
 
 export interface Scenario extends Request {
@@ -191,6 +193,11 @@ export const SCENARIOS: readonly Scenario[] = [
   { name: 'protobuf: get a configmap', as: 'admin', method: 'GET', path: `/api/v1/namespaces/${NS}/configmaps/cm1`, accept: PROTOBUF },
   { name: 'protobuf: list nodes', as: 'admin', method: 'GET', path: '/api/v1/nodes', accept: PROTOBUF },
   { name: 'protobuf: preferred, JSON accepted', as: 'admin', method: 'GET', path: `/api/v1/namespaces/${NS}/configmaps/cm1`, accept: `${PROTOBUF}, application/json` },
+
+  { name: 'openapi: /openapi/v2 is served', as: 'admin', method: 'GET', path: '/openapi/v2', presenceOnly: true },
+  { name: 'openapi: /openapi/v3/api/v1 is served', as: 'admin', method: 'GET', path: '/openapi/v3/api/v1', presenceOnly: true },
+  { name: 'openapi: /openapi/v3/apis/apps/v1 is served', as: 'admin', method: 'GET', path: '/openapi/v3/apis/apps/v1', presenceOnly: true },
+  { name: 'openapi: /openapi/v3 lists the core group', as: 'admin', method: 'GET', path: '/openapi/v3', presenceOnly: true },
 
   // Pods, workloads and their subresources.
   { name: 'pods: get (defaults and status)', as: 'admin', method: 'GET', path: `/api/v1/namespaces/${NS}/pods/p` },
