@@ -21,6 +21,8 @@ import type { ResourceRequest } from './request-info.js';
 import { responseShape, shapeList, shapeObject } from './response-shape.js';
 import { evictPod } from './eviction.js';
 import { servePodLog } from './pod-log.js';
+import { PROTOBUF_MEDIA_TYPE, prefersProtobuf } from './negotiation.js';
+import { canEncodeProtobuf, encodeKubernetesProtobuf, encodeStatusProtobuf, encodeWatchEventProtobuf } from '../protobuf/encode.js';
 import { parseFieldValidation, type SchemaWriteOptions } from '../store/crd-schema/index.js';
 import { rejectWrongDeleteOptions, rejectWrongPatchResult, type PatchType } from '../store/type-errors.js';
 
@@ -67,7 +69,7 @@ export async function handleResource(ex: Exchange, cluster: ClusterView, info: R
         const body = await readObjectBody(ex, 'Eviction');
         evictPod(cluster, kind, ns!, info.name!, body);
         await durable(r);
-        return ex.sendJson(201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+        return ex.sendStatus(201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
       }
       if (sub !== undefined || info.name !== undefined) throw methodNotAllowed(ex, kind, sub);
       if (kind.namespaced && ns === undefined) throw new StatusError(404, 'NotFound', `${kind.plural} must be created in a namespace: POST to /namespaces/<namespace>/${kind.plural}`);
@@ -92,7 +94,7 @@ export async function handleResource(ex: Exchange, cluster: ClusterView, info: R
       const opts = await deleteOptions(ex, kind, dryRun);
       const result = r.delete(kind, ns, info.name!, opts);
       await durable(r);
-      if (result.removed && !returnsDeletedObject(kind)) return ex.sendJson(200, deletedStatus(kind, result.object));
+      if (result.removed && !returnsDeletedObject(kind)) return ex.sendStatus(200, deletedStatus(kind, result.object));
       return sendObject(ex, kind, result.object, 200);
     }
     case 'deletecollection': {
@@ -145,7 +147,7 @@ function returnsDeletedObject(kind: KindInfo): boolean {
   return kind.custom || RETURNS_DELETED_OBJECT.has(`${kind.group}/${kind.plural}`);
 }
 
-function deletedStatus(kind: KindInfo, obj: KubeObject): unknown {
+function deletedStatus(kind: KindInfo, obj: KubeObject): Record<string, unknown> {
   const details = { name: obj.metadata.name, ...(kind.group ? { group: kind.group } : {}), kind: kind.plural, uid: obj.metadata.uid };
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details };
 }
@@ -168,6 +170,9 @@ function methodNotAllowed(ex: Exchange, kind: KindInfo, sub: string | undefined)
 
 function sendObject(ex: Exchange, kind: KindInfo, obj: KubeObject, code: number): void {
   const shape = responseShape(ex.header('accept'));
+  if (shape.kind === 'object' && protobufAnswer(ex, kind)) {
+    return ex.sendRaw(code, encodeKubernetesProtobuf(obj, apiVersionOf(kind), kind.kind), PROTOBUF_MEDIA_TYPE);
+  }
   ex.sendJson(code, shapeObject(shape, kind, obj, ex.query), shape.contentType);
 }
 
@@ -182,6 +187,28 @@ async function awaitFreshEnough(r: ClusterView['resources'], rvText: string | nu
     throw tooLargeResourceVersion(want, r.store.resourceVersion);
   }
   return want;
+}
+
+const PROTOBUF_WATCH_CONTENT_TYPE = `${PROTOBUF_MEDIA_TYPE};stream=watch`;
+/** Bytes of the big-endian length before each protobuf watch event. */
+const FRAME_LENGTH_BYTES = 4;
+
+/** A protobuf watch event as kube-apiserver streams it: its length, then a WatchEvent holding the encoded object (or Status). */
+function protobufWatchFrame(kind: KindInfo): (type: string, object: Record<string, unknown>) => Buffer {
+  const apiVersion = apiVersionOf(kind);
+  return (type, object) => {
+    const inner = object.kind === 'Status' ? encodeStatusProtobuf(object) : encodeKubernetesProtobuf(object, apiVersion, kind.kind);
+    const event = encodeWatchEventProtobuf(type, inner);
+    const frame = Buffer.allocUnsafe(FRAME_LENGTH_BYTES + event.length);
+    frame.writeUInt32BE(event.length, 0);
+    event.copy(frame, FRAME_LENGTH_BYTES);
+    return frame;
+  };
+}
+
+/** Whether to answer in protobuf: the client prefers it and the kind has a protobuf form (custom resources do not). */
+function protobufAnswer(ex: Exchange, kind: KindInfo): boolean {
+  return !kind.custom && prefersProtobuf(ex.header('accept')) && canEncodeProtobuf(apiVersionOf(kind), kind.kind);
 }
 
 /** Writes are acknowledged only once the storage backend holds them (immediately in memory). */
@@ -235,6 +262,10 @@ async function sendList(ex: Exchange, cluster: ClusterView, kind: KindInfo, ns: 
     metadata.remainingItemCount = remaining;
   }
   const shape = responseShape(ex.header('accept'));
+  if (shape.kind === 'object' && protobufAnswer(ex, kind)) {
+    const list = { metadata, items: page.map((e) => e.object) };
+    return ex.sendRaw(200, encodeKubernetesProtobuf(list, apiVersionOf(kind), kind.listKind), PROTOBUF_MEDIA_TYPE);
+  }
   if (shape.kind === 'object') {
     // Fast path: splice cached object JSON instead of re-serializing every item.
     const head = JSON.stringify({ kind: kind.listKind, apiVersion: apiVersionOf(kind), metadata });
@@ -301,7 +332,8 @@ function serveWatch(ex: Exchange, cluster: ClusterView, kind: KindInfo, ns: stri
   }
   const shape = responseShape(ex.header('accept'));
   const render = shape.kind === 'object' ? undefined : (o: KubeObject): string => JSON.stringify(shapeObject(shape, kind, o, q));
-  const sink = ex.startStream(shape.contentType);
+  const frame = shape.kind === 'object' && protobufAnswer(ex, kind) ? protobufWatchFrame(kind) : undefined;
+  const sink = ex.startStream(frame ? PROTOBUF_WATCH_CONTENT_TYPE : shape.contentType);
   const watch = new Watch(cluster.resources.store, {
     kind,
     collection: storageKey(kind),
@@ -312,6 +344,7 @@ function serveWatch(ex: Exchange, cluster: ClusterView, kind: KindInfo, ns: stri
     allowBookmarks: q.get('allowWatchBookmarks') === 'true',
     timeoutMs,
     ...(render ? { render } : {}),
+    ...(frame ? { frame } : {}),
   }, sink);
   ex.onClose(() => watch.close());
   watch.start();

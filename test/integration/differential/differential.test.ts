@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { writeFile } from 'node:fs/promises';
 import { allowedFor } from './allowlist.js';
+import { decodeKubernetesProtobuf, PROTOBUF_CONTENT_TYPE } from '../../../src/simulator/protobuf/decode.js';
 import { differences, normaliseAnswer, type Answer, type Difference } from './normalise.js';
 import { KUBECTL_SCENARIOS, runKubectl } from './kubectl.js';
 import { SCENARIOS, SETUP, type Request } from './scenarios.js';
@@ -24,9 +25,19 @@ async function send(t: Target, r: Request): Promise<Answer> {
     ...(r.token ? { token: r.token } : {}),
     ...(r.accept ? { accept: r.accept } : {}),
   });
-  const contentType = res.headers['content-type'];
-  const answer = normaliseAnswer(res.status, Array.isArray(contentType) ? contentType[0] : contentType, res.text);
+  const header = res.headers['content-type'];
+  const contentType = Array.isArray(header) ? header[0] : header;
+  const answer = contentType?.startsWith(PROTOBUF_CONTENT_TYPE) ? normaliseProtobuf(res.status, contentType, res.bytes!) : normaliseAnswer(res.status, contentType, res.text);
   return r.presenceOnly ? { ...answer, body: '<not compared>' } : answer;
+}
+
+/** A protobuf answer, decoded by the simulator's own decoder (checked against client-go's encoder elsewhere) and normalised as JSON. */
+function normaliseProtobuf(status: number, contentType: string, bytes: Buffer): Answer {
+  try {
+    return normaliseAnswer(status, 'application/json', JSON.stringify(decodeKubernetesProtobuf(bytes)));
+  } catch (e) {
+    return { status, contentType, body: `protobuf the decoder refuses: ${(e as Error).message}` };
+  }
 }
 
 interface Outcome {

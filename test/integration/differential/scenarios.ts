@@ -193,6 +193,12 @@ export const SCENARIOS: readonly Scenario[] = [
   { name: 'protobuf: get a configmap', as: 'admin', method: 'GET', path: `/api/v1/namespaces/${NS}/configmaps/cm1`, accept: PROTOBUF },
   { name: 'protobuf: list nodes', as: 'admin', method: 'GET', path: '/api/v1/nodes', accept: PROTOBUF },
   { name: 'protobuf: preferred, JSON accepted', as: 'admin', method: 'GET', path: `/api/v1/namespaces/${NS}/configmaps/cm1`, accept: `${PROTOBUF}, application/json` },
+  { name: 'protobuf: JSON preferred', as: 'admin', method: 'GET', path: `/api/v1/namespaces/${NS}/configmaps/cm1`, accept: `application/json, ${PROTOBUF}` },
+  { name: 'protobuf: get a pod (defaults, status, tolerations)', as: 'admin', method: 'GET', path: `/api/v1/namespaces/${NS}/pods/p`, accept: PROTOBUF },
+  { name: 'protobuf: list deployments', as: 'admin', method: 'GET', path: `/apis/apps/v1/namespaces/${NS}/deployments`, accept: PROTOBUF },
+  { name: 'protobuf: get a node', as: 'admin', method: 'GET', path: '/api/v1/nodes/node-a', accept: PROTOBUF },
+  { name: 'protobuf: a 404 as protobuf Status', as: 'admin', method: 'GET', path: `/api/v1/namespaces/${NS}/configmaps/nope`, accept: PROTOBUF },
+  { name: 'table: configmaps, asked for by a client that also takes protobuf', as: 'admin', method: 'GET', path: `/api/v1/namespaces/${NS}/configmaps`, accept: `application/json;as=Table;v=v1;g=meta.k8s.io,${PROTOBUF}` },
 
   { name: 'openapi: /openapi/v2 is served', as: 'admin', method: 'GET', path: '/openapi/v2', presenceOnly: true },
   { name: 'openapi: /openapi/v3/api/v1 is served', as: 'admin', method: 'GET', path: '/openapi/v3/api/v1', presenceOnly: true },
