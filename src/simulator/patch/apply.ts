@@ -1,6 +1,6 @@
 import { StatusError, badRequest } from '../api/errors.js';
 import { cloneObject, isPlainObject, jsonEqual, kubeTime, type KubeObject } from '../store/object.js';
-import { compareFields, decodePath, displayPath, encodePath, fieldSetOf, removeAtPath, rootType, type FieldPathSet, type FieldScope } from '../store/field-sets.js';
+import { compareFields, displayPath, fieldSetOf, parentPath, removeAtPath, rootType, type FieldPathSet, type FieldScope } from '../store/field-sets.js';
 import { describeManager, readManagedFields, writeManagedFields, type ManagedEntryWithSet } from '../store/managed-fields.js';
 import { applyStrategicMergePatch, type PatchMetaLookup } from './strategic-merge.js';
 
@@ -89,12 +89,10 @@ export function serverSideApply(live: Obj | undefined, applied: unknown, opts: A
 /** Every path given and every path above one (encoded as the sets hold them). */
 function ancestorsAndSelf(paths: readonly string[]): Set<string> {
   const out = new Set<string>();
-  for (const p of paths) {
-    const elems = decodePath(p);
-    for (let n = elems.length; n > 0; n--) {
-      const prefix = encodePath(elems.slice(0, n));
-      if (out.has(prefix)) break;
-      out.add(prefix);
+  for (let p of paths) {
+    while (p !== '' && !out.has(p)) {
+      out.add(p);
+      p = parentPath(p);
     }
   }
   return out;

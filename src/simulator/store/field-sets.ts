@@ -106,8 +106,44 @@ function messageNode(ref: string): NodeType {
   return message && !message.format && !ATOMIC_STRUCTS.has(ref) ? { t: 'struct', message } : ATOMIC;
 }
 
-export const encodePath = (p: readonly string[]): string => JSON.stringify(p);
-export const decodePath = (s: string): string[] => JSON.parse(s) as string[];
+/**
+ * Paths are their elements joined by NUL, built one element at a time as
+ * walks descend (no arrays, no JSON per path: a write walks every field).
+ * An element holding NUL or the escape character is escaped.
+ */
+const SEP = '\u0000';
+const ESC = '\u0001';
+const ROOT = '';
+
+function escapeElement(e: string): string {
+  return e.includes(SEP) || e.includes(ESC) ? e.replaceAll(ESC, `${ESC}${ESC}`).replaceAll(SEP, `${ESC}0`) : e;
+}
+
+function unescapeElement(e: string): string {
+  if (!e.includes(ESC)) return e;
+  let out = '';
+  for (let i = 0; i < e.length; i++) {
+    if (e[i] === ESC && i + 1 < e.length) out += e[++i] === '0' ? SEP : ESC;
+    else out += e[i];
+  }
+  return out;
+}
+
+/** The path one element below `parent`. */
+export function childPath(parent: string, element: string): string {
+  return parent === ROOT ? escapeElement(element) : `${parent}${SEP}${escapeElement(element)}`;
+}
+
+/** The path above this one (ROOT for a top-level field). */
+export function parentPath(path: string): string {
+  const i = path.lastIndexOf(SEP);
+  return i < 0 ? ROOT : path.slice(0, i);
+}
+
+export const encodePath = (p: readonly string[]): string => p.map(escapeElement).join(SEP);
+export const decodePath = (s: string): string[] => (s === ROOT ? [] : s.split(SEP).map(unescapeElement));
+
+const METADATA_PATH = 'f:metadata';
 
 /** The path element of a list item: `k:{…}` of its key fields (sorted by name), `v:…` for a set. */
 function itemElement(t: NodeType, item: unknown): string | undefined {
@@ -128,13 +164,13 @@ export interface FieldScope {
   readonly part: 'all' | 'main' | 'status';
 }
 
-function skipped(path: readonly string[], key: string, scope: FieldScope): boolean {
-  if (path.length === 0) {
+function skipped(path: string, key: string, scope: FieldScope): boolean {
+  if (path === ROOT) {
     if (key === 'apiVersion' || key === 'kind') return true;
     if (scope.part === 'main' && key === 'status') return true;
     if (scope.part === 'status' && key !== 'status') return true;
   }
-  return path.length === 1 && path[0] === 'f:metadata' && SERVER_METADATA.has(key);
+  return path === METADATA_PATH && SERVER_METADATA.has(key);
 }
 
 /**
@@ -144,29 +180,30 @@ function skipped(path: readonly string[], key: string, scope: FieldScope): boole
 export function fieldSetOf(value: unknown, type: NodeType, scope: FieldScope): FieldPathSet {
   const out: FieldPathSet = new Set();
   // An explicit stack: objects may be as deep as the body limit allows.
-  const stack: { value: unknown; type: NodeType; path: string[] }[] = [{ value, type, path: [] }];
+  const stack: { value: unknown; type: NodeType; path: string }[] = [{ value, type, path: ROOT }];
   while (stack.length > 0) {
     const { value: v, type: t, path } = stack.pop()!;
     if (t.t === 'struct' || t.t === 'map') {
       if (!isPlainObject(v)) continue;
-      for (const [k, child] of Object.entries(v)) {
+      for (const k of Object.keys(v)) {
+        const child = v[k];
         if (skipped(path, k, scope)) continue;
-        const p = [...path, `f:${k}`];
-        const ct = refine(childType(t, k, path.length === 0), child);
-        if (t.t === 'map' || child === null || isEmptyObject(child) || ct.t === 'atomic') out.add(encodePath(p));
+        const p = childPath(path, `f:${k}`);
+        const ct = refine(childType(t, k, path === ROOT), child);
+        if (t.t === 'map' || child === null || isEmptyObject(child) || ct.t === 'atomic') out.add(p);
         if (child !== null && typeof child === 'object') stack.push({ value: child, type: ct, path: p });
       }
     } else if ((t.t === 'keyed' || t.t === 'set') && Array.isArray(v)) {
       for (const item of v) {
         const e = itemElement(t, item);
         if (e === undefined) continue;
-        const p = [...path, e];
-        out.add(encodePath(p));
+        const p = childPath(path, e);
+        out.add(p);
         if (t.t === 'keyed' && isPlainObject(item)) stack.push({ value: item, type: t.item, path: p });
       }
     }
   }
-  out.delete(encodePath(['f:metadata']));
+  out.delete(METADATA_PATH);
   return out;
 }
 
@@ -184,27 +221,30 @@ export interface Comparison {
  */
 export function compareFields(before: unknown, after: unknown, type: NodeType, scope: FieldScope): Comparison {
   const cmp: Comparison = { added: new Set(), modified: new Set(), removed: new Set() };
-  const stack: { a: unknown; b: unknown; type: NodeType; path: string[] }[] = [{ a: before, b: after, type, path: [] }];
+  const stack: { a: unknown; b: unknown; type: NodeType; path: string }[] = [{ a: before, b: after, type, path: ROOT }];
   while (stack.length > 0) {
     const { a, b, type: t, path } = stack.pop()!;
     const leaf = (): void => {
-      const p = encodePath(path);
-      if (a === undefined && b !== undefined) cmp.added.add(p);
-      else if (a !== undefined && b === undefined) cmp.removed.add(p);
-      else if (!jsonEqual(a, b)) cmp.modified.add(p);
+      if (a === undefined && b !== undefined) cmp.added.add(path);
+      else if (a !== undefined && b === undefined) cmp.removed.add(path);
+      else if (a !== b && !jsonEqual(a, b)) cmp.modified.add(path);
     };
     if (t.t === 'struct' || t.t === 'map') {
       const ao = isPlainObject(a) ? a : undefined;
       const bo = isPlainObject(b) ? b : undefined;
       if ((a !== undefined && a !== null && !ao) || (b !== undefined && b !== null && !bo) || ((!ao || isEmptyObject(ao)) && (!bo || isEmptyObject(bo)))) {
-        if (path.length > 0) leaf();
+        if (path !== ROOT) leaf();
         continue;
       }
-      if (path.length > 0) markContainer(cmp, path, a, b);
+      if (path !== ROOT) markContainer(cmp, path, a, b);
       for (const k of unionKeys(ao, bo)) {
         if (skipped(path, k, scope)) continue;
+        const ak = ao ? ao[k] : undefined;
+        const bk = bo ? bo[k] : undefined;
+        // Shared (frozen template parts, untouched subtrees): nothing below changed.
+        if (ak === bk && ak !== undefined && typeof ak === 'object') continue;
         // A null field is present (Go wrote it): only a missing one is added or removed.
-        stack.push({ a: ao ? ao[k] : undefined, b: bo ? bo[k] : undefined, type: childType(t, k, path.length === 0), path: [...path, `f:${k}`] });
+        stack.push({ a: ak, b: bk, type: childType(t, k, path === ROOT), path: childPath(path, `f:${k}`) });
       }
     } else if (t.t === 'keyed' || t.t === 'set') {
       const al = Array.isArray(a) ? a : undefined;
@@ -224,10 +264,10 @@ export function compareFields(before: unknown, after: unknown, type: NodeType, s
         if (e !== undefined) items.set(e, { ...items.get(e), b: x });
       }
       for (const [e, pair] of items) {
-        const p = [...path, e];
+        const p = childPath(path, e);
         if (t.t === 'set') {
-          if (pair.a === undefined) cmp.added.add(encodePath(p));
-          else if (pair.b === undefined) cmp.removed.add(encodePath(p));
+          if (pair.a === undefined) cmp.added.add(p);
+          else if (pair.b === undefined) cmp.removed.add(p);
         } else stack.push({ a: pair.a, b: pair.b, type: t.item, path: p });
       }
     } else leaf();
@@ -235,11 +275,11 @@ export function compareFields(before: unknown, after: unknown, type: NodeType, s
   return cmp;
 }
 
-function markContainer(cmp: Comparison, path: readonly string[], a: unknown, b: unknown): void {
+function markContainer(cmp: Comparison, path: string, a: unknown, b: unknown): void {
   // metadata itself is never owned (every object has it).
-  if (path.length === 1 && path[0] === 'f:metadata') return;
-  if (a === undefined && b !== undefined) cmp.added.add(encodePath(path));
-  else if (a !== undefined && b === undefined) cmp.removed.add(encodePath(path));
+  if (path === METADATA_PATH) return;
+  if (a === undefined && b !== undefined) cmp.added.add(path);
+  else if (a !== undefined && b === undefined) cmp.removed.add(path);
 }
 
 function unionKeys(a: Record<string, unknown> | undefined, b: Record<string, unknown> | undefined): string[] {
@@ -288,17 +328,18 @@ export function toFieldsV1(set: Iterable<string>): Record<string, unknown> {
 
 export function fromFieldsV1(tree: unknown): FieldPathSet {
   const out: FieldPathSet = new Set();
-  const stack: { node: unknown; path: string[] }[] = [{ node: tree, path: [] }];
+  const stack: { node: unknown; path: string }[] = [{ node: tree, path: ROOT }];
   while (stack.length > 0) {
     const { node, path } = stack.pop()!;
     if (!isPlainObject(node)) continue;
-    for (const [k, v] of Object.entries(node)) {
+    for (const k of Object.keys(node)) {
       if (k === '.') {
-        if (path.length > 0) out.add(encodePath(path));
+        if (path !== ROOT) out.add(path);
         continue;
       }
-      const p = [...path, k];
-      if (isEmptyObject(v)) out.add(encodePath(p));
+      const v = node[k];
+      const p = childPath(path, k);
+      if (isEmptyObject(v)) out.add(p);
       else stack.push({ node: v, path: p });
     }
   }
