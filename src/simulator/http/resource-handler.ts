@@ -6,6 +6,7 @@ import { cloneObject, isPlainObject, type KubeObject } from '../store/object.js'
 import { requestFieldManager } from '../store/managed-fields.js';
 import type { DeleteOptions, PropagationPolicy } from '../store/resources.js';
 import { Watch } from '../store/watch.js';
+import type { ListedEntry } from '../store/object-store.js';
 import {
   CONTINUE_TOO_OLD_MESSAGE,
   LIST_TOO_OLD_MESSAGE,
@@ -243,7 +244,7 @@ async function sendList(ex: Exchange, cluster: ClusterView, kind: KindInfo, ns: 
     }
   }
   const all = r.store.list(storageKey(kind), ns);
-  const page: { object: KubeObject; json: () => string }[] = [];
+  const page: ListedEntry[] = [];
   let remaining = 0;
   let nextKey: string | undefined;
   for (const entry of all) {
@@ -269,24 +270,12 @@ async function sendList(ex: Exchange, cluster: ClusterView, kind: KindInfo, ns: 
   if (shape.kind === 'object') {
     // Fast path: splice cached object JSON instead of re-serializing every item.
     const head = JSON.stringify({ kind: kind.listKind, apiVersion: apiVersionOf(kind), metadata });
-    const item = kind.custom ? (e: (typeof page)[number]): string => e.json() : listItemJson(kind);
-    ex.sendRaw(200, `${head.slice(0, -1)},"items":[${page.map(item).join(',')}]}`, shape.contentType);
+    // Items of a built-in list carry no apiVersion and kind (custom resource lists keep them), each form cached per object version.
+    const typed = !kind.custom;
+    ex.sendRaw(200, `${head.slice(0, -1)},"items":[${page.map((e) => e.json(typed)).join(',')}]}`, shape.contentType);
     return;
   }
   ex.sendJson(200, shapeList(shape, kind, page.map((e) => e.object), metadata, q), shape.contentType);
-}
-
-/**
- * The JSON of a typed list item: the stored object's cached JSON without its
- * leading apiVersion and kind (every write stores them first), cut rather
- * than serialized again.
- */
-function listItemJson(kind: KindInfo): (e: { object: KubeObject; json: () => string }) => string {
-  const prefix = `{"apiVersion":${JSON.stringify(apiVersionOf(kind))},"kind":${JSON.stringify(kind.kind)},`;
-  return (e) => {
-    const json = e.json();
-    return json.startsWith(prefix) ? `{${json.slice(prefix.length)}` : JSON.stringify(withoutTypeMeta(e.object));
-  };
 }
 
 interface ContinueToken {

@@ -443,9 +443,8 @@ export type { StatusCause };
 
 /**
  * The stored form of a written object: apiVersion and kind set, and first,
- * as kube-apiserver writes them (a typed list leaves them out of its items
- * by cutting that known prefix from the cached JSON). A new root object;
- * everything below it is shared.
+ * as clients write them (GET answers keep that order). A new root object
+ * only when the body had them elsewhere; everything below it is shared.
  */
 function typeFirst(kind: KindInfo, obj: KubeObject): KubeObject {
   let i = 0;
