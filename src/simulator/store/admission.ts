@@ -1,4 +1,8 @@
+import { randomInt } from 'node:crypto';
+import { StatusError } from '../api/errors.js';
 import type { KindInfo } from '../kinds/kind.js';
+import { storageKey } from '../kinds/registry.js';
+import type { ObjectStore } from './object-store.js';
 import { isPlainObject, type KubeObject } from './object.js';
 
 /**
@@ -14,11 +18,71 @@ export const UNREACHABLE_TAINT_KEY = 'node.kubernetes.io/unreachable';
 /** DefaultTolerationSeconds: how long a pod stays on a not-ready or unreachable node. */
 const DEFAULT_TOLERATION_SECONDS = 300;
 
-export function admitCreate(kind: KindInfo, obj: KubeObject): void {
-  if (kind.group !== '') return;
-  if (kind.plural === 'nodes') taintNewNode(obj);
-  if (kind.plural === 'pods') admitPod(obj);
+export function admitCreate(kind: KindInfo, obj: KubeObject, store: ObjectStore): void {
+  switch (`${kind.group}/${kind.plural}`) {
+    case '/nodes':
+      return taintNewNode(obj);
+    case '/pods':
+      return admitPod(obj);
+    case '/services':
+      return admitService(obj, store);
+    case '/persistentvolumeclaims':
+      obj.metadata.finalizers = [...new Set([...(obj.metadata.finalizers ?? []), PVC_PROTECTION_FINALIZER])];
+      obj.status = { phase: 'Pending' };
+      return;
+    case 'batch/jobs':
+      return selectOwnPods(obj);
+  }
 }
+
+/** Keeps a claim while pods use it (the StorageObjectInUseProtection plugin). */
+const PVC_PROTECTION_FINALIZER = 'kubernetes.io/pvc-protection';
+
+/**
+ * The Job strategy: unless the selector is manual, the Job selects its pods
+ * by its own uid, and they (and it, when unlabelled) carry it and its name.
+ */
+function selectOwnPods(job: KubeObject): void {
+  const spec = isPlainObject(job.spec) ? job.spec : (job.spec = {});
+  if (spec.manualSelector === true) return;
+  const uid = job.metadata.uid ?? '';
+  const name = job.metadata.name ?? '';
+  const labels = { 'batch.kubernetes.io/controller-uid': uid, 'batch.kubernetes.io/job-name': name, 'controller-uid': uid, 'job-name': name };
+  spec.selector = { matchLabels: { 'batch.kubernetes.io/controller-uid': uid } };
+  const template = isPlainObject(spec.template) ? spec.template : (spec.template = {});
+  const meta = isPlainObject(template.metadata) ? template.metadata : (template.metadata = {});
+  meta.labels = { ...(isPlainObject(meta.labels) ? meta.labels : {}), ...labels };
+  if (!job.metadata.labels || Object.keys(job.metadata.labels).length === 0) job.metadata.labels = { ...labels };
+}
+
+/** kubeadm's service CIDR (10.96.0.0/12): the fake cluster's ClusterIPs come from it. */
+const SERVICE_CIDR_BASE = (10 << 24) | (96 << 16);
+const SERVICE_CIDR_SIZE = 1 << 20;
+/** .0 is the network, .1 the kubernetes Service. */
+const FIRST_ALLOCATABLE = 2;
+const MAX_ALLOCATION_ATTEMPTS = 64;
+
+/** The service IP allocator: a free address of the service CIDR, single-stack IPv4. */
+function admitService(svc: KubeObject, store: ObjectStore): void {
+  const spec = isPlainObject(svc.spec) ? svc.spec : (svc.spec = {});
+  if (spec.type === 'ExternalName') return;
+  if (typeof spec.clusterIP !== 'string' || spec.clusterIP === '') spec.clusterIP = freeServiceIp(store);
+  spec.clusterIPs ??= [spec.clusterIP];
+  spec.ipFamilies ??= ['IPv4'];
+  spec.ipFamilyPolicy ??= 'SingleStack';
+}
+
+function freeServiceIp(store: ObjectStore): string {
+  const used = new Set(store.list(SERVICES).map((e) => (isPlainObject(e.object.spec) ? e.object.spec.clusterIP : undefined)));
+  for (let i = 0; i < MAX_ALLOCATION_ATTEMPTS; i++) {
+    const n = SERVICE_CIDR_BASE + FIRST_ALLOCATABLE + randomInt(SERVICE_CIDR_SIZE - FIRST_ALLOCATABLE - 1);
+    const ip = [n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff].join('.');
+    if (!used.has(ip)) return ip;
+  }
+  throw new StatusError(500, 'InternalError', 'no free ClusterIP found in 10.96.0.0/12; delete unused Services and retry');
+}
+
+const SERVICES = storageKey({ group: '', plural: 'services' });
 
 /**
  * A new Pod: the Priority plugin's priority (no PriorityClass: 0), the

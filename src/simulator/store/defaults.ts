@@ -36,7 +36,18 @@ export function applyDefaults(kind: KindInfo, obj: KubeObject, creating: boolean
     case '/namespaces':
       obj.metadata.labels = { ...obj.metadata.labels, [NAMESPACE_NAME_LABEL]: obj.metadata.name ?? '' };
       return;
-    case '/replicationcontrollers':
+    case '/replicationcontrollers': {
+      if (!spec) return;
+      setIfAbsent(spec, 'replicas', 1);
+      defaultTemplate(spec);
+      // Selector and labels come from the template's labels when left out.
+      const labels = isPlainObject(spec.template) && isPlainObject(spec.template.metadata) ? spec.template.metadata.labels : undefined;
+      if (isPlainObject(labels)) {
+        setIfAbsent(spec, 'selector', { ...labels });
+        if (!obj.metadata.labels || Object.keys(obj.metadata.labels).length === 0) obj.metadata.labels = { ...(labels as Record<string, string>) };
+      }
+      return;
+    }
     case 'apps/replicasets':
       if (!spec) return;
       setIfAbsent(spec, 'replicas', 1);
@@ -50,6 +61,69 @@ export function applyDefaults(kind: KindInfo, obj: KubeObject, creating: boolean
       setIfAbsent(spec, 'progressDeadlineSeconds', DEFAULT_PROGRESS_DEADLINE_SECONDS);
       defaultTemplate(spec);
       return;
+    case 'apps/statefulsets':
+      if (!spec) return;
+      setIfAbsent(spec, 'replicas', 1);
+      setIfAbsent(spec, 'podManagementPolicy', 'OrderedReady');
+      defaultStrategy(spec, 'updateStrategy', { partition: 0 });
+      setIfAbsent(spec, 'revisionHistoryLimit', DEFAULT_REVISION_HISTORY_LIMIT);
+      setIfAbsent(spec, 'persistentVolumeClaimRetentionPolicy', { whenDeleted: 'Retain', whenScaled: 'Retain' });
+      defaultTemplate(spec);
+      return;
+    case 'batch/jobs':
+      if (spec) defaultJobSpec(spec);
+      return;
+    case 'batch/cronjobs': {
+      if (!spec) return;
+      setIfAbsent(spec, 'concurrencyPolicy', 'Allow');
+      setIfAbsent(spec, 'suspend', false);
+      setIfAbsent(spec, 'successfulJobsHistoryLimit', DEFAULT_SUCCESSFUL_JOBS_HISTORY);
+      setIfAbsent(spec, 'failedJobsHistoryLimit', DEFAULT_FAILED_JOBS_HISTORY);
+      const jobTemplate = isPlainObject(spec.jobTemplate) ? spec.jobTemplate : undefined;
+      if (jobTemplate && isPlainObject(jobTemplate.spec)) defaultTemplate(jobTemplate.spec);
+      return;
+    }
+    case '/services':
+      if (spec) defaultServiceSpec(spec);
+      return;
+    case '/endpoints':
+      for (const subset of Array.isArray(obj.subsets) ? obj.subsets : []) {
+        if (isPlainObject(subset) && Array.isArray(subset.ports)) for (const p of subset.ports) if (isPlainObject(p)) setIfAbsent(p, 'protocol', 'TCP');
+      }
+      return;
+    case 'discovery.k8s.io/endpointslices':
+      for (const p of Array.isArray(obj.ports) ? obj.ports : []) {
+        if (!isPlainObject(p)) continue;
+        setIfAbsent(p, 'name', '');
+        setIfAbsent(p, 'protocol', 'TCP');
+      }
+      return;
+    case '/persistentvolumeclaims':
+      if (spec) setIfAbsent(spec, 'volumeMode', 'Filesystem');
+      return;
+    case '/limitranges':
+      for (const item of spec && Array.isArray(spec.limits) ? spec.limits : []) if (isPlainObject(item)) defaultLimitRangeItem(item);
+      return;
+    case 'networking.k8s.io/networkpolicies':
+      // Ingress always; Egress when the policy has egress rules.
+      if (spec && !Array.isArray(spec.policyTypes)) spec.policyTypes = Array.isArray(spec.egress) ? ['Ingress', 'Egress'] : ['Ingress'];
+      return;
+    case 'networking.k8s.io/ingresses':
+      setIfAbsent(obj, 'status', { loadBalancer: {} });
+      return;
+    case 'storage.k8s.io/storageclasses':
+      setIfAbsent(obj, 'reclaimPolicy', 'Delete');
+      setIfAbsent(obj, 'volumeBindingMode', 'Immediate');
+      return;
+    case 'storage.k8s.io/csidrivers': {
+      const s = spec ?? (obj.spec = {});
+      for (const [k, v] of Object.entries(CSI_DRIVER_DEFAULTS)) setIfAbsent(s, k, v);
+      if (!Array.isArray(s.volumeLifecycleModes)) s.volumeLifecycleModes = ['Persistent'];
+      return;
+    }
+    case 'scheduling.k8s.io/priorityclasses':
+      setIfAbsent(obj, 'preemptionPolicy', 'PreemptLowerPriority');
+      return;
     case 'apps/daemonsets':
       if (!spec) return;
       defaultStrategy(spec, 'updateStrategy', { maxUnavailable: 1, maxSurge: 0 });
@@ -58,6 +132,55 @@ export function applyDefaults(kind: KindInfo, obj: KubeObject, creating: boolean
       if (creating) obj.metadata.annotations = { ...obj.metadata.annotations, [DAEMONSET_TEMPLATE_GENERATION]: '1' };
       return;
   }
+}
+
+const CSI_DRIVER_DEFAULTS: Readonly<Obj> = {
+  attachRequired: true,
+  podInfoOnMount: false,
+  requiresRepublish: false,
+  storageCapacity: false,
+  seLinuxMount: false,
+  fsGroupPolicy: 'ReadWriteOnceWithFSType',
+};
+const DEFAULT_BACKOFF_LIMIT = 6;
+const DEFAULT_SUCCESSFUL_JOBS_HISTORY = 3;
+const DEFAULT_FAILED_JOBS_HISTORY = 1;
+
+function defaultJobSpec(spec: Obj): void {
+  // Without either, a Job runs one pod to completion.
+  if ((spec.completions === undefined || spec.completions === null) && (spec.parallelism === undefined || spec.parallelism === null)) {
+    spec.completions = 1;
+    spec.parallelism = 1;
+  }
+  setIfAbsent(spec, 'parallelism', 1);
+  setIfAbsent(spec, 'backoffLimit', DEFAULT_BACKOFF_LIMIT);
+  setIfAbsent(spec, 'completionMode', 'NonIndexed');
+  setIfAbsent(spec, 'suspend', false);
+  setIfAbsent(spec, 'manualSelector', false);
+  setIfAbsent(spec, 'podReplacementPolicy', 'TerminatingOrFailed');
+  defaultTemplate(spec);
+}
+
+function defaultServiceSpec(spec: Obj): void {
+  setIfAbsent(spec, 'type', 'ClusterIP');
+  setIfAbsent(spec, 'sessionAffinity', 'None');
+  if (spec.type !== 'ExternalName') setIfAbsent(spec, 'internalTrafficPolicy', 'Cluster');
+  for (const p of Array.isArray(spec.ports) ? spec.ports : []) {
+    if (!isPlainObject(p)) continue;
+    setIfAbsent(p, 'protocol', 'TCP');
+    setIfAbsent(p, 'targetPort', p.port);
+  }
+}
+
+/** A Container limit's default is its max, its default request the default. */
+function defaultLimitRangeItem(item: Obj): void {
+  if (item.type !== 'Container') return;
+  const max = isPlainObject(item.max) ? item.max : {};
+  const def = { ...max, ...(isPlainObject(item.default) ? item.default : {}) };
+  if (Object.keys(def).length > 0) item.default = def;
+  const min = isPlainObject(item.min) ? item.min : {};
+  const request = { ...min, ...def, ...(isPlainObject(item.defaultRequest) ? item.defaultRequest : {}) };
+  if (Object.keys(request).length > 0) item.defaultRequest = request;
 }
 
 function setIfAbsent(o: Obj, key: string, value: unknown): void {

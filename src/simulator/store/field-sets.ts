@@ -91,7 +91,11 @@ function refine(t: NodeType, value: unknown): NodeType {
   return t === UNTYPED_STRUCT && !isPlainObject(value) ? ATOMIC : t;
 }
 
+/** Fields replaced as a whole (`+mapType=atomic`): label maps that select, not label. */
+const ATOMIC_FIELDS = new Set(['io.k8s.api.core.v1.ServiceSpec.selector', 'io.k8s.api.core.v1.ReplicationControllerSpec.selector']);
+
 function fieldType(owner: MessageType, field: FieldSchema): NodeType {
+  if (ATOMIC_FIELDS.has(`${owner.name}.${field.name}`)) return ATOMIC;
   if (field.type === 'map') return { t: 'map', value: field.value === 'message' && field.ref ? messageNode(field.ref) : ATOMIC };
   const item = field.type === 'message' && field.ref ? messageNode(field.ref) : ATOMIC;
   if (!field.repeated) return item;

@@ -131,12 +131,10 @@ export class Resources {
       throw alreadyExists({ group: kind.group, resource: kind.plural, name });
     }
     const obj = typeFirst(kind, created);
-    if (opts.manager !== undefined) {
-      this.recordWriter(kind, undefined, obj, opts);
-      admitCreate(kind, obj);
-    }
+    if (opts.manager !== undefined) this.recordWriter(kind, undefined, obj, opts);
     meta.uid = newUid();
     meta.creationTimestamp = kubeTime(this.now());
+    if (opts.manager !== undefined) admitCreate(kind, obj, this.store);
     if (tracksGeneration(kind)) meta.generation = 1;
     else delete meta.generation;
     delete meta.deletionTimestamp;
@@ -423,6 +421,7 @@ const GENERATION_TRACKED = new Set([
   'networking.k8s.io/ingresses',
   'admissionregistration.k8s.io/mutatingwebhookconfigurations',
   'admissionregistration.k8s.io/validatingwebhookconfigurations',
+  'scheduling.k8s.io/priorityclasses',
 ]);
 
 export function tracksGeneration(kind: Pick<KindInfo, 'group' | 'plural' | 'custom'>): boolean {

@@ -73,6 +73,34 @@ export const SETUP: readonly Request[] = [
   { as: 'admin', method: 'POST', path: `/api/v1/namespaces/${NS}/pods`, body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.10' }] } } },
 ];
 
+const template = { metadata: { labels: { app: 'k' } }, spec: { containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.10' }] } };
+/** One create per kind the fake cluster serves (beyond the setup's), answered with the stored object: defaults, status, generation, managedFields. */
+const CREATES: readonly [string, string, Record<string, unknown>][] = [
+  ['services', `/api/v1/namespaces/${NS}/services`, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'svc' }, spec: { selector: { app: 'k' }, ports: [{ port: 80 }] } }],
+  ['headless services', `/api/v1/namespaces/${NS}/services`, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'headless' }, spec: { clusterIP: 'None', selector: { app: 'k' }, ports: [{ name: 'web', port: 80, targetPort: 8080 }] } }],
+  ['endpoints', `/api/v1/namespaces/${NS}/endpoints`, { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'ep' }, subsets: [{ addresses: [{ ip: '10.0.0.1' }], ports: [{ port: 80 }] }] }],
+  ['persistentvolumeclaims', `/api/v1/namespaces/${NS}/persistentvolumeclaims`, { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'pvc' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }],
+  ['replicationcontrollers', `/api/v1/namespaces/${NS}/replicationcontrollers`, { apiVersion: 'v1', kind: 'ReplicationController', metadata: { name: 'rc' }, spec: { selector: { app: 'k' }, template } }],
+  ['resourcequotas', `/api/v1/namespaces/${NS}/resourcequotas`, { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'rq' }, spec: { hard: { pods: '10' } } }],
+  ['limitranges', `/api/v1/namespaces/${NS}/limitranges`, { apiVersion: 'v1', kind: 'LimitRange', metadata: { name: 'lr' }, spec: { limits: [{ type: 'Container', max: { cpu: '1' } }] } }],
+  ['replicasets', `/apis/apps/v1/namespaces/${NS}/replicasets`, { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'rs' }, spec: { selector: { matchLabels: { app: 'k' } }, template } }],
+  ['statefulsets', `/apis/apps/v1/namespaces/${NS}/statefulsets`, { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'sts' }, spec: { serviceName: 'headless', selector: { matchLabels: { app: 'k' } }, template } }],
+  ['jobs', `/apis/batch/v1/namespaces/${NS}/jobs`, { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'job' }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.10' }] } } } }],
+  ['cronjobs', `/apis/batch/v1/namespaces/${NS}/cronjobs`, { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'cj' }, spec: { schedule: '*/5 * * * *', jobTemplate: { spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.10' }] } } } } } }],
+  ['leases', `/apis/coordination.k8s.io/v1/namespaces/${NS}/leases`, { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'lease' }, spec: { holderIdentity: 'me', leaseDurationSeconds: 15 } }],
+  ['poddisruptionbudgets', `/apis/policy/v1/namespaces/${NS}/poddisruptionbudgets`, { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'pdb' }, spec: { minAvailable: 1, selector: { matchLabels: { app: 'k' } } } }],
+  ['endpointslices', `/apis/discovery.k8s.io/v1/namespaces/${NS}/endpointslices`, { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'eps' }, addressType: 'IPv4', endpoints: [{ addresses: ['10.0.0.1'] }], ports: [{ port: 80 }] }],
+  ['networkpolicies', `/apis/networking.k8s.io/v1/namespaces/${NS}/networkpolicies`, { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'np' }, spec: { podSelector: {} } }],
+  ['ingresses', `/apis/networking.k8s.io/v1/namespaces/${NS}/ingresses`, { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'ing' }, spec: { defaultBackend: { service: { name: 'svc', port: { number: 80 } } } } }],
+  ['storageclasses', '/apis/storage.k8s.io/v1/storageclasses', { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'sc' }, provisioner: 'example.com/x' }],
+  ['csidrivers', '/apis/storage.k8s.io/v1/csidrivers', { apiVersion: 'storage.k8s.io/v1', kind: 'CSIDriver', metadata: { name: 'csi.example.com' } }],
+  ['priorityclasses', '/apis/scheduling.k8s.io/v1/priorityclasses', { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'pc' }, value: 5 }],
+  ['runtimeclasses', '/apis/node.k8s.io/v1/runtimeclasses', { apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: { name: 'rc' }, handler: 'h' }],
+  ['validatingwebhookconfigurations', '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations', { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', metadata: { name: 'vwc' } }],
+  ['namespaces', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'created' } }],
+  ['nodes that are Ready', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-ready' }, status: { conditions: [{ type: 'Ready', status: 'True' }] } }],
+];
+
 const TABLE = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json';
 const PROTOBUF = 'application/vnd.kubernetes.protobuf';
 /** The kinds whose Table columns the issue found wrong, and a few more kubectl users look at. */
@@ -214,6 +242,8 @@ export const SCENARIOS: readonly Scenario[] = [
   { name: 'events: get', as: 'admin', method: 'GET', path: `/api/v1/namespaces/${NS}/events/ev1` },
   { name: 'serviceaccounts: get', as: 'admin', method: 'GET', path: `/api/v1/namespaces/${NS}/serviceaccounts/robot` },
   { name: 'roles: list', as: 'admin', method: 'GET', path: `/apis/${RBAC}/v1/namespaces/${NS}/roles` },
+
+  ...CREATES.map(([what, path, body]): Scenario => ({ name: `create: ${what}`, as: 'admin', method: 'POST', path, body })),
 
   // Bodies kube-apiserver refuses before they reach storage.
   { name: 'bodies: JSON nested 10,000 levels', as: 'admin', method: 'POST', path: `/api/v1/namespaces/${NS}/configmaps`, rawBody: nested(10_000) },
