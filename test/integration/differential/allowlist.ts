@@ -59,11 +59,6 @@ export const ALLOWLIST: readonly AllowedDifference[] = [
       "INTENDED: a fresh etcd has compacted nothing, so kube-apiserver replays every event since revision 1; a fake cluster's versions start at a wall-clock epoch and it keeps the last 1,000 events, so it answers 410 Expired (kube does too once etcd compacts, every 5 minutes) and clients relist",
   },
   {
-    scenario: 'discovery: authentication.k8s.io/v1',
-    path: 'body.resources.length',
-    reason: 'GAP: TokenReview is not served (only static tokens exist; nothing in CAPI reviews tokens against a workload cluster)',
-  },
-  {
     scenario: 'review: jane may GET /healthz?',
     path: 'body.status.reason',
     reason:
