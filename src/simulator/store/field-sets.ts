@@ -94,7 +94,16 @@ function refine(t: NodeType, value: unknown): NodeType {
 /** Fields replaced as a whole (`+mapType=atomic`): label maps that select, not label. */
 const ATOMIC_FIELDS = new Set(['io.k8s.api.core.v1.ServiceSpec.selector', 'io.k8s.api.core.v1.ReplicationControllerSpec.selector']);
 
+/** Node types by schema field: built once per field (the schema's objects live as long as the process). */
+const fieldTypes = new WeakMap<FieldSchema, NodeType>();
+
 function fieldType(owner: MessageType, field: FieldSchema): NodeType {
+  let t = fieldTypes.get(field);
+  if (!t) fieldTypes.set(field, (t = buildFieldType(owner, field)));
+  return t;
+}
+
+function buildFieldType(owner: MessageType, field: FieldSchema): NodeType {
   if (ATOMIC_FIELDS.has(`${owner.name}.${field.name}`)) return ATOMIC;
   if (field.type === 'map') return { t: 'map', value: field.value === 'message' && field.ref ? messageNode(field.ref) : ATOMIC };
   const item = field.type === 'message' && field.ref ? messageNode(field.ref) : ATOMIC;
@@ -228,16 +237,11 @@ export function compareFields(before: unknown, after: unknown, type: NodeType, s
   const stack: { a: unknown; b: unknown; type: NodeType; path: string }[] = [{ a: before, b: after, type, path: ROOT }];
   while (stack.length > 0) {
     const { a, b, type: t, path } = stack.pop()!;
-    const leaf = (): void => {
-      if (a === undefined && b !== undefined) cmp.added.add(path);
-      else if (a !== undefined && b === undefined) cmp.removed.add(path);
-      else if (a !== b && !jsonEqual(a, b)) cmp.modified.add(path);
-    };
     if (t.t === 'struct' || t.t === 'map') {
       const ao = isPlainObject(a) ? a : undefined;
       const bo = isPlainObject(b) ? b : undefined;
       if ((a !== undefined && a !== null && !ao) || (b !== undefined && b !== null && !bo) || ((!ao || isEmptyObject(ao)) && (!bo || isEmptyObject(bo)))) {
-        if (path !== ROOT) leaf();
+        if (path !== ROOT) compareLeaf(cmp, path, a, b);
         continue;
       }
       if (path !== ROOT) markContainer(cmp, path, a, b);
@@ -254,7 +258,7 @@ export function compareFields(before: unknown, after: unknown, type: NodeType, s
       const al = Array.isArray(a) ? a : undefined;
       const bl = Array.isArray(b) ? b : undefined;
       if ((a != null && !al) || (b != null && !bl) || (!al?.length && !bl?.length)) {
-        leaf();
+        compareLeaf(cmp, path, a, b);
         continue;
       }
       markContainer(cmp, path, a, b);
@@ -274,9 +278,15 @@ export function compareFields(before: unknown, after: unknown, type: NodeType, s
           else if (pair.b === undefined) cmp.removed.add(p);
         } else stack.push({ a: pair.a, b: pair.b, type: t.item, path: p });
       }
-    } else leaf();
+    } else compareLeaf(cmp, path, a, b);
   }
   return cmp;
+}
+
+function compareLeaf(cmp: Comparison, path: string, a: unknown, b: unknown): void {
+  if (a === undefined && b !== undefined) cmp.added.add(path);
+  else if (a !== undefined && b === undefined) cmp.removed.add(path);
+  else if (a !== b && !jsonEqual(a, b)) cmp.modified.add(path);
 }
 
 function markContainer(cmp: Comparison, path: string, a: unknown, b: unknown): void {
@@ -328,6 +338,16 @@ export function toFieldsV1(set: Iterable<string>): Record<string, unknown> {
     return out;
   };
   return render(root);
+}
+
+/** Whether a FieldsV1 tree holds a path as a member, found by walking it (no set is built). */
+export function fieldsV1Has(tree: unknown, path: string): boolean {
+  let node = tree;
+  for (const e of decodePath(path)) {
+    if (!isPlainObject(node)) return false;
+    node = node[e];
+  }
+  return isPlainObject(node) && (Object.keys(node).length === 0 || '.' in node);
 }
 
 export function fromFieldsV1(tree: unknown): FieldPathSet {

@@ -1,5 +1,5 @@
 import { isPlainObject, jsonEqual, type KubeObject } from './object.js';
-import { compareFields, fromFieldsV1, rootType, toFieldsV1, type FieldPathSet, type FieldScope } from './field-sets.js';
+import { compareFields, fieldsV1Has, fromFieldsV1, rootType, toFieldsV1, type FieldPathSet, type FieldScope } from './field-sets.js';
 
 /**
  * metadata.managedFields as kube-apiserver keeps it: one entry per manager,
@@ -76,27 +76,41 @@ export function managedFieldsAfterUpdate(
   now: string,
 ): ManagedFieldsEntry[] | undefined {
   const sent = who.subresource ? undefined : after.metadata.managedFields;
-  let entries: ManagedEntryWithSet[];
+  let entries: ManagedFieldsEntry[];
   if (Array.isArray(sent) && sent.length > 0 && !(before && jsonEqual(sent, before.metadata.managedFields))) {
-    entries = sent.every((e) => isPlainObject(e) && Object.keys(e).length === 0) ? [] : readManagedFields(after);
-  } else entries = readManagedFields(before);
+    entries = sent.every((e) => isPlainObject(e) && Object.keys(e).length === 0) ? [] : entriesOf(after);
+  } else entries = entriesOf(before);
   const scope: FieldScope = { part: who.subresource === 'status' ? 'status' : hasStatusSubresource ? 'main' : 'all' };
   const diff = compareFields(withoutManaged(before), withoutManaged(after), rootType(apiVersion, kind), scope);
   const changed = new Set([...diff.added, ...diff.modified]);
+  const taken = [...changed, ...diff.removed];
+  const isMine = (e: ManagedFieldsEntry): boolean => e.manager === who.manager && e.operation === 'Update' && e.apiVersion === apiVersion && (e.subresource ?? undefined) === who.subresource;
+  const out: ManagedFieldsEntry[] = [];
+  let mine: FieldPathSet | undefined;
   for (const e of entries) {
-    for (const p of changed) e.set.delete(p);
-    for (const p of diff.removed) e.set.delete(p);
+    // An entry nothing was taken from is kept as it is: its FieldsV1 is neither parsed nor rebuilt.
+    const touched = taken.some((p) => fieldsV1Has(e.fieldsV1, p));
+    if (!touched && !(changed.size > 0 && isMine(e))) {
+      out.push(e);
+      continue;
+    }
+    const set = fromFieldsV1(e.fieldsV1 ?? {});
+    for (const p of taken) set.delete(p);
+    if (changed.size > 0 && isMine(e)) mine = set;
+    else if (set.size > 0) out.push({ ...e, fieldsV1: toFieldsV1(set) });
   }
   if (changed.size > 0) {
-    const mine = entries.find((e) => e.entry.manager === who.manager && e.entry.operation === 'Update' && e.entry.apiVersion === apiVersion && (e.entry.subresource ?? undefined) === who.subresource);
-    const entry: ManagedFieldsEntry = { manager: who.manager, operation: 'Update', apiVersion, time: now, fieldsType: 'FieldsV1', ...(who.subresource ? { subresource: who.subresource } : {}) };
-    if (mine) {
-      for (const p of changed) mine.set.add(p);
-      entries[entries.indexOf(mine)] = { entry, set: mine.set };
-    } else entries.push({ entry, set: changed });
+    const set = mine ?? new Set<string>();
+    for (const p of changed) set.add(p);
+    out.push({ manager: who.manager, operation: 'Update', apiVersion, time: now, fieldsType: 'FieldsV1', fieldsV1: toFieldsV1(set), ...(who.subresource ? { subresource: who.subresource } : {}) });
   }
-  const out = writeManagedFields(entries);
+  out.sort(compareEntries);
   return out.length > 0 ? out : undefined;
+}
+
+function entriesOf(obj: KubeObject | undefined): ManagedFieldsEntry[] {
+  const list = obj?.metadata.managedFields;
+  return Array.isArray(list) ? (list.filter(isPlainObject) as unknown as ManagedFieldsEntry[]) : [];
 }
 
 function withoutManaged(obj: KubeObject | undefined): KubeObject | undefined {
