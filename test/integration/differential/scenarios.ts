@@ -105,7 +105,7 @@ const TABLE = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=
 const PROTOBUF = 'application/vnd.kubernetes.protobuf';
 /** The kinds whose Table columns the issue found wrong, and a few more kubectl users look at. */
 const TABLE_PATHS: readonly [string, string][] = [
-  ['events', `/api/v1/namespaces/${NS}/events`],
+  ['events', `/api/v1/namespaces/${NS}/events?fieldSelector=reason%3DTested`],
   ['daemonsets', `/apis/apps/v1/namespaces/${NS}/daemonsets`],
   ['deployments', `/apis/apps/v1/namespaces/${NS}/deployments`],
   ['serviceaccounts', `/api/v1/namespaces/${NS}/serviceaccounts/robot`],
@@ -200,6 +200,14 @@ export const SCENARIOS: readonly Scenario[] = [
   { name: 'review: TokenReview without a token', as: 'admin', method: 'POST', path: '/apis/authentication.k8s.io/v1/tokenreviews', body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: {} } },
   { name: 'review: jane may not review tokens', as: 'jane', method: 'POST', path: '/apis/authentication.k8s.io/v1/tokenreviews', body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token: 'x' } } },
   { name: 'review: GET on selfsubjectaccessreviews', as: 'admin', method: 'GET', path: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews' },
+  { name: 'discovery: /api', as: 'admin', method: 'GET', path: '/api' },
+  { name: 'discovery: v1', as: 'admin', method: 'GET', path: '/api/v1' },
+  { name: 'discovery: /apis', as: 'admin', method: 'GET', path: '/apis' },
+  { name: 'discovery: apps/v1', as: 'admin', method: 'GET', path: '/apis/apps/v1' },
+  { name: 'discovery: rbac.authorization.k8s.io/v1', as: 'admin', method: 'GET', path: `/apis/${RBAC}/v1` },
+  { name: 'discovery: coordination.k8s.io/v1', as: 'admin', method: 'GET', path: '/apis/coordination.k8s.io/v1' },
+  { name: 'discovery: batch/v1', as: 'admin', method: 'GET', path: '/apis/batch/v1' },
+  { name: 'discovery: /version', as: 'admin', method: 'GET', path: '/version', presenceOnly: true },
   { name: 'discovery: authorization.k8s.io/v1', as: 'admin', method: 'GET', path: '/apis/authorization.k8s.io/v1' },
   { name: 'discovery: authentication.k8s.io/v1', as: 'admin', method: 'GET', path: '/apis/authentication.k8s.io/v1' },
 
