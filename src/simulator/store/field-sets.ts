@@ -54,6 +54,7 @@ const ATOMIC_STRUCTS = new Set([
   'io.k8s.api.core.v1.NodeSelector',
   'io.k8s.api.core.v1.TopologySelectorTerm',
   'io.k8s.api.rbac.v1.RoleRef',
+  'io.k8s.api.networking.v1.ServiceBackendPort',
   'io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector',
   'io.k8s.apimachinery.pkg.apis.meta.v1.OwnerReference',
 ]);
@@ -103,8 +104,13 @@ function fieldType(owner: MessageType, field: FieldSchema): NodeType {
   return t;
 }
 
+/** Lists of distinct values without a patch strategy (`+listType=set`). */
+const SET_FIELDS = new Set(['io.k8s.api.storage.v1.CSIDriverSpec.volumeLifecycleModes']);
+
 function buildFieldType(owner: MessageType, field: FieldSchema): NodeType {
-  if (ATOMIC_FIELDS.has(`${owner.name}.${field.name}`)) return ATOMIC;
+  const id = `${owner.name}.${field.name}`;
+  if (ATOMIC_FIELDS.has(id)) return ATOMIC;
+  if (SET_FIELDS.has(id)) return { t: 'set' };
   if (field.type === 'map') return { t: 'map', value: field.value === 'message' && field.ref ? messageNode(field.ref) : ATOMIC };
   const item = field.type === 'message' && field.ref ? messageNode(field.ref) : ATOMIC;
   if (!field.repeated) return item;

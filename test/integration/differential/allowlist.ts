@@ -41,11 +41,6 @@ export const ALLOWLIST: readonly AllowedDifference[] = [
     reason:
       'INTENDED: kube-apiserver taints every new Node not-ready and its node lifecycle controller removes the taint once the Node is Ready; a fake cluster runs no such controller, so a Node created Ready is not tainted (one created not Ready is, as in kube)',
   },
-  ...['networkpolicies', 'ingresses', 'csidrivers'].map((what) => ({
-    scenario: `create: ${what}`,
-    path: 'body.metadata.managedFields',
-    reason: `GAP: ${what} are outside the type schema (hack/schemagen/kinds.go), so their managedFields are tracked untyped: structs that always exist are marked added, atomic structs are tracked by field`,
-  })),
   {
     scenario: 'discovery: v1',
     path: 'body.resources.length',
