@@ -12,6 +12,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	eventsv1 "k8s.io/api/events/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	nodev1 "k8s.io/api/node/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
@@ -50,6 +52,8 @@ var roots = []root{
 	{coordinationv1.SchemeGroupVersion, []string{"Lease"}},
 	{discoveryv1.SchemeGroupVersion, []string{"EndpointSlice"}},
 	{eventsv1.SchemeGroupVersion, []string{"Event"}},
+	{networkingv1.SchemeGroupVersion, []string{"Ingress", "NetworkPolicy"}},
+	{nodev1.SchemeGroupVersion, []string{"RuntimeClass"}},
 	{policyv1.SchemeGroupVersion, []string{"Eviction", "PodDisruptionBudget"}},
 	{rbacv1.SchemeGroupVersion, []string{"ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"}},
 	{schedulingv1.SchemeGroupVersion, []string{"PriorityClass"}},
@@ -62,6 +66,7 @@ var schemeBuilders = []func(*runtime.Scheme) error{
 	autoscalingv1.AddToScheme, batchv1.AddToScheme, certificatesv1.AddToScheme,
 	coordinationv1.AddToScheme, discoveryv1.AddToScheme, eventsv1.AddToScheme,
 	policyv1.AddToScheme, rbacv1.AddToScheme, schedulingv1.AddToScheme, storagev1.AddToScheme,
+	networkingv1.AddToScheme, nodev1.AddToScheme,
 }
 
 var deleteOptionsType = metav1.DeleteOptions{}

@@ -109,4 +109,14 @@ describe('RBAC in fake clusters', function () {
     expect(await ask('get', 'configmaps', 'kube-public')).to.deep.equal({ allowed: true, reason: 'RBAC: allowed by ClusterRoleBinding "jane-view" of ClusterRole "view" to User "jane"' });
     expect(await ask('delete', 'namespaces')).to.deep.equal({ allowed: false });
   });
+
+  it('answers TokenReviews from the static tokens: whose token it is, for the API audience only', async () => {
+    const review = async (spec: object) => {
+      const r = await post(admin, '/apis/authentication.k8s.io/v1/tokenreviews', JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec }));
+      return [r.status, r.json<{ status: unknown }>().status];
+    };
+    expect(await review({ token: 'robot-token' })).to.deep.equal([201, { authenticated: true, user: { username: 'robot', groups: ['system:authenticated'] }, audiences: ['https://kubernetes.default.svc.cluster.local'] }]);
+    expect(await review({ token: 'robot-token', audiences: ['elsewhere'] })).to.deep.equal([201, { user: {}, error: 'invalid bearer token' }]);
+    expect(await review({ token: 'nobody' })).to.deep.equal([201, { user: {}, error: 'invalid bearer token' }]);
+  });
 });

@@ -8,6 +8,8 @@ export interface RawResponse {
   readonly status: number;
   readonly headers: Record<string, string | string[] | undefined>;
   readonly text: string;
+  /** The body as received (for binary answers such as protobuf). */
+  readonly bytes?: Buffer;
   json<T = Record<string, unknown>>(): T;
 }
 
@@ -32,10 +34,12 @@ export async function rawClient(endpoint: { host: string; port: number }, ca: Ce
         const req = https.request(
           { host: endpoint.host, port: endpoint.port, method, path, headers, ...(opts.anonymous ? { ca: ca.certPem } : tlsOpts), agent: false },
           (res) => {
-            let text = '';
-            res.setEncoding('utf8');
-            res.on('data', (c: string) => (text += c));
-            res.on('end', () => resolve(wrap(res.statusCode ?? 0, res.headers, text)));
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => {
+              const bytes = Buffer.concat(chunks);
+              resolve({ ...wrap(res.statusCode ?? 0, res.headers, bytes.toString('utf8')), bytes });
+            });
           },
         );
         req.on('error', reject);

@@ -60,7 +60,8 @@ function build(): SharedObjects {
   const out = new Map<string, KubeObject[]>();
   for (const plural of RBAC_PLURALS) {
     const objects = lists[plural].map((o) =>
-      deepFreeze({ ...o, metadata: { ...o.metadata, uid: stableUid(plural, o.metadata), resourceVersion: String(++rv), creationTimestamp: BOOTSTRAP_CREATION_TIME } }),
+      // apiVersion and kind first, as every stored object has them.
+      deepFreeze({ apiVersion: o.apiVersion, kind: o.kind, ...o, metadata: { ...o.metadata, uid: stableUid(plural, o.metadata), resourceVersion: String(++rv), creationTimestamp: BOOTSTRAP_CREATION_TIME } }),
     );
     out.set(storageKey({ group: RBAC_GROUP, plural }), objects);
   }

@@ -19,7 +19,7 @@ export function authorizeOrServeReview(ex: Exchange, cluster: ClusterView, authe
   authorizeRequest(store, identity, !identity && credentialsSent(ex), ex.method, info, ex.query);
   if (!info.isResource || !isReview(info)) return undefined;
   const impersonating = identity !== authenticated;
-  return serveReview(ex, store, userOf(identity), info, identity && !impersonating ? credentialId(ex) : undefined);
+  return serveReview(ex, store, userOf(identity), info, identity && !impersonating ? credentialId(ex) : undefined, cluster.tokens);
 }
 
 /**

@@ -4,8 +4,11 @@ import type { ResourceRequest } from '../http/request-info.js';
 import { readObjectBody } from '../http/body.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { isPlainObject, kubeTime, type KubeObject } from '../store/object.js';
+import { managedFieldsAfterUpdate, requestFieldManager } from '../store/managed-fields.js';
+import { fillTypedZeros, zeroObjectOf } from '../store/typed-zeros.js';
 import type { PolicyRule } from './aggregation.js';
-import { MASTERS_GROUP } from './authorizer.js';
+import { MASTERS_GROUP, userOf } from './authorizer.js';
+import type { Identity } from '../http/cluster-view.js';
 import { rbacDecision, rulesFor, type Attributes, type User } from './rbac.js';
 
 /**
@@ -18,6 +21,7 @@ export const AUTHENTICATION_GROUP = 'authentication.k8s.io';
 export const AUTHORIZATION_GROUP = 'authorization.k8s.io';
 const REVIEW_RESOURCES: ReadonlySet<string> = new Set([
   `${AUTHENTICATION_GROUP}/selfsubjectreviews`,
+  `${AUTHENTICATION_GROUP}/tokenreviews`,
   `${AUTHORIZATION_GROUP}/selfsubjectaccessreviews`,
   `${AUTHORIZATION_GROUP}/subjectaccessreviews`,
   `${AUTHORIZATION_GROUP}/localsubjectaccessreviews`,
@@ -32,6 +36,7 @@ const CREDENTIAL_ID_KEY = 'authentication.kubernetes.io/credential-id';
 
 const KINDS: Readonly<Record<string, string>> = {
   selfsubjectreviews: 'SelfSubjectReview',
+  tokenreviews: 'TokenReview',
   selfsubjectaccessreviews: 'SelfSubjectAccessReview',
   subjectaccessreviews: 'SubjectAccessReview',
   localsubjectaccessreviews: 'LocalSubjectAccessReview',
@@ -39,7 +44,15 @@ const KINDS: Readonly<Record<string, string>> = {
 };
 
 /** Answers a review request; the caller has already been authorized to create it. */
-export async function serveReview(ex: Exchange, store: ObjectStore, user: User, info: ResourceRequest, credentialId: string | undefined, now = new Date()): Promise<void> {
+export async function serveReview(
+  ex: Exchange,
+  store: ObjectStore,
+  user: User,
+  info: ResourceRequest,
+  credentialId: string | undefined,
+  tokens?: ReadonlyMap<string, Identity>,
+  now = new Date(),
+): Promise<void> {
   const kind = KINDS[info.resource]!;
   if (info.verb !== 'create' || info.name !== undefined || info.subresource !== undefined) {
     throw new StatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`, {});
@@ -47,8 +60,11 @@ export async function serveReview(ex: Exchange, store: ObjectStore, user: User, 
   const body = await readObjectBody(ex, kind);
   const spec = isPlainObject(body.spec) ? body.spec : {};
   const metadata = reviewMeta(body, info.namespace);
+  const apiVersion = `${info.group}/${info.version}`;
   const answer = (status: Record<string, unknown>, echoed: Record<string, unknown> = spec): void =>
-    ex.sendJson(201, { kind, apiVersion: `${info.group}/${info.version}`, metadata, ...(kind === 'SelfSubjectReview' ? {} : { spec: echoed }), status });
+    ex.sendJson(201, { kind, apiVersion, metadata, ...(kind === 'SelfSubjectReview' ? {} : { spec: echoed }), status });
+  // Token and access reviews go through kube's create handler, which records the asker's fields (rules reviews are built anew).
+  if (RECORDED_REVIEWS.has(info.resource)) recordAsker(ex, apiVersion, kind, { metadata, spec }, now);
   switch (info.resource) {
     case 'selfsubjectreviews': {
       // kube stamps the review with the time it was answered.
@@ -56,6 +72,8 @@ export async function serveReview(ex: Exchange, store: ObjectStore, user: User, 
       const extra = credentialId ? { extra: { [CREDENTIAL_ID_KEY]: [credentialId] } } : {};
       return answer({ userInfo: { username: user.name, groups: user.groups, ...extra } });
     }
+    case 'tokenreviews':
+      return answer(tokenStatus(spec, tokens));
     case 'selfsubjectaccessreviews':
       return answer(accessStatus(store, user, attributesOfSpec(spec, undefined)));
     case 'localsubjectaccessreviews': {
@@ -70,6 +88,31 @@ export async function serveReview(ex: Exchange, store: ObjectStore, user: User, 
       return answer(rulesStatus(store, user, namespace), {});
     }
   }
+}
+
+const RECORDED_REVIEWS: ReadonlySet<string> = new Set(['tokenreviews', 'selfsubjectaccessreviews', 'subjectaccessreviews', 'localsubjectaccessreviews']);
+
+/** The audience kube-apiserver's tokens are for (its service account issuer): static tokens are valid for it alone. */
+const API_AUDIENCE = 'https://kubernetes.default.svc.cluster.local';
+const INVALID_TOKEN = 'invalid bearer token';
+
+/** TokenReview: whose token it is, as the fake cluster's static tokens say (kube's answer for one it does not know). */
+function tokenStatus(spec: Record<string, unknown>, tokens: ReadonlyMap<string, Identity> | undefined): Record<string, unknown> {
+  const token = typeof spec.token === 'string' ? spec.token : '';
+  if (token === '') throw new StatusError(400, 'BadRequest', 'token is required for TokenReview in authentication');
+  const identity = tokens?.get(token);
+  const asked = Array.isArray(spec.audiences) && spec.audiences.length > 0 ? spec.audiences.map(String) : [API_AUDIENCE];
+  if (!identity || !asked.includes(API_AUDIENCE)) return { user: {}, error: INVALID_TOKEN };
+  const u = userOf(identity);
+  return { authenticated: true, user: { username: u.name, groups: u.groups }, audiences: [API_AUDIENCE] };
+}
+
+function recordAsker(ex: Exchange, apiVersion: string, kind: string, review: KubeObject, now: Date): void {
+  const posted = { apiVersion, kind, metadata: { ...review.metadata }, spec: structuredClone(review.spec) } as KubeObject;
+  fillTypedZeros(posted, apiVersion, kind);
+  const who = { manager: requestFieldManager(ex.query.get('fieldManager'), ex.header('user-agent')) };
+  const managed = managedFieldsAfterUpdate(zeroObjectOf(apiVersion, kind), posted, who, apiVersion, kind, false, kubeTime(now));
+  if (managed) review.metadata.managedFields = managed;
 }
 
 /** The posted metadata, with the URL's namespace for a namespaced review. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { KindInfo } from '../kinds/kind.js';
 import type { KindRegistry } from '../kinds/registry.js';
 
@@ -57,6 +58,21 @@ function apiGroupBody(name: string, versions: string[]): Record<string, unknown>
   return { name, versions: list, preferredVersion: list[0] };
 }
 
+const storageHashes = new Map<string, string>();
+
+/**
+ * The hash kube-apiserver publishes so clients can tell when a resource's
+ * storage version changes: the first 8 bytes of SHA-256 of
+ * `group/version/kind`, base64. One version is served and stored per kind.
+ */
+function storageVersionHash(k: KindInfo): string {
+  const id = `${k.group}/${k.version}/${k.kind}`;
+  let hash = storageHashes.get(id);
+  if (hash === undefined) storageHashes.set(id, (hash = createHash('sha256').update(id).digest().subarray(0, STORAGE_HASH_BYTES).toString('base64')));
+  return hash;
+}
+const STORAGE_HASH_BYTES = 8;
+
 export function apiResourceList(registry: KindRegistry, group: string, version: string): unknown | undefined {
   const kinds = registry.all().filter((k) => k.group === group && k.version === version);
   if (kinds.length === 0) return undefined;
@@ -70,6 +86,8 @@ export function apiResourceList(registry: KindRegistry, group: string, version: 
       verbs: k.verbs,
       ...(k.shortNames.length ? { shortNames: k.shortNames } : {}),
       ...(k.categories.length ? { categories: k.categories } : {}),
+      // Only what is stored has a storage version (the review kinds are answered, never kept).
+      ...(k.verbs.includes('get') ? { storageVersionHash: storageVersionHash(k) } : {}),
     });
     for (const sub of k.subresources) {
       const info = SUBRESOURCES[sub];
@@ -83,7 +101,8 @@ export function apiResourceList(registry: KindRegistry, group: string, version: 
       });
     }
   }
-  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version, resources };
+  // kube-apiserver's legacy /api/v1 list carries no apiVersion (group lists do).
+  return { kind: 'APIResourceList', ...(group ? { apiVersion: 'v1' } : {}), groupVersion: group ? `${group}/${version}` : version, resources };
 }
 
 /** The aggregated discovery document for `/api` (core only) or `/apis` (every other group). */

@@ -1,6 +1,8 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import { StatusError, badRequest } from '../api/errors.js';
+import { encodeStatusProtobuf } from '../protobuf/encode.js';
+import { PROTOBUF_MEDIA_TYPE, prefersProtobuf } from './negotiation.js';
 
 /**
  * One request/response pair, whether it arrived over HTTP/1.1 or HTTP/2:
@@ -67,12 +69,12 @@ export class Exchange {
     this.sendRaw(code, typeof body === 'string' ? body : JSON.stringify(body), contentType);
   }
 
-  sendRaw(code: number, text: string, contentType: string): void {
+  sendRaw(code: number, text: string | Buffer, contentType: string): void {
     if (this.res.headersSent) {
       this.res.end();
       return;
     }
-    const payload = Buffer.from(text);
+    const payload = typeof text === 'string' ? Buffer.from(text) : text;
     // One header line per distinct warning, as kube-apiserver sends them.
     if (this.warnings.length) this.res.setHeader('warning', [...new Set(this.warnings)].map(warningHeader));
     this.res.writeHead(code, {
@@ -84,21 +86,37 @@ export class Exchange {
     else this.res.end(payload);
   }
 
+  /** 204 with no body and no content type (kube's answer when there is nothing to stream). */
+  sendNoContent(): void {
+    if (this.res.headersSent) {
+      this.res.end();
+      return;
+    }
+    this.res.writeHead(204, { 'cache-control': 'no-cache, private' });
+    this.res.end();
+  }
+
   sendError(err: StatusError): void {
     // As kube-apiserver's error writer: a Status that says when to retry also says it in Retry-After.
     const retry = err.details?.retryAfterSeconds;
     if (retry && !this.res.headersSent) this.res.setHeader('retry-after', String(retry));
-    this.sendJson(err.code, err.toStatus());
+    this.sendStatus(err.code, err.toStatus() as unknown as Record<string, unknown>);
+  }
+
+  /** A Status, in protobuf when the client prefers it (as kube-apiserver answers client-go set up for protobuf). */
+  sendStatus(code: number, status: Record<string, unknown>): void {
+    if (prefersProtobuf(this.header('accept'))) this.sendRaw(code, encodeStatusProtobuf(status), PROTOBUF_MEDIA_TYPE);
+    else this.sendJson(code, status);
   }
 
   /** Starts a chunked streaming response (watch). */
-  startStream(contentType = JSON_CONTENT_TYPE): { write(text: string): boolean; end(): void } {
+  startStream(contentType = JSON_CONTENT_TYPE): { write(text: string | Buffer): boolean; end(): void } {
     const res = this.res as ServerResponse;
     // No content-length: HTTP/1.1 goes chunked, HTTP/2 streams DATA frames.
     res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-cache, private' });
     res.flushHeaders();
     return {
-      write: (text: string): boolean => {
+      write: (text: string | Buffer): boolean => {
         if (res.destroyed || res.writableEnded) return false;
         res.write(text);
         return res.writableLength <= MAX_WATCH_BACKLOG_BYTES;

@@ -16,6 +16,8 @@ import type { Exchange } from './exchange.js';
  */
 
 const V3_CONTENT_TYPE = 'application/json';
+/** kube-apiserver writes the v3 index without a content type; Go's sniffing labels the JSON text/plain. */
+const V3_INDEX_CONTENT_TYPE = 'text/plain; charset=utf-8';
 /** Query parameters of write operations, as kube-apiserver documents them. */
 const WRITE_PARAMS = ['dryRun', 'fieldManager', 'fieldValidation'].map((name) => ({
   name,
@@ -32,7 +34,7 @@ const builtinDocs = new Map<string, { json: string; hash: string }>();
 
 export function serveOpenApi(ex: Exchange, cluster: ClusterView, rest: string[]): void {
   const [version, ...gvParts] = rest;
-  if (version === 'v3' && gvParts.length === 0) return ex.sendJson(200, v3Index(cluster));
+  if (version === 'v3' && gvParts.length === 0) return ex.sendJson(200, v3Index(cluster), V3_INDEX_CONTENT_TYPE);
   if (version === 'v3') {
     const gv = gvParts.join('/');
     const doc = groupVersionDoc(cluster, gv);
@@ -137,10 +139,10 @@ function addType(name: string, out: Record<string, Schema>): void {
     return;
   }
   out[name] = {}; // placeholder first: types refer to themselves (JSONSchemaProps)
-  out[name] = messageSchema(msg, out);
+  out[name] = messageSchema(msg, out, name);
 }
 
-function messageSchema(msg: MessageSchema, out: Record<string, Schema>): Schema {
+function messageSchema(msg: MessageSchema, out: Record<string, Schema>, name?: string): Schema {
   switch (msg.format) {
     case 'time':
     case 'micro-time':
@@ -158,19 +160,29 @@ function messageSchema(msg: MessageSchema, out: Record<string, Schema>): Schema 
       return {};
   }
   const properties: Record<string, Schema> = {};
-  const collect = (m: MessageSchema): void => {
+  const required: string[] = [];
+  const collect = (m: MessageSchema, typeName: string | undefined): void => {
     for (const f of m.fields) {
       if (f.inline || f.name === '') {
         const inner = f.ref ? typeSchemaFile().types[f.ref] : undefined;
-        if (inner) collect(inner);
+        if (inner) collect(inner, f.ref);
         continue;
       }
       properties[f.name] = fieldSchema(f, out);
+      if (!f.omitempty && !OPTIONAL_WITHOUT_OMITEMPTY.has(`${typeName ?? ''}.${f.name}`)) required.push(f.name);
     }
   };
-  collect(msg);
-  return { type: 'object', properties };
+  collect(msg, name);
+  return { type: 'object', ...(required.length ? { required } : {}), properties };
 }
+
+/**
+ * Fields Go always writes (no omitempty) that kube's OpenAPI still calls
+ * optional (`+optional` markers, which the type schema does not carry).
+ * Every other field without omitempty is required, as kube's generator
+ * decides (kubectl explain marks them -required-).
+ */
+const OPTIONAL_WITHOUT_OMITEMPTY = new Set(['io.k8s.api.rbac.v1.Role.rules', 'io.k8s.api.rbac.v1.ClusterRole.rules']);
 
 function fieldSchema(f: FieldSchema, out: Record<string, Schema>): Schema {
   const extensions: Schema = {

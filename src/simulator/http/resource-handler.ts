@@ -3,8 +3,10 @@ import { apiVersionOf, type KindInfo } from '../kinds/kind.js';
 import { storageKey } from '../kinds/registry.js';
 import { applyPatch, PATCH_CONTENT_TYPES } from '../patch/index.js';
 import { cloneObject, isPlainObject, type KubeObject } from '../store/object.js';
+import { requestFieldManager } from '../store/managed-fields.js';
 import type { DeleteOptions, PropagationPolicy } from '../store/resources.js';
 import { Watch } from '../store/watch.js';
+import type { ListedEntry } from '../store/object-store.js';
 import {
   CONTINUE_TOO_OLD_MESSAGE,
   LIST_TOO_OLD_MESSAGE,
@@ -19,6 +21,9 @@ import { listFilter } from './list-filter.js';
 import type { ResourceRequest } from './request-info.js';
 import { responseShape, shapeList, shapeObject } from './response-shape.js';
 import { evictPod } from './eviction.js';
+import { servePodLog } from './pod-log.js';
+import { PROTOBUF_MEDIA_TYPE, prefersProtobuf } from './negotiation.js';
+import { canEncodeProtobuf, encodeKubernetesProtobuf, encodeStatusProtobuf, encodeWatchEventProtobuf } from '../protobuf/encode.js';
 import { parseFieldValidation, type SchemaWriteOptions } from '../store/crd-schema/index.js';
 import { rejectWrongDeleteOptions, rejectWrongPatchResult, type PatchType } from '../store/type-errors.js';
 
@@ -51,6 +56,7 @@ export async function handleResource(ex: Exchange, cluster: ClusterView, info: R
 
   switch (info.verb) {
     case 'get': {
+      if (sub === 'log' && kind.group === '' && kind.plural === 'pods') return servePodLog(ex, cluster, kind, ns!, info.name!);
       if (sub !== undefined && sub !== 'status') throw methodNotAllowed(ex, kind, sub);
       await awaitFreshEnough(r, ex.query.get('resourceVersion'));
       return sendObject(ex, kind, r.get(kind, ns, info.name!), 200);
@@ -64,13 +70,13 @@ export async function handleResource(ex: Exchange, cluster: ClusterView, info: R
         const body = await readObjectBody(ex, 'Eviction');
         evictPod(cluster, kind, ns!, info.name!, body);
         await durable(r);
-        return ex.sendJson(201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+        return ex.sendStatus(201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
       }
       if (sub !== undefined || info.name !== undefined) throw methodNotAllowed(ex, kind, sub);
       if (kind.namespaced && ns === undefined) throw new StatusError(404, 'NotFound', `${kind.plural} must be created in a namespace: POST to /namespaces/<namespace>/${kind.plural}`);
       const fields = schemaOptions(ex, 'CreateOptions');
       const body = await readObjectBody(ex, kind.kind);
-      const created = r.create(kind, ns, body, { dryRun, ...fields });
+      const created = r.create(kind, ns, body, { dryRun, ...fields, manager: fieldManagerOf(ex) });
       await durable(r);
       return sendObject(ex, kind, created, 201);
     }
@@ -78,7 +84,7 @@ export async function handleResource(ex: Exchange, cluster: ClusterView, info: R
       if (sub !== undefined && sub !== 'status' && sub !== 'finalize') throw methodNotAllowed(ex, kind, sub);
       const fields = schemaOptions(ex, 'UpdateOptions');
       const body = await readObjectBody(ex, kind.kind);
-      const updated = r.update(kind, ns, info.name!, body, { dryRun, ...fields, ...(sub === 'status' ? { subresource: 'status' as const } : {}) });
+      const updated = r.update(kind, ns, info.name!, body, { dryRun, ...fields, manager: fieldManagerOf(ex), ...(sub === 'status' ? { subresource: 'status' as const } : {}) });
       await durable(r);
       return sendObject(ex, kind, updated, 200);
     }
@@ -89,6 +95,7 @@ export async function handleResource(ex: Exchange, cluster: ClusterView, info: R
       const opts = await deleteOptions(ex, kind, dryRun);
       const result = r.delete(kind, ns, info.name!, opts);
       await durable(r);
+      if (result.removed && !returnsDeletedObject(kind)) return ex.sendStatus(200, deletedStatus(kind, result.object));
       return sendObject(ex, kind, result.object, 200);
     }
     case 'deletecollection': {
@@ -100,13 +107,56 @@ export async function handleResource(ex: Exchange, cluster: ClusterView, info: R
         deleted.push(r.delete(kind, object.metadata.namespace, object.metadata.name!, opts).object);
       }
       await durable(r);
-      return ex.sendJson(200, { kind: kind.listKind, apiVersion: apiVersionOf(kind), metadata: { resourceVersion: String(r.store.resourceVersion) }, items: deleted });
+      const items = kind.custom ? deleted : deleted.map(withoutTypeMeta);
+      return ex.sendJson(200, { kind: kind.listKind, apiVersion: apiVersionOf(kind), metadata: { resourceVersion: String(r.store.resourceVersion) }, items });
     }
     case 'connect': {
       // Upgrades arrive through the server's 'upgrade' event; a plain request here cannot be served.
       throw new StatusError(400, 'BadRequest', `${kind.plural}/${sub ?? ''} needs a connection upgrade (SPDY/3.1 or WebSocket)`);
     }
   }
+}
+
+/**
+ * The field manager of a write: the fieldManager parameter, else the
+ * product of the User-Agent (`kubectl/v1.32.4 (linux/amd64) …` → `kubectl`).
+ */
+function fieldManagerOf(ex: Exchange): string {
+  return requestFieldManager(ex.query.get('fieldManager'), ex.header('user-agent'));
+}
+
+/**
+ * Kinds whose storage answers a DELETE with the deleted object (kube-apiserver
+ * v1.34, checked by the differential suite); the others answer a Success
+ * Status once the object is gone. Custom resources answer the object.
+ */
+const RETURNS_DELETED_OBJECT = new Set([
+  '/pods',
+  '/services',
+  '/namespaces',
+  '/persistentvolumes',
+  '/persistentvolumeclaims',
+  '/replicationcontrollers',
+  '/resourcequotas',
+  '/serviceaccounts',
+  'batch/jobs',
+  'storage.k8s.io/csidrivers',
+  'storage.k8s.io/storageclasses',
+]);
+
+function returnsDeletedObject(kind: KindInfo): boolean {
+  return kind.custom || RETURNS_DELETED_OBJECT.has(`${kind.group}/${kind.plural}`);
+}
+
+function deletedStatus(kind: KindInfo, obj: KubeObject): Record<string, unknown> {
+  const details = { name: obj.metadata.name, ...(kind.group ? { group: kind.group } : {}), kind: kind.plural, uid: obj.metadata.uid };
+  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details };
+}
+
+/** An item of a built-in (typed) list: kube-apiserver writes no apiVersion and kind in it. */
+function withoutTypeMeta(obj: KubeObject): KubeObject {
+  const { apiVersion: _v, kind: _k, ...rest } = obj;
+  return rest as KubeObject;
 }
 
 /** fieldValidation (422 when not Ignore/Warn/Strict) and the exchange's warnings, for the schema of custom resources. */
@@ -121,6 +171,9 @@ function methodNotAllowed(ex: Exchange, kind: KindInfo, sub: string | undefined)
 
 function sendObject(ex: Exchange, kind: KindInfo, obj: KubeObject, code: number): void {
   const shape = responseShape(ex.header('accept'));
+  if (shape.kind === 'object' && protobufAnswer(ex, kind)) {
+    return ex.sendRaw(code, encodeKubernetesProtobuf(obj, apiVersionOf(kind), kind.kind), PROTOBUF_MEDIA_TYPE);
+  }
   ex.sendJson(code, shapeObject(shape, kind, obj, ex.query), shape.contentType);
 }
 
@@ -135,6 +188,28 @@ async function awaitFreshEnough(r: ClusterView['resources'], rvText: string | nu
     throw tooLargeResourceVersion(want, r.store.resourceVersion);
   }
   return want;
+}
+
+const PROTOBUF_WATCH_CONTENT_TYPE = `${PROTOBUF_MEDIA_TYPE};stream=watch`;
+/** Bytes of the big-endian length before each protobuf watch event. */
+const FRAME_LENGTH_BYTES = 4;
+
+/** A protobuf watch event as kube-apiserver streams it: its length, then a WatchEvent holding the encoded object (or Status). */
+function protobufWatchFrame(kind: KindInfo): (type: string, object: Record<string, unknown>) => Buffer {
+  const apiVersion = apiVersionOf(kind);
+  return (type, object) => {
+    const inner = object.kind === 'Status' ? encodeStatusProtobuf(object) : encodeKubernetesProtobuf(object, apiVersion, kind.kind);
+    const event = encodeWatchEventProtobuf(type, inner);
+    const frame = Buffer.allocUnsafe(FRAME_LENGTH_BYTES + event.length);
+    frame.writeUInt32BE(event.length, 0);
+    event.copy(frame, FRAME_LENGTH_BYTES);
+    return frame;
+  };
+}
+
+/** Whether to answer in protobuf: the client prefers it and the kind has a protobuf form (custom resources do not). */
+function protobufAnswer(ex: Exchange, kind: KindInfo): boolean {
+  return !kind.custom && prefersProtobuf(ex.header('accept')) && canEncodeProtobuf(apiVersionOf(kind), kind.kind);
 }
 
 /** Writes are acknowledged only once the storage backend holds them (immediately in memory). */
@@ -169,7 +244,7 @@ async function sendList(ex: Exchange, cluster: ClusterView, kind: KindInfo, ns: 
     }
   }
   const all = r.store.list(storageKey(kind), ns);
-  const page: { object: KubeObject; json: () => string }[] = [];
+  const page: ListedEntry[] = [];
   let remaining = 0;
   let nextKey: string | undefined;
   for (const entry of all) {
@@ -188,10 +263,16 @@ async function sendList(ex: Exchange, cluster: ClusterView, kind: KindInfo, ns: 
     metadata.remainingItemCount = remaining;
   }
   const shape = responseShape(ex.header('accept'));
+  if (shape.kind === 'object' && protobufAnswer(ex, kind)) {
+    const list = { metadata, items: page.map((e) => e.object) };
+    return ex.sendRaw(200, encodeKubernetesProtobuf(list, apiVersionOf(kind), kind.listKind), PROTOBUF_MEDIA_TYPE);
+  }
   if (shape.kind === 'object') {
     // Fast path: splice cached object JSON instead of re-serializing every item.
     const head = JSON.stringify({ kind: kind.listKind, apiVersion: apiVersionOf(kind), metadata });
-    ex.sendRaw(200, `${head.slice(0, -1)},"items":[${page.map((e) => e.json()).join(',')}]}`, shape.contentType);
+    // Items of a built-in list carry no apiVersion and kind (custom resource lists keep them), each form cached per object version.
+    const typed = !kind.custom;
+    ex.sendRaw(200, `${head.slice(0, -1)},"items":[${page.map((e) => e.json(typed)).join(',')}]}`, shape.contentType);
     return;
   }
   ex.sendJson(200, shapeList(shape, kind, page.map((e) => e.object), metadata, q), shape.contentType);
@@ -240,7 +321,8 @@ function serveWatch(ex: Exchange, cluster: ClusterView, kind: KindInfo, ns: stri
   }
   const shape = responseShape(ex.header('accept'));
   const render = shape.kind === 'object' ? undefined : (o: KubeObject): string => JSON.stringify(shapeObject(shape, kind, o, q));
-  const sink = ex.startStream(shape.contentType);
+  const frame = shape.kind === 'object' && protobufAnswer(ex, kind) ? protobufWatchFrame(kind) : undefined;
+  const sink = ex.startStream(frame ? PROTOBUF_WATCH_CONTENT_TYPE : shape.contentType);
   const watch = new Watch(cluster.resources.store, {
     kind,
     collection: storageKey(kind),
@@ -251,6 +333,7 @@ function serveWatch(ex: Exchange, cluster: ClusterView, kind: KindInfo, ns: stri
     allowBookmarks: q.get('allowWatchBookmarks') === 'true',
     timeoutMs,
     ...(render ? { render } : {}),
+    ...(frame ? { frame } : {}),
   }, sink);
   ex.onClose(() => watch.close());
   watch.start();
@@ -268,17 +351,20 @@ async function servePatch(ex: Exchange, cluster: ClusterView, kind: KindInfo, in
     throw new StatusError(415, 'UnsupportedMediaType', `strategic merge patch is not supported for custom resources (${kind.plural}.${kind.group}); use a JSON merge patch (--type=merge) or a JSON patch`);
   }
   const isApply = contentType === 'application/apply-patch+yaml';
+  const fieldManager = ex.query.get('fieldManager') ?? undefined;
   const write = {
     dryRun,
     ...schemaOptions(ex, 'PatchOptions'),
     origin: isApply ? ('apply' as const) : ('patch' as const),
     ...(sub === 'status' ? { subresource: 'status' as const } : {}),
+    manager: isApply ? (fieldManager ?? '') : fieldManagerOf(ex),
+    operation: isApply ? ('Apply' as const) : ('Update' as const),
   };
   const body = await ex.body();
-  const fieldManager = ex.query.get('fieldManager') ?? undefined;
   const force = ex.query.get('force') === 'true';
   const existing = r.find(kind, info.namespace, info.name!);
-  const opts = { apiVersion: apiVersionOf(kind), kind: kind.kind, fieldManager, force, namespaced: kind.namespaced };
+  const checkApplied = (applied: Record<string, unknown>): void => rejectWrongPatchResult(kind, 'apply', () => applied, applied, info.name!);
+  const opts = { apiVersion: apiVersionOf(kind), kind: kind.kind, fieldManager, force, namespaced: kind.namespaced, checkApplied };
   if (!existing) {
     if (!isApply || sub !== undefined) r.get(kind, info.namespace, info.name!); // throws the NotFound
     const applied = applyPatch(contentType, undefined, body, opts);

@@ -15,6 +15,7 @@ export interface ResponseShape {
 }
 
 const OBJECT: ResponseShape = { kind: 'object', contentType: JSON_CONTENT_TYPE };
+const TABLE: ResponseShape = { kind: 'table', contentType: JSON_CONTENT_TYPE };
 
 export function responseShape(accept: string | undefined): ResponseShape {
   if (!accept || !accept.includes('as=')) return OBJECT;
@@ -28,7 +29,8 @@ export function responseShape(accept: string | undefined): ResponseShape {
     const as = params.get('as');
     if (params.get('g') !== 'meta.k8s.io' || (params.get('v') !== 'v1' && params.get('v') !== 'v1beta1')) continue;
     const v = params.get('v')!;
-    if (as === 'Table') return { kind: 'table', contentType: `application/json;as=Table;v=${v};g=meta.k8s.io` };
+    // kube-apiserver labels a Table answer plain application/json (the parameters are only asked for).
+    if (as === 'Table') return TABLE;
     if (as === 'PartialObjectMetadata' || as === 'PartialObjectMetadataList') {
       return { kind: 'metadata', contentType: `application/json;as=${as};v=${v};g=meta.k8s.io` };
     }

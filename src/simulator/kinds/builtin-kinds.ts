@@ -89,6 +89,7 @@ function rowToKind([group, version, kind, plural, namespaced, shortNames, subres
  */
 const REVIEW_ROWS: readonly KindRow[] = [
   ['authentication.k8s.io', 'v1', 'SelfSubjectReview', 'selfsubjectreviews', false],
+  ['authentication.k8s.io', 'v1', 'TokenReview', 'tokenreviews', false],
   ['authorization.k8s.io', 'v1', 'LocalSubjectAccessReview', 'localsubjectaccessreviews', true],
   ['authorization.k8s.io', 'v1', 'SelfSubjectAccessReview', 'selfsubjectaccessreviews', false],
   ['authorization.k8s.io', 'v1', 'SelfSubjectRulesReview', 'selfsubjectrulesreviews', false],

@@ -1,15 +1,18 @@
 import { StatusError, badRequest } from '../api/errors.js';
-import { cloneObject, isPlainObject, jsonEqual, kubeTime } from '../store/object.js';
+import { cloneObject, isPlainObject, jsonEqual, kubeTime, type KubeObject } from '../store/object.js';
+import { compareFields, displayPath, fieldSetOf, parentPath, removeAtPath, rootType, type FieldPathSet, type FieldScope } from '../store/field-sets.js';
+import { describeManager, readManagedFields, writeManagedFields, type ManagedEntryWithSet } from '../store/managed-fields.js';
 import { applyStrategicMergePatch, type PatchMetaLookup } from './strategic-merge.js';
 
 /**
- * Server-side apply (`application/apply-patch+yaml`), simplified but real:
- * each field manager owns the fields it applied (recorded in
- * metadata.managedFields in the FieldsV1 format clients know); applying
- * sets those fields, drops the ones the manager stopped applying, and
- * refuses to change a field another applier owns unless `force` is set.
- * Ownership is tracked for Apply operations only; plain updates do not take
- * fields away from appliers (kube-apiserver tracks those too).
+ * Server-side apply (`application/apply-patch+yaml`), as kube-apiserver
+ * does it: the applied configuration is merged into the live object, the
+ * fields the manager applied before and no longer applies are removed
+ * (unless another manager owns them too), and a change to a field another
+ * manager owns — an applier or a plain writer (Update) — is a conflict
+ * unless `force` is set, which takes the field over. kubectl's own manager
+ * may take over what client-side apply recorded in the last-applied
+ * annotation, and keeps that annotation current.
  */
 
 type Obj = Record<string, unknown>;
@@ -18,25 +21,21 @@ export interface ApplyOptions {
   readonly fieldManager?: string;
   readonly force: boolean;
   readonly apiVersion: string;
+  readonly kind: string;
   readonly meta: PatchMetaLookup;
   readonly now?: () => Date;
 }
 
-interface ManagedFieldsEntry {
-  manager: string;
-  operation: string;
-  apiVersion?: string;
-  time?: string;
-  fieldsType?: string;
-  fieldsV1?: Obj;
-  subresource?: string;
-}
+/** The annotation `kubectl apply` (client-side) keeps the applied configuration in. */
+export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
+/** The manager `kubectl apply --server-side` uses: the only one that upgrades from client-side apply. */
+const KUBECTL_SSA_MANAGER = 'kubectl';
+const SCOPE: FieldScope = { part: 'main' };
 
-/** Metadata the server owns: never part of an applier's field set. */
-const SERVER_FIELDS = new Set(['apiVersion', 'kind', 'status']);
-const SERVER_METADATA = new Set(['name', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'managedFields', 'selfLink']);
-/** A path element: `f:name`, `k:{"name":"x"}` (keyed list item) or `v:"value"` (set item). */
-type Path = readonly string[];
+interface Conflict {
+  readonly owner: ManagedEntryWithSet;
+  readonly path: string;
+}
 
 export function serverSideApply(live: Obj | undefined, applied: unknown, opts: ApplyOptions): Obj {
   if (!opts.fieldManager) throw badRequest('fieldManager is required for apply requests: pass ?fieldManager=<your-name>');
@@ -44,57 +43,125 @@ export function serverSideApply(live: Obj | undefined, applied: unknown, opts: A
   if (applied.apiVersion !== opts.apiVersion) {
     throw badRequest(`the apply patch has apiVersion ${JSON.stringify(applied.apiVersion)}; it must be ${opts.apiVersion} for this resource`);
   }
-  const base: Obj = live ?? {};
-  const managers = readManagedFields(base);
-  const mine = managers.find((m) => m.manager === opts.fieldManager && m.operation === 'Apply');
-  const before = mine?.fieldsV1 ? fromFieldsV1(mine.fieldsV1) : new Set<string>();
-  const now = new Set(fieldPaths(applied, [], opts.meta).map(encode));
+  const type = rootType(opts.apiVersion, opts.kind);
+  const base = stripManaged(live ?? {});
+  const managers = readManagedFields(live as KubeObject | undefined);
+  const mine = managers.find((m) => m.entry.manager === opts.fieldManager && m.entry.operation === 'Apply' && !m.entry.subresource);
+  const before = mine?.set ?? new Set<string>();
+  const now = fieldSetOf(applied, type, SCOPE);
 
-  const conflicts: { manager: string; path: string }[] = [];
-  for (const m of managers) {
-    if (m === mine || !m.fieldsV1 || m.operation !== 'Apply') continue;
-    for (const p of fromFieldsV1(m.fieldsV1)) {
-      if (!now.has(p)) continue;
-      if (!jsonEqual(valueAt(base, decode(p), opts.meta), valueAt(applied, decode(p), opts.meta))) conflicts.push({ manager: m.manager, path: p });
-    }
-  }
-  if (conflicts.length && !opts.force) {
-    const list = conflicts.map((c) => `conflict with "${c.manager}": ${display(decode(c.path))}`);
-    throw new StatusError(409, 'Conflict', `Apply failed with ${conflicts.length} conflict${conflicts.length > 1 ? 's' : ''}: ${list.join('\n')}`, {
-      causes: conflicts.map((c) => ({ reason: 'FieldManagerConflict', message: `conflict with "${c.manager}"`, field: display(decode(c.path)) })),
-    });
-  }
-
-  let result = applyStrategicMergePatch(stripManaged(base), withoutServerFields(applied), opts.meta);
+  let result = applyStrategicMergePatch(base, withoutStatus(applied), opts.meta);
+  const others = managers.filter((m) => m !== mine);
   const ownedByOthers = new Set<string>();
-  for (const m of managers) if (m !== mine && m.fieldsV1) for (const p of fromFieldsV1(m.fieldsV1)) ownedByOthers.add(p);
-  const dropped = [...before].filter((p) => !now.has(p) && !ownedByOthers.has(p));
+  for (const m of others) for (const p of m.set) ownedByOthers.add(p);
+  // A field stays while anyone still owns it or something below it (a map whose entries are owned).
+  const kept = ancestorsAndSelf([...now, ...ownedByOthers]);
+  const dropped = [...before].filter((p) => !kept.has(p));
   // One copy for all removals: a copy per removed field would cost fields × object size.
   if (dropped.length > 0) result = cloneObject(result);
-  for (const p of dropped) removeAt(result, decode(p), opts.meta);
+  for (const p of dropped) removeAtPath(result, p, type);
 
-  const unchanged = live !== undefined && jsonEqual(stripManaged(base), result) && sameSet(before, now);
-  if (unchanged) return live;
-
-  const forced = new Set(conflicts.map((c) => c.path));
-  const entries: ManagedFieldsEntry[] = [];
-  for (const m of managers) {
-    if (m === mine) continue;
-    if (forced.size && m.fieldsV1) {
-      const kept = [...fromFieldsV1(m.fieldsV1)].filter((p) => !forced.has(p));
-      if (kept.length === 0) continue;
-      entries.push({ ...m, fieldsV1: toFieldsV1(kept) });
-    } else entries.push(m);
+  const diff = compareFields(base, result, type, SCOPE);
+  const changed = new Set([...diff.added, ...diff.modified]);
+  const conflicts: Conflict[] = [];
+  for (const m of others) for (const p of m.set) if (changed.has(p)) conflicts.push({ owner: m, path: p });
+  if (conflicts.length > 0 && !opts.force) {
+    const allowed = opts.fieldManager === KUBECTL_SSA_MANAGER ? takeoverFromClientSideApply(base, type) : undefined;
+    const remaining = allowed ? conflicts.filter((c) => !allowed.has(c.path)) : conflicts;
+    if (remaining.length > 0) throw conflictError(remaining);
   }
-  entries.push({ manager: opts.fieldManager, operation: 'Apply', apiVersion: opts.apiVersion, time: kubeTime((opts.now ?? (() => new Date()))()), fieldsType: 'FieldsV1', fieldsV1: toFieldsV1([...now]) });
+  // Forced, or taken over from client-side apply: the fields change hands.
+  for (const c of conflicts) c.owner.set.delete(c.path);
+  for (const m of others) for (const p of diff.removed) m.set.delete(p);
+
+  if (opts.fieldManager === KUBECTL_SSA_MANAGER) result = withLastApplied(result, applied);
+  const unchanged = live !== undefined && jsonEqual(base, result);
+  const time = unchanged ? mine?.entry.time : kubeTime((opts.now ?? (() => new Date()))());
+  const entry = { manager: opts.fieldManager, operation: 'Apply', apiVersion: opts.apiVersion, ...(time ? { time } : {}), fieldsType: 'FieldsV1' };
+  const entries = [...others, { entry, set: now }];
+  const managedFields = writeManagedFields(entries);
+  if (unchanged && jsonEqual(managedFields, (live!.metadata as Obj | undefined)?.managedFields)) return live!;
   const metadata = isPlainObject(result.metadata) ? { ...result.metadata } : {};
-  metadata.managedFields = entries;
+  if (managedFields.length > 0) metadata.managedFields = managedFields;
   return { ...result, metadata };
 }
 
-function readManagedFields(obj: Obj): ManagedFieldsEntry[] {
-  const meta = isPlainObject(obj.metadata) ? obj.metadata : {};
-  return Array.isArray(meta.managedFields) ? (meta.managedFields.filter(isPlainObject) as unknown as ManagedFieldsEntry[]) : [];
+/** Every path given and every path above one (encoded as the sets hold them). */
+function ancestorsAndSelf(paths: readonly string[]): Set<string> {
+  const out = new Set<string>();
+  for (let p of paths) {
+    while (p !== '' && !out.has(p)) {
+      out.add(p);
+      p = parentPath(p);
+    }
+  }
+  return out;
+}
+
+/**
+ * kube-apiserver's conflict error: one line for one conflict, else the
+ * paths grouped under each manager; a cause per conflict.
+ */
+function conflictError(conflicts: readonly Conflict[]): StatusError {
+  const sorted = [...conflicts].sort((a, b) => (displayPath(a.path) < displayPath(b.path) ? -1 : 1));
+  const causes = sorted.map((c) => ({ reason: 'FieldManagerConflict', message: `conflict with ${describeManager(c.owner.entry)}`, field: displayPath(c.path) }));
+  if (sorted.length === 1) {
+    return new StatusError(409, 'Conflict', `Apply failed with 1 conflict: conflict with ${describeManager(sorted[0]!.owner.entry)}: ${displayPath(sorted[0]!.path)}`, { causes });
+  }
+  const byManager = new Map<string, string[]>();
+  for (const c of sorted) {
+    const who = describeManager(c.owner.entry);
+    byManager.set(who, [...(byManager.get(who) ?? []), `- ${displayPath(c.path)}`]);
+  }
+  const lines: string[] = [];
+  for (const who of [...byManager.keys()].sort()) lines.push(`conflict with ${who}:`, ...byManager.get(who)!);
+  return new StatusError(409, 'Conflict', `Apply failed with ${sorted.length} conflicts: ${lines.join('\n')}`, { causes });
+}
+
+/**
+ * The fields `kubectl apply --server-side` may take from client-side apply
+ * without a conflict: those in the last-applied annotation whose value the
+ * live object still has.
+ */
+function takeoverFromClientSideApply(live: Obj, type: ReturnType<typeof rootType>): FieldPathSet | undefined {
+  const annotations = isPlainObject(live.metadata) && isPlainObject(live.metadata.annotations) ? live.metadata.annotations : undefined;
+  const text = annotations?.[LAST_APPLIED_ANNOTATION];
+  if (typeof text !== 'string' || text === '') return undefined;
+  let lastApplied: unknown;
+  try {
+    lastApplied = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const set = fieldSetOf(lastApplied, type, { part: 'all' });
+  const diff = compareFields(lastApplied, live, type, { part: 'all' });
+  for (const p of [...diff.added, ...diff.modified, ...diff.removed]) set.delete(p);
+  return set;
+}
+
+/** After kubectl's server-side apply, an existing last-applied annotation holds the applied configuration (as client-side apply would write it). */
+function withLastApplied(result: Obj, applied: Obj): Obj {
+  const meta = isPlainObject(result.metadata) ? result.metadata : undefined;
+  const annotations = meta && isPlainObject(meta.annotations) ? meta.annotations : undefined;
+  if (!annotations || !(LAST_APPLIED_ANNOTATION in annotations)) return result;
+  const appliedMeta = isPlainObject(applied.metadata) ? applied.metadata : {};
+  const appliedAnnotations = isPlainObject(appliedMeta.annotations) ? { ...appliedMeta.annotations } : undefined;
+  if (appliedAnnotations) delete appliedAnnotations[LAST_APPLIED_ANNOTATION];
+  const config = { ...applied, metadata: { ...appliedMeta, ...(appliedAnnotations ? { annotations: appliedAnnotations } : {}) } };
+  const value = `${sortedJson(config)}\n`;
+  return { ...result, metadata: { ...meta, annotations: { ...annotations, [LAST_APPLIED_ANNOTATION]: value } } };
+}
+
+/** JSON with object keys sorted, as Go marshals a map. */
+function sortedJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(sortedJson).join(',')}]`;
+  if (isPlainObject(v)) {
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${sortedJson(v[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
 }
 
 function stripManaged(obj: Obj): Obj {
@@ -103,105 +170,8 @@ function stripManaged(obj: Obj): Obj {
   return { ...obj, metadata };
 }
 
-function withoutServerFields(obj: Obj): Obj {
+function withoutStatus(obj: Obj): Obj {
   const out: Obj = {};
   for (const [k, v] of Object.entries(obj)) if (k !== 'status') out[k] = v;
   return out;
-}
-
-/** Leaf field paths of an applied configuration. */
-function fieldPaths(value: unknown, path: string[], meta: PatchMetaLookup, out: string[][] = [], prefix: Path = []): string[][] {
-  if (!isPlainObject(value)) return out;
-  for (const [k, v] of Object.entries(value)) {
-    if (prefix.length === 0 && SERVER_FIELDS.has(k)) continue;
-    if (prefix.length === 1 && prefix[0] === 'f:metadata' && SERVER_METADATA.has(k)) continue;
-    const p = [...prefix, `f:${k}`];
-    const fieldPath = [...path, k];
-    if (isPlainObject(v) && Object.keys(v).length > 0) {
-      fieldPaths(v, fieldPath, meta, out, p);
-    } else if (Array.isArray(v)) {
-      const m = meta(fieldPath);
-      const merge = (m?.strategy ?? '').split(',').includes('merge');
-      if (merge && m?.mergeKey) {
-        for (const item of v) {
-          if (!isPlainObject(item)) continue;
-          const keyed = [...p, `k:${JSON.stringify({ [m.mergeKey]: item[m.mergeKey] })}`];
-          out.push([...keyed, '.']);
-          fieldPaths(item, fieldPath, meta, out, keyed);
-        }
-      } else if (merge) {
-        for (const item of v) out.push([...p, `v:${JSON.stringify(item)}`]);
-      } else out.push(p);
-    } else out.push(p);
-  }
-  return out;
-}
-
-const encode = (p: Path): string => JSON.stringify(p);
-const decode = (s: string): string[] => JSON.parse(s) as string[];
-const sameSet = (a: Set<string>, b: Set<string>): boolean => a.size === b.size && [...a].every((x) => b.has(x));
-
-function display(p: Path): string {
-  return p
-    .filter((e) => e !== '.')
-    .map((e) => (e.startsWith('f:') ? `.${e.slice(2)}` : e.startsWith('k:') ? `[${e.slice(2)}]` : `[=${e.slice(2)}]`))
-    .join('');
-}
-
-function toFieldsV1(paths: string[]): Obj {
-  const root: Obj = {};
-  for (const s of paths) {
-    let cur = root;
-    for (const e of decode(s)) cur = (cur[e] ??= {}) as Obj;
-  }
-  return root;
-}
-
-function fromFieldsV1(tree: Obj, prefix: string[] = [], out = new Set<string>()): Set<string> {
-  for (const [k, v] of Object.entries(tree)) {
-    const p = [...prefix, k];
-    if (k === '.' || !isPlainObject(v) || Object.keys(v).length === 0) out.add(encode(p));
-    else fromFieldsV1(v, p, out);
-  }
-  return out;
-}
-
-/** Follows a path; undefined when absent. */
-function valueAt(obj: unknown, p: Path, meta: PatchMetaLookup): unknown {
-  let cur: unknown = obj;
-  const fieldPath: string[] = [];
-  for (const e of p) {
-    if (e === '.') continue;
-    if (e.startsWith('f:')) {
-      if (!isPlainObject(cur)) return undefined;
-      fieldPath.push(e.slice(2));
-      cur = cur[e.slice(2)];
-    } else if (e.startsWith('k:')) {
-      const key = JSON.parse(e.slice(2)) as Obj;
-      const [name, val] = Object.entries(key)[0]!;
-      cur = Array.isArray(cur) ? cur.find((x) => isPlainObject(x) && jsonEqual(x[name], val)) : undefined;
-    } else if (e.startsWith('v:')) {
-      const val: unknown = JSON.parse(e.slice(2));
-      cur = Array.isArray(cur) && cur.some((x) => jsonEqual(x, val)) ? val : undefined;
-    }
-  }
-  void meta;
-  return cur;
-}
-
-/** Removes the field (or list item) a path names, in place. */
-function removeAt(copy: Obj, p: Path, meta: PatchMetaLookup): void {
-  const elems = p[p.length - 1] === '.' ? p.slice(0, -1) : p;
-  let cur: unknown = copy;
-  for (let i = 0; i < elems.length - 1; i++) {
-    cur = valueAt(cur, [elems[i]!], meta);
-    if (cur === undefined) return;
-  }
-  const last = elems[elems.length - 1]!;
-  if (last.startsWith('f:') && isPlainObject(cur)) delete cur[last.slice(2)];
-  else if ((last.startsWith('k:') || last.startsWith('v:')) && Array.isArray(cur)) {
-    const target = valueAt(cur, [last], meta);
-    const i = cur.indexOf(target);
-    if (i >= 0) cur.splice(i, 1);
-  }
 }

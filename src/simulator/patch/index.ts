@@ -23,6 +23,8 @@ export interface PatchOptions {
   readonly fieldManager?: string;
   readonly force?: boolean;
   readonly now?: () => Date;
+  /** Refuses an applied configuration of the wrong types before it is merged (kube builds a typed patch first). */
+  readonly checkApplied?: (applied: Record<string, unknown>) => void;
 }
 
 /** Patch metadata of built-in kinds comes from the type schema; custom kinds have none (lists are atomic). */
@@ -53,7 +55,8 @@ export function applyPatch(contentType: string, live: KubeObject | undefined, bo
       if (isPlainObject(applied) && applied.kind !== opts.kind) {
         throw badRequest(`the apply patch has kind ${JSON.stringify(applied.kind)}; it must be ${opts.kind} for this resource`);
       }
-      result = serverSideApply(live, applied, { fieldManager: opts.fieldManager, force: opts.force ?? false, apiVersion: opts.apiVersion, meta, ...(opts.now ? { now: opts.now } : {}) });
+      if (isPlainObject(applied)) opts.checkApplied?.(applied);
+      result = serverSideApply(live, applied, { fieldManager: opts.fieldManager, force: opts.force ?? false, apiVersion: opts.apiVersion, kind: opts.kind, meta, ...(opts.now ? { now: opts.now } : {}) });
       break;
     }
     default:

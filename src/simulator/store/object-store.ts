@@ -42,8 +42,22 @@ export const WATCH_HISTORY_LIMIT = 1000;
 
 export interface Entry {
   object: KubeObject;
-  /** Serialized form, built on first read and reused by GET/LIST until the object changes. */
+  /** Serialized form, built on first read and reused by LIST and watches until the object changes. */
   json?: string;
+  /** Serialized without apiVersion and kind, as an item of a typed (built-in) list: built on first such LIST. */
+  itemJson?: string;
+}
+
+/** A listed object; `json(true)` is its form inside a typed list (no apiVersion and kind), cached like the whole one. */
+export interface ListedEntry {
+  readonly key: string;
+  readonly object: KubeObject;
+  json(typedItem?: boolean): string;
+}
+
+function itemJsonOf(object: KubeObject): string {
+  // undefined properties are left out by JSON.stringify; the copy is made once per object version.
+  return JSON.stringify({ ...object, apiVersion: undefined, kind: undefined });
 }
 
 /** Every object of a store and its version: what a durable backend saves and restores. */
@@ -235,14 +249,14 @@ export class ObjectStore {
   }
 
   /** Objects of a collection, optionally one namespace, sorted by key (stable pagination order). */
-  list(collection: string, namespace?: string): { key: string; object: KubeObject; json: () => string }[] {
+  list(collection: string, namespace?: string): ListedEntry[] {
     const coll = this.collections.get(collection);
     if (!coll && !this.base?.collections.has(collection)) return [];
     const prefix = namespace ? `${namespace}/` : undefined;
-    const out: { key: string; object: KubeObject; json: () => string }[] = [];
+    const out: ListedEntry[] = [];
     const add = (key: string, entry: Entry): void => {
       if (prefix && !key.startsWith(prefix)) return;
-      out.push({ key, object: entry.object, json: () => (entry.json ??= JSON.stringify(entry.object)) });
+      out.push({ key, object: entry.object, json: (typedItem) => (typedItem ? (entry.itemJson ??= itemJsonOf(entry.object)) : (entry.json ??= JSON.stringify(entry.object))) });
     };
     if (coll) for (const [key, entry] of coll) add(key, entry);
     for (const [key, entry] of this.lentEntries(collection)) add(key, entry);

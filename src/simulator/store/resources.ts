@@ -15,6 +15,10 @@ import { cloneObject, isPlainObject, jsonEqual, kubeTime, newUid, type KubeObjec
 import { validateObjectMeta } from './meta-validation.js';
 import { customResourceSchema, type SchemaWriteOptions } from './crd-schema/index.js';
 import { rejectWrongTypes } from './type-errors.js';
+import { managedFieldsAfterUpdate } from './managed-fields.js';
+import { admitCreate } from './admission.js';
+import { applyDefaults } from './defaults.js';
+import { fillTypedZeros, zeroObjectOf } from './typed-zeros.js';
 
 /**
  * Kubernetes API semantics over the raw ObjectStore of one fake cluster:
@@ -26,6 +30,14 @@ import { rejectWrongTypes } from './type-errors.js';
 
 export interface WriteOptions extends SchemaWriteOptions {
   readonly dryRun?: boolean;
+  /**
+   * Set for writes that come through the API: the field manager recorded in
+   * managedFields, and the object is completed as its Go type would be
+   * (typed-zeros.ts). Writes of the simulator itself leave both out.
+   */
+  readonly manager?: string;
+  /** 'Apply' when server-side apply already computed managedFields; default 'Update'. */
+  readonly operation?: 'Apply' | 'Update';
 }
 
 export interface UpdateOptions extends WriteOptions {
@@ -92,14 +104,14 @@ export class Resources {
     const ns = scope(kind, namespace);
     const schema = customResourceSchema(this.store, kind);
     const behavior = this.behaviors.get(storageKey(kind));
-    const obj = schema || behavior ? cloneObject(body) : cloneSharingFrozen(body);
-    rejectWrongTypes(kind, obj);
-    checkTypeMeta(kind, obj);
+    const created = schema || behavior || opts.manager !== undefined ? cloneObject(body) : cloneSharingFrozen(body);
+    rejectWrongTypes(kind, created);
+    checkTypeMeta(kind, created);
     // kube-apiserver drops a custom resource's status on create when the status subresource is on;
     // defaulting then fills it from the schema (a CRD's status default shows on a new object).
-    if (schema && kind.subresources.includes('status')) delete obj.status;
-    schema?.decode(obj, opts);
-    const meta = obj.metadata;
+    if (schema && kind.subresources.includes('status')) delete created.status;
+    schema?.decode(created, opts);
+    const meta = created.metadata;
     if (kind.namespaced) {
       if (meta.namespace && meta.namespace !== ns) {
         throw badRequest(
@@ -111,18 +123,20 @@ export class Resources {
       delete meta.namespace;
     }
     if (!meta.name && meta.generateName) meta.name = this.generateName(kind, ns, meta.generateName);
-    const causes = [...validateObjectMeta(kind, obj, 'create'), ...(schema?.validate(obj) ?? [])];
+    const causes = [...validateObjectMeta(kind, created, 'create'), ...(schema?.validate(created) ?? [])];
     if (causes.length) throw schema ? schema.invalid(meta.name, causes) : invalid({ group: kind.group, resource: kind.plural, kind: kind.kind, name: meta.name }, causes);
     const name = meta.name!;
     if (ns !== undefined) this.requireActiveNamespace(ns);
     if (this.store.get(storageKey(kind), ns, name)) {
       throw alreadyExists({ group: kind.group, resource: kind.plural, name });
     }
-    obj.apiVersion = apiVersionOf(kind);
-    obj.kind = kind.kind;
+    const obj = typeFirst(kind, created);
+    if (opts.manager !== undefined) this.recordWriter(kind, undefined, obj, opts);
     meta.uid = newUid();
     meta.creationTimestamp = kubeTime(this.now());
-    meta.generation = 1;
+    if (opts.manager !== undefined) admitCreate(kind, obj, this.store);
+    if (tracksGeneration(kind)) meta.generation = 1;
+    else delete meta.generation;
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
     if (meta.finalizers?.length === 0) delete meta.finalizers;
@@ -185,18 +199,18 @@ export class Resources {
    * Stores `next` as the new version of `existing` after restoring the
    * fields clients cannot change. Shared by update and patch.
    */
-  commit(kind: KindInfo, existing: KubeObject, next: KubeObject, opts: WriteOptions = {}): KubeObject {
-    customResourceSchema(this.store, kind)?.admitUpdate(next, existing, opts);
+  commit(kind: KindInfo, existing: KubeObject, written: KubeObject, opts: UpdateOptions = {}): KubeObject {
+    customResourceSchema(this.store, kind)?.admitUpdate(written, existing, opts);
+    const next = typeFirst(kind, written);
     const meta = next.metadata;
     const old = existing.metadata;
-    next.apiVersion = apiVersionOf(kind);
-    next.kind = kind.kind;
     meta.name = old.name;
     if (old.namespace === undefined) delete meta.namespace;
     else meta.namespace = old.namespace;
     meta.uid = old.uid;
     meta.creationTimestamp = old.creationTimestamp;
-    meta.generation = old.generation ?? 1;
+    if (old.generation === undefined) delete meta.generation;
+    else meta.generation = old.generation;
     if (old.deletionTimestamp) {
       meta.deletionTimestamp = old.deletionTimestamp;
       meta.deletionGracePeriodSeconds = old.deletionGracePeriodSeconds ?? 0;
@@ -206,8 +220,9 @@ export class Resources {
     }
     if (meta.finalizers?.length === 0) delete meta.finalizers;
     meta.resourceVersion = old.resourceVersion;
+    if (opts.manager !== undefined) this.recordWriter(kind, existing, next, opts);
     if (jsonEqual(existing, next)) return existing; // a no-op write keeps its resourceVersion
-    if (specChanged(existing, next)) meta.generation = (old.generation ?? 1) + 1;
+    if (old.generation !== undefined && specChanged(existing, next)) meta.generation = old.generation + 1;
     if (opts.dryRun) return next;
     if (meta.deletionTimestamp && !meta.finalizers?.length) {
       return this.removeNow(kind, next);
@@ -240,6 +255,8 @@ export class Resources {
       const marked = cloneObject(existing);
       marked.metadata.deletionTimestamp = kubeTime(this.now());
       marked.metadata.deletionGracePeriodSeconds = 0;
+      // As kube-apiserver: the start of a graceful deletion is a new generation.
+      if (marked.metadata.generation !== undefined) marked.metadata.generation++;
       marked.metadata.resourceVersion = String(this.store.nextResourceVersion());
       this.store.put(storageKey(kind), marked, existing);
       this.collectDependents(existing, policy);
@@ -320,6 +337,23 @@ export class Resources {
     }
   }
 
+  /**
+   * An API write: the object completed as its Go type (zero values Go
+   * writes), then, unless server-side apply already did, the writer
+   * recorded in managedFields as an Update of the fields it set.
+   */
+  private recordWriter(kind: KindInfo, existing: KubeObject | undefined, next: KubeObject, opts: UpdateOptions): void {
+    const apiVersion = apiVersionOf(kind);
+    if (opts.subresource !== 'status') applyDefaults(kind, next, existing === undefined);
+    if (!kind.custom) fillTypedZeros(next, apiVersion, kind.kind);
+    if (opts.operation === 'Apply') return;
+    const before = existing ?? (kind.custom ? undefined : zeroObjectOf(apiVersion, kind.kind));
+    const who = { manager: opts.manager!, ...(opts.subresource ? { subresource: opts.subresource } : {}) };
+    const managed = managedFieldsAfterUpdate(before, next, who, apiVersion, kind.kind, kind.subresources.includes('status'), kubeTime(this.now()));
+    if (managed) next.metadata.managedFields = managed;
+    else delete next.metadata.managedFields;
+  }
+
   private requireActiveNamespace(namespace: string): void {
     const ns = this.store.get(NAMESPACES, undefined, namespace);
     if (!ns) throw notFound({ group: '', resource: 'namespaces', name: namespace });
@@ -366,6 +400,34 @@ function checkTypeMeta(kind: KindInfo, body: KubeObject): void {
   }
 }
 
+/**
+ * Kinds whose strategy keeps metadata.generation (kube-apiserver v1.34):
+ * workloads, pods (PodObservedGenerationTracking), policy and networking
+ * objects, webhooks, CRDs and every custom resource. Others have none.
+ */
+const GENERATION_TRACKED = new Set([
+  '/pods',
+  '/replicationcontrollers',
+  'apps/deployments',
+  'apps/daemonsets',
+  'apps/replicasets',
+  'apps/statefulsets',
+  'batch/jobs',
+  'batch/cronjobs',
+  'policy/poddisruptionbudgets',
+  'apiextensions.k8s.io/customresourcedefinitions',
+  'discovery.k8s.io/endpointslices',
+  'networking.k8s.io/networkpolicies',
+  'networking.k8s.io/ingresses',
+  'admissionregistration.k8s.io/mutatingwebhookconfigurations',
+  'admissionregistration.k8s.io/validatingwebhookconfigurations',
+  'scheduling.k8s.io/priorityclasses',
+]);
+
+export function tracksGeneration(kind: Pick<KindInfo, 'group' | 'plural' | 'custom'>): boolean {
+  return kind.custom || GENERATION_TRACKED.has(`${kind.group}/${kind.plural}`);
+}
+
 /** Anything but metadata and status changed: what bumps metadata.generation. */
 function specChanged(a: KubeObject, b: KubeObject): boolean {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
@@ -377,6 +439,29 @@ function specChanged(a: KubeObject, b: KubeObject): boolean {
 }
 
 export type { StatusCause };
+
+/**
+ * The stored form of a written object: apiVersion and kind set, and first,
+ * as clients write them (GET answers keep that order). A new root object
+ * only when the body had them elsewhere; everything below it is shared.
+ */
+function typeFirst(kind: KindInfo, obj: KubeObject): KubeObject {
+  let i = 0;
+  let inOrder = true;
+  for (const k in obj) {
+    if (k !== (i === 0 ? 'apiVersion' : 'kind')) inOrder = false;
+    if (++i === 2 || !inOrder) break;
+  }
+  if (inOrder && i === 2) {
+    obj.apiVersion = apiVersionOf(kind);
+    obj.kind = kind.kind;
+    return obj;
+  }
+  const out: KubeObject = { apiVersion: '', kind: '', ...obj };
+  out.apiVersion = apiVersionOf(kind);
+  out.kind = kind.kind;
+  return out;
+}
 
 /**
  * The copy a create stores: frozen parts of the body (the unchanging parts

@@ -1,12 +1,13 @@
 import { badRequest } from '../api/errors.js';
 import { isPlainObject } from './object.js';
+import { parseSelectorSyntax, SelectorSyntaxError, type ParsedRequirement, type SyntaxOperator } from './label-selector-syntax.js';
 
 /**
  * Label and field selectors as kube-apiserver parses them from
  * `?labelSelector=` and `?fieldSelector=`.
  */
 
-export type LabelOperator = 'in' | 'notin' | 'exists' | '!exists' | '=' | '!=';
+export type LabelOperator = SyntaxOperator;
 
 export interface LabelRequirement {
   readonly key: string;
@@ -36,48 +37,22 @@ function checkValue(selector: string, value: string): string {
   return value;
 }
 
-/** Splits on commas that are not inside parentheses. */
-function splitTopLevel(s: string, selector: string): string[] {
-  const parts: string[] = [];
-  let depth = 0;
-  let cur = '';
-  for (const ch of s) {
-    if (ch === '(') depth++;
-    if (ch === ')') depth--;
-    if (depth < 0) fail(selector, 'unbalanced parentheses');
-    if (ch === ',' && depth === 0) {
-      parts.push(cur);
-      cur = '';
-    } else cur += ch;
-  }
-  if (depth !== 0) fail(selector, 'unclosed parenthesis');
-  parts.push(cur);
-  return parts;
-}
-
 export function parseLabelSelector(selector: string): LabelSelector {
-  if (selector.trim() === '') return [];
-  const reqs: LabelRequirement[] = [];
-  for (const raw of splitTopLevel(selector, selector)) {
-    const part = raw.trim();
-    if (part === '') fail(selector, 'empty requirement');
-    let m: RegExpExecArray | null;
-    if ((m = /^(\S+)\s+(in|notin)\s*\((.*)\)$/.exec(part))) {
-      const values = m[3]!.split(',').map((v) => checkValue(selector, v.trim()));
-      reqs.push({ key: checkKey(selector, m[1]!), op: m[2] as 'in' | 'notin', values });
-    } else if (/^\S+\s+(in|notin)\b/.test(part)) {
-      fail(selector, `"${part}": values of in/notin must be in parentheses, e.g. "env in (a,b)"`);
-    } else if ((m = /^!\s*([^\s=!]+)$/.exec(part))) {
-      reqs.push({ key: checkKey(selector, m[1]!), op: '!exists', values: [] });
-    } else if ((m = /^([^\s=!]+)\s*(==|=|!=)\s*(\S*)$/.exec(part))) {
-      reqs.push({ key: checkKey(selector, m[1]!), op: m[2] === '!=' ? '!=' : '=', values: [checkValue(selector, m[3]!)] });
-    } else if ((m = /^([^\s=!(),]+)$/.exec(part))) {
-      reqs.push({ key: checkKey(selector, m[1]!), op: 'exists', values: [] });
-    } else {
-      fail(selector, `"${part}" is not a requirement (use key=value, key!=value, key in (a,b), key notin (a,b), key or !key)`);
-    }
+  let parsed: ParsedRequirement[];
+  try {
+    parsed = parseSelectorSyntax(selector);
+  } catch (e) {
+    if (!(e instanceof SelectorSyntaxError)) throw e;
+    throw badRequest(e.inRequirement ? `unable to parse requirement: ${e.message}` : e.message);
   }
-  return reqs;
+  return parsed.map((r) => {
+    checkKey(selector, r.key);
+    if (r.op === 'gt' || r.op === 'lt') {
+      const v = r.values[0] ?? '';
+      if (!/^-?\d+$/.test(v)) throw badRequest(`unable to parse requirement: values[0]: Invalid value: ${JSON.stringify(v)}: for 'Gt', 'Lt' operators, the value must be an integer`);
+    } else r.values.forEach((v) => checkValue(selector, v));
+    return r;
+  });
 }
 
 export function labelSelectorMatches(sel: LabelSelector, labels: Readonly<Record<string, string>> | undefined): boolean {
@@ -100,6 +75,15 @@ export function labelSelectorMatches(sel: LabelSelector, labels: Readonly<Record
         // Kubernetes: objects without the label match `!=` and `notin`.
         if (has && r.values.includes(v!)) return false;
         break;
+      case 'gt':
+      case 'lt': {
+        // Only labels holding an integer compare; anything else does not match.
+        if (!has || !/^-?\d+$/.test(v!)) return false;
+        const n = Number(v);
+        const bound = Number(r.values[0]);
+        if (r.op === 'gt' ? !(n > bound) : !(n < bound)) return false;
+        break;
+      }
     }
   }
   return true;

@@ -22,12 +22,14 @@ export interface WatchRequest {
   readonly timeoutMs: number;
   /** Serializes an event's object; defaults to the object's own JSON (cached across watchers). */
   readonly render?: (object: KubeObject) => string;
+  /** Frames a whole event in another encoding (protobuf); replaces the JSON lines. */
+  readonly frame?: (type: string, object: Record<string, unknown>) => Buffer;
 }
 
 /** Where watch lines go (an HTTP response, in practice). */
 export interface WatchSink {
   /** Writes one serialized event; returns false when the client is too far behind to keep up. */
-  write(line: string): boolean;
+  write(line: string | Buffer): boolean;
   end(): void;
 }
 
@@ -68,7 +70,8 @@ export class Watch {
     if (fromState) {
       if (req.sendInitialEvents !== false) {
         for (const { object, json } of store.list(req.collection, req.namespace)) {
-          if (req.matches(object)) this.send(line('ADDED', req.render ? req.render(object) : json()));
+          if (!req.matches(object)) continue;
+          this.send(req.frame ? req.frame('ADDED', object) : line('ADDED', req.render ? req.render(object) : json()));
         }
       }
       if (req.sendInitialEvents) this.bookmark(true);
@@ -117,7 +120,11 @@ export class Watch {
     if (e.type === 'ADDED') type = now ? 'ADDED' : undefined;
     else if (e.type === 'MODIFIED') type = now && before ? 'MODIFIED' : now ? 'ADDED' : before ? 'DELETED' : undefined;
     else type = before ? 'DELETED' : undefined;
-    if (type) this.send(line(type, (req.render ?? jsonOf)(e.object)));
+    if (!type) return;
+    // Leaving the selector: the object as it was, at the event's version (kube's cacher does the same).
+    const leaving = e.type === 'MODIFIED' && type === 'DELETED' && e.previous;
+    const object = leaving ? { ...e.previous!, metadata: { ...e.previous!.metadata, resourceVersion: e.object.metadata.resourceVersion } } : e.object;
+    this.send(req.frame ? req.frame(type, object) : line(type, (req.render ?? jsonOf)(object)));
   }
 
   private bookmark(initialEventsEnd: boolean): void {
@@ -125,16 +132,16 @@ export class Watch {
     const metadata: Record<string, unknown> = { resourceVersion: String(this.store.resourceVersion) };
     if (initialEventsEnd) metadata.annotations = { [INITIAL_EVENTS_END_ANNOTATION]: 'true' };
     const object = { kind: this.req.kind.kind, apiVersion: apiVersionOf(this.req.kind), metadata };
-    this.send(line('BOOKMARK', JSON.stringify(object)));
+    this.send(this.req.frame ? this.req.frame('BOOKMARK', object) : line('BOOKMARK', JSON.stringify(object)));
   }
 
   private expire(message: string): void {
     const status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: 'Expired', code: 410 };
-    this.send(line('ERROR', JSON.stringify(status)));
+    this.send(this.req.frame ? this.req.frame('ERROR', status) : line('ERROR', JSON.stringify(status)));
     this.close();
   }
 
-  private send(text: string): void {
+  private send(text: string | Buffer): void {
     if (this.closed) return;
     if (!this.sink.write(text)) this.close();
   }

@@ -17,39 +17,51 @@ export interface AllowedDifference {
   readonly reason: string;
 }
 
-const MANAGED_FIELDS = 'GAP: writes other than server-side apply record no managedFields (issue 14, first item of its list)';
-const GENERATION = 'GAP: every stored object gets metadata.generation; kube-apiserver sets it only for kinds whose strategy tracks it (workloads, CRs, CRDs…)';
-const LIST_ITEM_TYPE = 'GAP: items of a built-in list carry apiVersion and kind; kube-apiserver leaves them out of typed lists';
-
 export const ALLOWLIST: readonly AllowedDifference[] = [
-  { scenario: '*', path: 'body.metadata.managedFields', reason: MANAGED_FIELDS },
-  { scenario: '*', path: 'body.items.*.metadata.managedFields', reason: MANAGED_FIELDS },
-  { scenario: '*', path: 'body.metadata.generation', reason: GENERATION },
-  { scenario: '*', path: 'body.items.*.metadata.generation', reason: GENERATION },
-  { scenario: '*', path: 'body.items.*.apiVersion', reason: LIST_ITEM_TYPE },
-  { scenario: '*', path: 'body.items.*.kind', reason: LIST_ITEM_TYPE },
   {
-    scenario: 'nodes: *',
-    path: 'body.spec',
-    reason: 'GAP: a created Node gets no defaults: kube-apiserver adds the node.kubernetes.io/not-ready NoSchedule taint (TaintNodesByCondition admission)',
-  },
-  { scenario: 'nodes: *', path: 'body.items.*.spec', reason: 'GAP: as body.spec: no not-ready taint on created Nodes' },
-  { scenario: 'nodes: *', path: 'body.status', reason: 'GAP: a created Node gets no defaulted status (daemonEndpoints, empty nodeInfo)' },
-  { scenario: 'nodes: *', path: 'body.items.*.status', reason: 'GAP: as body.status: no defaulted Node status' },
-  {
-    scenario: 'nodes: bad label selector',
-    path: 'body.message',
-    reason: "GAP: label selector syntax errors are worded by our parser (what is wrong and how to write it), not kube's lexer (found 'b' expected: '(')",
+    scenario: 'table: *',
+    path: 'body.columnDefinitions.*.description',
+    reason: "INTENDED: column descriptions are the fake cluster's own short words; kube-apiserver quotes its API field documentation, which we do not copy (names, types, priorities and cells match)",
   },
   {
-    scenario: 'secrets: delete',
-    path: 'body',
-    reason: 'GAP: DELETE answers the deleted object for every kind; kube-apiserver answers a Success Status for kinds whose storage does not return deleted objects (ConfigMap, Secret…)',
+    scenario: 'kubectl: explain node.spec',
+    path: 'stdout',
+    reason: "INTENDED: the fake cluster's OpenAPI has no descriptions (kube's are its API documentation, which we do not copy), so kubectl explain prints <no description>; the fields and types scenarios compare everything else",
+  },
+  { scenario: 'kubectl: explain deployment.spec.strategy', path: 'stdout', reason: 'INTENDED: as kubectl explain node.spec: no descriptions' },
+  {
+    scenario: 'create: services',
+    path: 'body.spec.clusterIP',
+    reason: "INTENDED: a ClusterIP is a random free address of the service CIDR; the fake cluster's is kubeadm's 10.96.0.0/12, the harness's kube-apiserver has its own",
+  },
+  { scenario: 'create: services', path: 'body.spec.clusterIPs', reason: 'INTENDED: as spec.clusterIP (another service CIDR, random choice)' },
+  {
+    scenario: 'create: nodes that are Ready',
+    path: 'body.spec.taints',
+    reason:
+      'INTENDED: kube-apiserver taints every new Node not-ready and its node lifecycle controller removes the taint once the Node is Ready; a fake cluster runs no such controller, so a Node created Ready is not tainted (one created not Ready is, as in kube)',
   },
   {
-    scenario: 'discovery: authentication.k8s.io/v1',
+    scenario: 'discovery: v1',
     path: 'body.resources.length',
-    reason: 'GAP: TokenReview is not served (only static tokens exist; nothing in CAPI reviews tokens against a workload cluster)',
+    reason: 'INTENDED: the fake cluster serves the kinds CAPI, kubeadm and kubectl use; not bindings (the scheduler binds through pods/binding), componentstatuses (deprecated) or podtemplates',
+  },
+  {
+    scenario: 'discovery: /apis',
+    path: 'body.groups.length',
+    reason: 'INTENDED: no autoscaling, flowcontrol.apiserver.k8s.io or resource.k8s.io group: nothing a fake cluster runs reads them (kubectl discovers what is served)',
+  },
+  {
+    scenario: 'table: daemonsets',
+    path: 'body.rows.*.object.metadata.annotations',
+    reason:
+      'INTENDED: kube-apiserver builds Table rows from its internal DaemonSet, which keeps the template generation in a field; the fake cluster stores apps/v1 objects, where it is the deprecated.daemonset.template.generation annotation (GET shows it on both)',
+  },
+  {
+    scenario: 'watch: from resourceVersion 1 (older than anything kept)',
+    path: 'body',
+    reason:
+      "INTENDED: a fresh etcd has compacted nothing, so kube-apiserver replays every event since revision 1; a fake cluster's versions start at a wall-clock epoch and it keeps the last 1,000 events, so it answers 410 Expired (kube does too once etcd compacts, every 5 minutes) and clients relist",
   },
   {
     scenario: 'review: jane may GET /healthz?',

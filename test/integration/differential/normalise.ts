@@ -42,7 +42,11 @@ export function normaliseAnswer(status: number, contentType: string | undefined,
   return { status, contentType: contentType ?? '', body };
 }
 
+/** A Table cell holding an age (`5s`, `3m2s`, `<unknown>` stays): it depends on when the row was rendered. */
+const AGE = /^(\d+d)?(\d+h)?(\d+m)?(\d+s)?$/;
+
 function normaliseValue(v: unknown, key: string): unknown {
+  if (key === 'cells' && Array.isArray(v)) return v.map((c) => (typeof c === 'string' && c !== '' && AGE.test(c) ? '<age>' : normaliseValue(c, '')));
   if (typeof v === 'string') {
     if (key in VOLATILE_KEYS && v !== '') return VOLATILE_KEYS[key];
     if (UID.test(v)) return '<uid>';

@@ -13,6 +13,11 @@ export interface Request {
   readonly body?: unknown;
   readonly contentType?: string;
   readonly token?: string;
+  readonly accept?: string;
+  /** A body sent as these exact characters (instead of `body` as JSON). */
+  readonly rawBody?: string;
+  /** Only the status code and content type are compared (documents too large and too version-specific to diff). */
+  readonly presenceOnly?: boolean;
 }
 
 export interface Scenario extends Request {
@@ -42,7 +47,81 @@ export const SETUP: readonly Request[] = [
     path: `/apis/${RBAC}/v1/namespaces/${NS}/rolebindings`,
     body: { apiVersion: `${RBAC}/v1`, kind: 'RoleBinding', metadata: { name: 'vera-edits' }, roleRef: { apiGroup: RBAC, kind: 'ClusterRole', name: 'edit' }, subjects: [{ apiGroup: RBAC, kind: 'User', name: 'vera' }] },
   },
+  { as: 'admin', method: 'POST', path: `/apis/${RBAC}/v1/namespaces/${NS}/roles`, body: { apiVersion: `${RBAC}/v1`, kind: 'Role', metadata: { name: 'reader' }, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }] } },
+  { as: 'admin', method: 'POST', path: `/apis/${RBAC}/v1/clusterroles`, body: { apiVersion: `${RBAC}/v1`, kind: 'ClusterRole', metadata: { name: 'diff-reader' }, rules: [{ apiGroups: [''], resources: ['nodes'], verbs: ['list'] }] } },
+  { as: 'admin', method: 'POST', path: `/api/v1/namespaces/${NS}/serviceaccounts`, body: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'robot' } } },
+  {
+    as: 'admin',
+    method: 'POST',
+    path: `/api/v1/namespaces/${NS}/events`,
+    body: {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: 'ev1' },
+      involvedObject: { apiVersion: 'v1', kind: 'ConfigMap', name: 'cm1', namespace: NS },
+      reason: 'Tested',
+      message: 'the differential suite was here',
+      type: 'Normal',
+      source: { component: 'differential' },
+      firstTimestamp: '2026-01-01T00:00:00Z',
+      lastTimestamp: '2026-01-01T00:00:00Z',
+      count: 1,
+    },
+  },
+  { as: 'admin', method: 'POST', path: `/apis/apps/v1/namespaces/${NS}/daemonsets`, body: { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'ds' }, spec: { selector: { matchLabels: { app: 'ds' } }, template: { metadata: { labels: { app: 'ds' } }, spec: { containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.10' }] } } } } },
+  { as: 'admin', method: 'POST', path: `/apis/apps/v1/namespaces/${NS}/deployments`, body: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.10', ports: [{ containerPort: 80 }] }] } } } } },
+  { as: 'admin', method: 'POST', path: `/api/v1/namespaces/${NS}/pods`, body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.10' }] } } },
 ];
+
+const template = { metadata: { labels: { app: 'k' } }, spec: { containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.10' }] } };
+/** One create per kind the fake cluster serves (beyond the setup's), answered with the stored object: defaults, status, generation, managedFields. */
+const CREATES: readonly [string, string, Record<string, unknown>][] = [
+  ['services', `/api/v1/namespaces/${NS}/services`, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'svc' }, spec: { selector: { app: 'k' }, ports: [{ port: 80 }] } }],
+  ['headless services', `/api/v1/namespaces/${NS}/services`, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'headless' }, spec: { clusterIP: 'None', selector: { app: 'k' }, ports: [{ name: 'web', port: 80, targetPort: 8080 }] } }],
+  ['endpoints', `/api/v1/namespaces/${NS}/endpoints`, { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'ep' }, subsets: [{ addresses: [{ ip: '10.0.0.1' }], ports: [{ port: 80 }] }] }],
+  ['persistentvolumeclaims', `/api/v1/namespaces/${NS}/persistentvolumeclaims`, { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'pvc' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }],
+  ['replicationcontrollers', `/api/v1/namespaces/${NS}/replicationcontrollers`, { apiVersion: 'v1', kind: 'ReplicationController', metadata: { name: 'rc' }, spec: { selector: { app: 'k' }, template } }],
+  ['resourcequotas', `/api/v1/namespaces/${NS}/resourcequotas`, { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'rq' }, spec: { hard: { pods: '10' } } }],
+  ['limitranges', `/api/v1/namespaces/${NS}/limitranges`, { apiVersion: 'v1', kind: 'LimitRange', metadata: { name: 'lr' }, spec: { limits: [{ type: 'Container', max: { cpu: '1' } }] } }],
+  ['replicasets', `/apis/apps/v1/namespaces/${NS}/replicasets`, { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'rs' }, spec: { selector: { matchLabels: { app: 'k' } }, template } }],
+  ['statefulsets', `/apis/apps/v1/namespaces/${NS}/statefulsets`, { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'sts' }, spec: { serviceName: 'headless', selector: { matchLabels: { app: 'k' } }, template } }],
+  ['jobs', `/apis/batch/v1/namespaces/${NS}/jobs`, { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'job' }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.10' }] } } } }],
+  ['cronjobs', `/apis/batch/v1/namespaces/${NS}/cronjobs`, { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'cj' }, spec: { schedule: '*/5 * * * *', jobTemplate: { spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.10' }] } } } } } }],
+  ['leases', `/apis/coordination.k8s.io/v1/namespaces/${NS}/leases`, { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'lease' }, spec: { holderIdentity: 'me', leaseDurationSeconds: 15 } }],
+  ['poddisruptionbudgets', `/apis/policy/v1/namespaces/${NS}/poddisruptionbudgets`, { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'pdb' }, spec: { minAvailable: 1, selector: { matchLabels: { app: 'k' } } } }],
+  ['endpointslices', `/apis/discovery.k8s.io/v1/namespaces/${NS}/endpointslices`, { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'eps' }, addressType: 'IPv4', endpoints: [{ addresses: ['10.0.0.1'] }], ports: [{ port: 80 }] }],
+  ['networkpolicies', `/apis/networking.k8s.io/v1/namespaces/${NS}/networkpolicies`, { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'np' }, spec: { podSelector: {} } }],
+  ['ingresses', `/apis/networking.k8s.io/v1/namespaces/${NS}/ingresses`, { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'ing' }, spec: { defaultBackend: { service: { name: 'svc', port: { number: 80 } } } } }],
+  ['storageclasses', '/apis/storage.k8s.io/v1/storageclasses', { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'sc' }, provisioner: 'example.com/x' }],
+  ['csidrivers', '/apis/storage.k8s.io/v1/csidrivers', { apiVersion: 'storage.k8s.io/v1', kind: 'CSIDriver', metadata: { name: 'csi.example.com' } }],
+  ['priorityclasses', '/apis/scheduling.k8s.io/v1/priorityclasses', { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'pc' }, value: 5 }],
+  ['runtimeclasses', '/apis/node.k8s.io/v1/runtimeclasses', { apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: { name: 'rc' }, handler: 'h' }],
+  ['validatingwebhookconfigurations', '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations', { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', metadata: { name: 'vwc' } }],
+  ['namespaces', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'created' } }],
+  ['nodes that are Ready', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-ready' }, status: { conditions: [{ type: 'Ready', status: 'True' }] } }],
+];
+
+const TABLE = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json';
+const PROTOBUF = 'application/vnd.kubernetes.protobuf';
+/** The kinds whose Table columns the issue found wrong, and a few more kubectl users look at. */
+const TABLE_PATHS: readonly [string, string][] = [
+  ['events', `/api/v1/namespaces/${NS}/events?fieldSelector=reason%3DTested`],
+  ['daemonsets', `/apis/apps/v1/namespaces/${NS}/daemonsets`],
+  ['deployments', `/apis/apps/v1/namespaces/${NS}/deployments`],
+  ['serviceaccounts', `/api/v1/namespaces/${NS}/serviceaccounts/robot`],
+  ['roles', `/apis/${RBAC}/v1/namespaces/${NS}/roles`],
+  ['rolebindings', `/apis/${RBAC}/v1/namespaces/${NS}/rolebindings`],
+  ['clusterroles', `/apis/${RBAC}/v1/clusterroles/diff-reader`],
+  ['clusterrolebindings', `/apis/${RBAC}/v1/clusterrolebindings/viewers`],
+  ['configmaps', `/api/v1/namespaces/${NS}/configmaps/cm1`],
+  ['secrets', `/api/v1/namespaces/${NS}/secrets`],
+  ['nodes', '/api/v1/nodes/node-a'],
+  ['pods', `/api/v1/namespaces/${NS}/pods`],
+  ['namespaces', `/api/v1/namespaces/${NS}`],
+];
+
+/** `{"a":{"a":…}}` nested `depth` levels: kube-apiserver refuses it before decoding. */
+const nested = (depth: number): string => `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"deep"},"data":${'{"a":'.repeat(depth)}"x"${'}'.repeat(depth)}}`;
 
 const ssar = (resourceAttributes: Record<string, string>): unknown => ({ apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes } });
 
@@ -111,7 +190,24 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   { name: 'review: vera rules in diff', as: 'vera', method: 'POST', path: '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews', body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', spec: { namespace: NS } } },
   { name: 'review: jane rules in default', as: 'jane', method: 'POST', path: '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews', body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', spec: { namespace: 'default' } } },
+  {
+    name: 'review: admin TokenReview of a token nobody has',
+    as: 'admin',
+    method: 'POST',
+    path: '/apis/authentication.k8s.io/v1/tokenreviews',
+    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token: 'not-a-token', audiences: ['x'] } },
+  },
+  { name: 'review: TokenReview without a token', as: 'admin', method: 'POST', path: '/apis/authentication.k8s.io/v1/tokenreviews', body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: {} } },
+  { name: 'review: jane may not review tokens', as: 'jane', method: 'POST', path: '/apis/authentication.k8s.io/v1/tokenreviews', body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token: 'x' } } },
   { name: 'review: GET on selfsubjectaccessreviews', as: 'admin', method: 'GET', path: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews' },
+  { name: 'discovery: /api', as: 'admin', method: 'GET', path: '/api' },
+  { name: 'discovery: v1', as: 'admin', method: 'GET', path: '/api/v1' },
+  { name: 'discovery: /apis', as: 'admin', method: 'GET', path: '/apis' },
+  { name: 'discovery: apps/v1', as: 'admin', method: 'GET', path: '/apis/apps/v1' },
+  { name: 'discovery: rbac.authorization.k8s.io/v1', as: 'admin', method: 'GET', path: `/apis/${RBAC}/v1` },
+  { name: 'discovery: coordination.k8s.io/v1', as: 'admin', method: 'GET', path: '/apis/coordination.k8s.io/v1' },
+  { name: 'discovery: batch/v1', as: 'admin', method: 'GET', path: '/apis/batch/v1' },
+  { name: 'discovery: /version', as: 'admin', method: 'GET', path: '/version', presenceOnly: true },
   { name: 'discovery: authorization.k8s.io/v1', as: 'admin', method: 'GET', path: '/apis/authorization.k8s.io/v1' },
   { name: 'discovery: authentication.k8s.io/v1', as: 'admin', method: 'GET', path: '/apis/authentication.k8s.io/v1' },
 
@@ -121,6 +217,9 @@ export const SCENARIOS: readonly Scenario[] = [
   { name: 'nodes: list by label', as: 'admin', method: 'GET', path: '/api/v1/nodes?labelSelector=role%3Dworker' },
   { name: 'nodes: unsupported field selector', as: 'admin', method: 'GET', path: '/api/v1/nodes?fieldSelector=status.phase%3DRunning' },
   { name: 'nodes: bad label selector', as: 'admin', method: 'GET', path: '/api/v1/nodes?labelSelector=a%20in%20b' },
+  ...['a in (b', '=a', 'a,', 'a b', '!a=b', 'a in (b,c', 'a in ()', 'a notin (,b)', 'a>1', 'a<', 'a=b,,c', 'a==b', 'x in (a) y'].map(
+    (sel): Scenario => ({ name: `nodes: label selector ${JSON.stringify(sel)}`, as: 'admin', method: 'GET', path: `/api/v1/nodes?labelSelector=${encodeURIComponent(sel)}` }),
+  ),
   { name: 'nodes: merge-patch labels', as: 'admin', method: 'PATCH', path: '/api/v1/nodes/node-a', contentType: mergePatch, body: { metadata: { labels: { patched: 'yes' } } } },
   { name: 'configmaps: get', as: 'admin', method: 'GET', path: `/api/v1/namespaces/${NS}/configmaps/cm1` },
   { name: 'configmaps: create a duplicate', as: 'admin', method: 'POST', path: `/api/v1/namespaces/${NS}/configmaps`, body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm1' } } },
@@ -133,6 +232,41 @@ export const SCENARIOS: readonly Scenario[] = [
   { name: 'secrets: data that is not base64', as: 'admin', method: 'POST', path: `/api/v1/namespaces/${NS}/secrets`, body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'bad' }, data: { k: 'not base64!' } } },
   { name: 'secrets: delete one that does not exist', as: 'admin', method: 'DELETE', path: `/api/v1/namespaces/${NS}/secrets/nope` },
   { name: 'secrets: delete', as: 'admin', method: 'DELETE', path: `/api/v1/namespaces/${NS}/secrets/s1` },
+
+  // Tables (kubectl get), protobuf, OpenAPI.
+  ...TABLE_PATHS.map(([kind, path]): Scenario => ({ name: `table: ${kind}`, as: 'admin', method: 'GET', path, accept: TABLE })),
+  { name: 'protobuf: get a configmap', as: 'admin', method: 'GET', path: `/api/v1/namespaces/${NS}/configmaps/cm1`, accept: PROTOBUF },
+  { name: 'protobuf: list nodes', as: 'admin', method: 'GET', path: '/api/v1/nodes', accept: PROTOBUF },
+  { name: 'protobuf: preferred, JSON accepted', as: 'admin', method: 'GET', path: `/api/v1/namespaces/${NS}/configmaps/cm1`, accept: `${PROTOBUF}, application/json` },
+  { name: 'protobuf: JSON preferred', as: 'admin', method: 'GET', path: `/api/v1/namespaces/${NS}/configmaps/cm1`, accept: `application/json, ${PROTOBUF}` },
+  { name: 'protobuf: get a pod (defaults, status, tolerations)', as: 'admin', method: 'GET', path: `/api/v1/namespaces/${NS}/pods/p`, accept: PROTOBUF },
+  { name: 'protobuf: list deployments', as: 'admin', method: 'GET', path: `/apis/apps/v1/namespaces/${NS}/deployments`, accept: PROTOBUF },
+  { name: 'protobuf: get a node', as: 'admin', method: 'GET', path: '/api/v1/nodes/node-a', accept: PROTOBUF },
+  { name: 'protobuf: a 404 as protobuf Status', as: 'admin', method: 'GET', path: `/api/v1/namespaces/${NS}/configmaps/nope`, accept: PROTOBUF },
+  { name: 'table: configmaps, asked for by a client that also takes protobuf', as: 'admin', method: 'GET', path: `/api/v1/namespaces/${NS}/configmaps`, accept: `application/json;as=Table;v=v1;g=meta.k8s.io,${PROTOBUF}` },
+
+  { name: 'openapi: /openapi/v2 is served', as: 'admin', method: 'GET', path: '/openapi/v2', presenceOnly: true },
+  { name: 'openapi: /openapi/v3/api/v1 is served', as: 'admin', method: 'GET', path: '/openapi/v3/api/v1', presenceOnly: true },
+  { name: 'openapi: /openapi/v3/apis/apps/v1 is served', as: 'admin', method: 'GET', path: '/openapi/v3/apis/apps/v1', presenceOnly: true },
+  { name: 'openapi: /openapi/v3 lists the core group', as: 'admin', method: 'GET', path: '/openapi/v3', presenceOnly: true },
+
+  // Pods, workloads and their subresources.
+  { name: 'pods: get (defaults and status)', as: 'admin', method: 'GET', path: `/api/v1/namespaces/${NS}/pods/p` },
+  { name: 'pods: log of a pod on no node', as: 'admin', method: 'GET', path: `/api/v1/namespaces/${NS}/pods/p/log` },
+  { name: 'pods: log of a pod that does not exist', as: 'admin', method: 'GET', path: `/api/v1/namespaces/${NS}/pods/nope/log` },
+  { name: 'deployments: get (defaults)', as: 'admin', method: 'GET', path: `/apis/apps/v1/namespaces/${NS}/deployments/web` },
+  { name: 'daemonsets: get (defaults)', as: 'admin', method: 'GET', path: `/apis/apps/v1/namespaces/${NS}/daemonsets/ds` },
+  { name: 'events: get', as: 'admin', method: 'GET', path: `/api/v1/namespaces/${NS}/events/ev1` },
+  { name: 'serviceaccounts: get', as: 'admin', method: 'GET', path: `/api/v1/namespaces/${NS}/serviceaccounts/robot` },
+  { name: 'roles: list', as: 'admin', method: 'GET', path: `/apis/${RBAC}/v1/namespaces/${NS}/roles` },
+
+  ...CREATES.map(([what, path, body]): Scenario => ({ name: `create: ${what}`, as: 'admin', method: 'POST', path, body })),
+
+  // Bodies kube-apiserver refuses before they reach storage.
+  { name: 'bodies: JSON nested 10,000 levels', as: 'admin', method: 'POST', path: `/api/v1/namespaces/${NS}/configmaps`, rawBody: nested(10_000) },
+  { name: 'bodies: JSON nested 200 levels in a data value', as: 'admin', method: 'POST', path: `/api/v1/namespaces/${NS}/configmaps`, rawBody: nested(200) },
+  { name: 'configmaps: a number as a data value', as: 'admin', method: 'POST', path: `/api/v1/namespaces/${NS}/configmaps`, body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'typed2' }, data: { a: 1 } } },
+  { name: 'configmaps: a string as data', as: 'admin', method: 'POST', path: `/api/v1/namespaces/${NS}/configmaps`, body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'typed3' }, data: 'x' } },
 ];
 
 export const JSON_TYPE = json;

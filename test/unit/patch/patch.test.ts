@@ -164,6 +164,34 @@ ${extra}`;
     expect(statusOf(() => apply(undefined, 'apiVersion: [unclosed', 'a')).code).to.equal(400);
   });
 
+  it('conflicts with a plain writer (Update) too, naming it as kube does; kubectl takes over what client-side apply recorded', () => {
+    const cmOpts = { apiVersion: 'v1', kind: 'ConfigMap', now: () => new Date('2026-01-01T00:00:00Z') };
+    const lastApplied = '{"apiVersion":"v1","data":{"a":"1"},"kind":"ConfigMap","metadata":{"annotations":{},"name":"c","namespace":"n"}}\n';
+    const live = deepFreeze({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name: 'c',
+        namespace: 'n',
+        annotations: { 'kubectl.kubernetes.io/last-applied-configuration': lastApplied },
+        managedFields: [
+          { manager: 'kubectl-client-side-apply', operation: 'Update', apiVersion: 'v1', time: '2026-01-01T00:00:00Z', fieldsType: 'FieldsV1', fieldsV1: { 'f:data': { '.': {}, 'f:a': {} }, 'f:metadata': { 'f:annotations': { '.': {}, 'f:kubectl.kubernetes.io/last-applied-configuration': {} } } } },
+        ],
+      },
+      data: { a: '1' },
+    }) as KubeObject;
+    const changed = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: n}\ndata: {a: "2"}\n';
+    const e = statusOf(() => applyPatch('application/apply-patch+yaml', live, Buffer.from(changed), { ...cmOpts, fieldManager: 'other' }));
+    expect([e.code, e.message]).to.deep.equal([409, 'Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using v1: .data.a']);
+    const taken = applyPatch('application/apply-patch+yaml', live, Buffer.from(changed), { ...cmOpts, fieldManager: 'kubectl' });
+    expect(taken.data).to.deep.equal({ a: '2' });
+    const owners = Object.fromEntries((taken.metadata.managedFields as { manager: string; fieldsV1: unknown }[]).map((m) => [m.manager, m.fieldsV1]));
+    expect(owners.kubectl).to.deep.equal({ 'f:data': { 'f:a': {} } });
+    expect(taken.metadata.annotations!['kubectl.kubernetes.io/last-applied-configuration'], 'the annotation follows the applied configuration').to.equal(
+      '{"apiVersion":"v1","data":{"a":"2"},"kind":"ConfigMap","metadata":{"name":"c","namespace":"n"}}\n',
+    );
+  });
+
   it('answers 415 to an unknown patch content type', () => {
     expect(statusOf(() => applyPatch('application/xml', pod(), Buffer.from('<x/>'), podOpts)).code).to.equal(415);
   });

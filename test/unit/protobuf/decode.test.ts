@@ -157,7 +157,7 @@ describe('decodeKubernetesProtobuf on real client-go request bodies', function (
     expect(isProtobufKnown('v1', 'Pod')).to.equal(true);
     expect(isProtobufKnown('apps/v1', 'DeleteOptions')).to.equal(true);
     expect(isProtobufKnown('meta.k8s.io/v1', 'DeleteOptions')).to.equal(true);
-    expect(isProtobufKnown('networking.k8s.io/v1', 'NetworkPolicy')).to.equal(false);
+    expect(isProtobufKnown('autoscaling/v2', 'HorizontalPodAutoscaler')).to.equal(false);
     expect(isProtobufKnown('v1', 'toString')).to.equal(false);
   });
 });

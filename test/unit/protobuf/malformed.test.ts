@@ -107,17 +107,17 @@ describe('decodeKubernetesProtobuf on bad input', function () {
     expect(err.message).to.include('at spec.containers[1].ports[0].containerPort: field number 3 has wire type length-delimited');
   });
 
-  it('answers 415 naming an unknown kind that client-go sent (networking.k8s.io/v1 NetworkPolicy)', () => {
+  it('answers 415 naming an unknown kind that client-go sent (autoscaling/v2 HorizontalPodAutoscaler)', () => {
     const { protobuf: body } = clientGoEncode({
-      apiVersion: 'networking.k8s.io/v1',
-      kind: 'NetworkPolicy',
-      metadata: { name: 'deny-all', namespace: 'default' },
-      spec: { podSelector: {} },
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'web', namespace: 'default' },
+      spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, maxReplicas: 3 },
     });
     const err = decodeError(body);
     expect(err.code).to.equal(415);
     expect(err.reason).to.equal('UnsupportedMediaType');
-    expect(err.message).to.include('NetworkPolicy (networking.k8s.io/v1)').and.include('application/json');
+    expect(err.message).to.include('HorizontalPodAutoscaler (autoscaling/v2)').and.include('application/json');
   });
 
   it('answers 415 naming an unknown apiVersion (example.com/v1 Widget)', () => {

@@ -22,13 +22,31 @@ describe('the resource store follows kube-apiserver semantics', () => {
     expect(names).to.deep.equal(['default', 'kube-node-lease', 'kube-public', 'kube-system']);
   });
 
-  it('assigns uid, creationTimestamp, generation and a growing resourceVersion', () => {
+  it('assigns uid, creationTimestamp, a growing resourceVersion, and generation only to kinds that track it', () => {
     const a = cluster.resources.create(configmaps(), 'default', cm('a'));
     const b = cluster.resources.create(configmaps(), 'default', cm('b'));
     expect(a.metadata.uid).to.match(/^[0-9a-f-]{36}$/);
     expect(a.metadata.creationTimestamp).to.equal('2026-01-01T00:00:00Z');
-    expect(a.metadata.generation).to.equal(1);
+    expect(a.metadata.generation, 'a ConfigMap has no generation in kube-apiserver').to.equal(undefined);
     expect(Number(b.metadata.resourceVersion)).to.be.greaterThan(Number(a.metadata.resourceVersion));
+    const d = cluster.resources.create(deployments(), 'default', { metadata: { name: 'd' }, spec: { replicas: 1 } });
+    expect(d.metadata.generation).to.equal(1);
+  });
+
+  it('records the writer of an API write in managedFields (Update), and takes changed fields from other managers', () => {
+    const created = cluster.resources.create(configmaps(), 'default', cm('m', { a: '1' }, { labels: { app: 'x' } }), { manager: 'alice' });
+    expect(created.metadata.managedFields).to.deep.equal([
+      { manager: 'alice', operation: 'Update', apiVersion: 'v1', time: '2026-01-01T00:00:00Z', fieldsType: 'FieldsV1', fieldsV1: { 'f:data': { '.': {}, 'f:a': {} }, 'f:metadata': { 'f:labels': { '.': {}, 'f:app': {} } } } },
+    ]);
+    const next = { ...created, data: { a: '2', b: '3' } };
+    const updated = cluster.resources.update(configmaps(), 'default', 'm', next, { manager: 'bob' });
+    const owners = Object.fromEntries((updated.metadata.managedFields as { manager: string; fieldsV1: unknown }[]).map((e) => [e.manager, e.fieldsV1]));
+    expect(owners).to.deep.equal({
+      alice: { 'f:data': {}, 'f:metadata': { 'f:labels': { '.': {}, 'f:app': {} } } },
+      bob: { 'f:data': { 'f:a': {}, 'f:b': {} } },
+    });
+    const internal = cluster.resources.create(configmaps(), 'default', cm('internal', { a: '1' }));
+    expect(internal.metadata.managedFields, 'writes of the simulator itself record no manager').to.equal(undefined);
   });
 
   it('refuses a duplicate with AlreadyExists and a missing namespace with NotFound', () => {

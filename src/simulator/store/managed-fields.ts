@@ -1,0 +1,157 @@
+import { isPlainObject, jsonEqual, type KubeObject } from './object.js';
+import { compareFields, fieldsV1Has, fromFieldsV1, rootType, toFieldsV1, type FieldPathSet, type FieldScope } from './field-sets.js';
+
+/**
+ * metadata.managedFields as kube-apiserver keeps it: one entry per manager,
+ * operation (Apply or Update), apiVersion and subresource, each holding the
+ * set of fields that manager set. A write that is not an apply records its
+ * manager as an Update entry owning what it added or changed; whatever it
+ * changed or removed is taken from every other entry.
+ */
+
+export interface ManagedFieldsEntry {
+  manager?: string;
+  operation: string;
+  apiVersion?: string;
+  time?: string;
+  fieldsType?: string;
+  fieldsV1?: Record<string, unknown>;
+  subresource?: string;
+}
+
+/** Who writes: the field manager (the fieldManager parameter, else the User-Agent's product) and the subresource used. */
+export interface FieldManager {
+  readonly manager: string;
+  readonly subresource?: 'status';
+}
+
+export interface ManagedEntryWithSet {
+  readonly entry: ManagedFieldsEntry;
+  set: FieldPathSet;
+}
+
+/** Reads an object's entries with their field sets. */
+export function readManagedFields(obj: KubeObject | undefined): ManagedEntryWithSet[] {
+  const list = obj?.metadata.managedFields;
+  if (!Array.isArray(list)) return [];
+  return list.filter(isPlainObject).map((e) => ({ entry: e as unknown as ManagedFieldsEntry, set: fromFieldsV1((e as unknown as ManagedFieldsEntry).fieldsV1 ?? {}) }));
+}
+
+/** The entries as stored: empty sets dropped, sorted as kube-apiserver sorts them (Apply first, then by time, manager, apiVersion, subresource). */
+export function writeManagedFields(entries: readonly ManagedEntryWithSet[]): ManagedFieldsEntry[] {
+  return entries
+    .filter((e) => e.set.size > 0)
+    .map((e) => ({ ...e.entry, fieldsV1: toFieldsV1(e.set) }))
+    .sort(compareEntries);
+}
+
+function compareEntries(p: ManagedFieldsEntry, q: ManagedFieldsEntry): number {
+  return (
+    cmp(p.operation, q.operation) ||
+    cmp(seconds(p.time), seconds(q.time)) ||
+    cmp(p.manager ?? '', q.manager ?? '') ||
+    cmp(p.apiVersion ?? '', q.apiVersion ?? '') ||
+    cmp(p.subresource ?? '', q.subresource ?? '')
+  );
+}
+
+const cmp = <T extends string | number>(a: T, b: T): number => (a < b ? -1 : a > b ? 1 : 0);
+const seconds = (t: string | undefined): number => (t ? Math.floor(Date.parse(t) / 1000) : 0);
+
+/**
+ * The managed fields an object gets from one non-apply write: `before` is
+ * the live object (for a create, the kind's zero value), `after` the object
+ * about to be stored. Returns the entries to store; `after`'s own
+ * managedFields, when it brings non-empty ones, replace the live ones first
+ * (clients may rewrite them; `[{}]` clears them), except through a
+ * subresource.
+ */
+export function managedFieldsAfterUpdate(
+  before: KubeObject | undefined,
+  after: KubeObject,
+  who: FieldManager,
+  apiVersion: string,
+  kind: string,
+  hasStatusSubresource: boolean,
+  now: string,
+): ManagedFieldsEntry[] | undefined {
+  const sent = who.subresource ? undefined : after.metadata.managedFields;
+  let entries: ManagedFieldsEntry[];
+  if (Array.isArray(sent) && sent.length > 0 && !(before && jsonEqual(sent, before.metadata.managedFields))) {
+    entries = sent.every((e) => isPlainObject(e) && Object.keys(e).length === 0) ? [] : entriesOf(after);
+  } else entries = entriesOf(before);
+  const scope: FieldScope = { part: who.subresource === 'status' ? 'status' : hasStatusSubresource ? 'main' : 'all' };
+  const diff = compareFields(withoutManaged(before), withoutManaged(after), rootType(apiVersion, kind), scope);
+  const changed = new Set([...diff.added, ...diff.modified]);
+  const taken = [...changed, ...diff.removed];
+  const isMine = (e: ManagedFieldsEntry): boolean => e.manager === who.manager && e.operation === 'Update' && e.apiVersion === apiVersion && (e.subresource ?? undefined) === who.subresource;
+  const out: ManagedFieldsEntry[] = [];
+  let mine: FieldPathSet | undefined;
+  for (const e of entries) {
+    // An entry nothing was taken from is kept as it is: its FieldsV1 is neither parsed nor rebuilt.
+    const touched = taken.some((p) => fieldsV1Has(e.fieldsV1, p));
+    if (!touched && !(changed.size > 0 && isMine(e))) {
+      out.push(e);
+      continue;
+    }
+    const set = fromFieldsV1(e.fieldsV1 ?? {});
+    for (const p of taken) set.delete(p);
+    if (changed.size > 0 && isMine(e)) mine = set;
+    else if (set.size > 0) out.push({ ...e, fieldsV1: toFieldsV1(set) });
+  }
+  if (changed.size > 0) {
+    const set = mine ?? new Set<string>();
+    for (const p of changed) set.add(p);
+    out.push({ manager: who.manager, operation: 'Update', apiVersion, time: now, fieldsType: 'FieldsV1', fieldsV1: toFieldsV1(set), ...(who.subresource ? { subresource: who.subresource } : {}) });
+  }
+  out.sort(compareEntries);
+  return out.length > 0 ? out : undefined;
+}
+
+function entriesOf(obj: KubeObject | undefined): ManagedFieldsEntry[] {
+  const list = obj?.metadata.managedFields;
+  return Array.isArray(list) ? (list.filter(isPlainObject) as unknown as ManagedFieldsEntry[]) : [];
+}
+
+function withoutManaged(obj: KubeObject | undefined): KubeObject | undefined {
+  if (!obj || obj.metadata?.managedFields === undefined) return obj;
+  const { managedFields: _dropped, ...metadata } = obj.metadata;
+  return { ...obj, metadata };
+}
+
+/** A manager as kube-apiserver names it in conflict messages: `"kubectl-client-side-apply" using v1`, `"x" with subresource "status"`. */
+export function describeManager(e: ManagedFieldsEntry): string {
+  let s = JSON.stringify(e.manager ?? '');
+  if (e.subresource) s += ` with subresource ${JSON.stringify(e.subresource)}`;
+  if (e.operation === 'Update') s += ` using ${e.apiVersion ?? ''}`;
+  return s;
+}
+
+/**
+ * The field manager of a write: the fieldManager parameter, else the
+ * product of the User-Agent (`kubectl/v1.32.4 (linux/amd64) …` → `kubectl`).
+ */
+export function requestFieldManager(fieldManagerParam: string | null, userAgent: string | undefined): string {
+  return fieldManagerParam ?? managerFromUserAgent(userAgent);
+}
+
+/**
+ * kube-apiserver's field manager name from a User-Agent: its first product,
+ * without the version, printable characters only, at most 128 bytes;
+ * `unknown` without one.
+ */
+export function managerFromUserAgent(userAgent: string | undefined): string {
+  if (!userAgent) return UNKNOWN_MANAGER;
+  const product = userAgent.split('/')[0]!;
+  let out = '';
+  for (const ch of product) {
+    if (!/\P{C}/u.test(ch)) continue;
+    if (Buffer.byteLength(out + ch) > MAX_FIELD_MANAGER_LENGTH) break;
+    out += ch;
+  }
+  return out;
+}
+
+export const MAX_FIELD_MANAGER_LENGTH = 128;
+/** What kube-apiserver names the manager of a request that has no User-Agent. */
+const UNKNOWN_MANAGER = 'unknown';

@@ -1,0 +1,158 @@
+import { decodeKubernetesProtobuf, PROTOBUF_CONTENT_TYPE } from '../../../src/simulator/protobuf/decode.js';
+import { normaliseAnswer, type Answer } from './normalise.js';
+import type { Request } from './scenarios.js';
+import type { Target } from './targets.js';
+
+/**
+ * Scenarios of several requests whose last answer is compared: watch event
+ * sequences (a stream's events become one JSON array), watch resume from a
+ * list's resourceVersion, objects leaving a selector. Each sequence uses its
+ * own objects, so the order of scenarios does not matter.
+ */
+
+export interface Sequence {
+  readonly name: string;
+  run(t: Target, send: (r: Request) => Promise<Answer>): Promise<Answer>;
+}
+
+const NS = 'diff';
+const CM = `/api/v1/namespaces/${NS}/configmaps`;
+/** Watches end after a second on both servers: what they sent by then is the answer. */
+const WATCH_END = 'timeoutSeconds=1';
+
+const configMap = (name: string, app: string, a = '1'): unknown => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, labels: { app } }, data: { a } });
+
+/** A watch's events as a JSON array, normalised as any answer. */
+async function watch(t: Target, path: string): Promise<Answer> {
+  const res = await t.clients.admin.request('GET', path);
+  const contentType = res.headers['content-type'];
+  const ct = Array.isArray(contentType) ? contentType[0] : contentType;
+  if (res.status !== 200) return normaliseAnswer(res.status, ct, res.text);
+  const lines = res.text.split('\n').filter((l) => l.trim() !== '');
+  return normaliseAnswer(res.status, ct, `[${lines.join(',')}]`);
+}
+
+export const SEQUENCES: readonly Sequence[] = [
+  {
+    name: 'watch: resumes from a list resourceVersion with ADDED, MODIFIED, DELETED',
+    async run(t, send) {
+      const rv = await rawListVersion(t, `${CM}?labelSelector=app%3Dwatch1`);
+      await send({ as: 'admin', method: 'POST', path: CM, body: configMap('w1', 'watch1') });
+      await send({ as: 'admin', method: 'PATCH', path: `${CM}/w1`, contentType: 'application/merge-patch+json', body: { data: { a: '2' } } });
+      await send({ as: 'admin', method: 'DELETE', path: `${CM}/w1` });
+      return watch(t, `${CM}?watch=true&labelSelector=app%3Dwatch1&resourceVersion=${rv}&${WATCH_END}`);
+    },
+  },
+  {
+    name: 'watch: sendInitialEvents sends what exists, then a bookmark ending the initial events',
+    async run(t, send) {
+      await send({ as: 'admin', method: 'POST', path: CM, body: configMap('w2', 'watch2') });
+      return watch(t, `${CM}?watch=true&labelSelector=app%3Dwatch2&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&${WATCH_END}`);
+    },
+  },
+  {
+    name: 'watch: an object whose labels stop matching leaves a selector watch',
+    async run(t, send) {
+      await send({ as: 'admin', method: 'POST', path: CM, body: configMap('w3', 'watch3') });
+      const rv = await rawListVersion(t, `${CM}?labelSelector=app%3Dwatch3`);
+      await send({ as: 'admin', method: 'PATCH', path: `${CM}/w3`, contentType: 'application/merge-patch+json', body: { metadata: { labels: { app: 'elsewhere' } } } });
+      return watch(t, `${CM}?watch=true&labelSelector=app%3Dwatch3&resourceVersion=${rv}&${WATCH_END}`);
+    },
+  },
+  {
+    name: 'watch: without a resourceVersion starts with ADDED for what exists',
+    async run(t) {
+      return watch(t, `/api/v1/nodes?watch=true&fieldSelector=metadata.name%3Dnode-a&${WATCH_END}`);
+    },
+  },
+  {
+    name: 'watch: in protobuf, resumed from a list resourceVersion',
+    async run(t, send) {
+      const rv = await rawListVersion(t, `${CM}?labelSelector=app%3Dwatch5`);
+      await send({ as: 'admin', method: 'POST', path: CM, body: configMap('w5', 'watch5') });
+      await send({ as: 'admin', method: 'PATCH', path: `${CM}/w5`, contentType: 'application/merge-patch+json', body: { data: { a: '2' } } });
+      await send({ as: 'admin', method: 'DELETE', path: `${CM}/w5` });
+      return protobufWatch(t, `${CM}?watch=true&labelSelector=app%3Dwatch5&resourceVersion=${rv}&${WATCH_END}`);
+    },
+  },
+  {
+    name: 'watch: in protobuf, with initial events and their bookmark',
+    async run(t, send) {
+      await send({ as: 'admin', method: 'POST', path: CM, body: configMap('w6', 'watch6') });
+      return protobufWatch(t, `${CM}?watch=true&labelSelector=app%3Dwatch6&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&${WATCH_END}`);
+    },
+  },
+  {
+    name: 'watch: from resourceVersion 1 (older than anything kept)',
+    async run(t) {
+      return watch(t, `${CM}?watch=true&resourceVersion=1&${WATCH_END}`);
+    },
+  },
+  {
+    name: 'watch: one object by name from its own resourceVersion',
+    async run(t, send) {
+      await send({ as: 'admin', method: 'POST', path: CM, body: configMap('w4', 'watch4') });
+      const rv = await rawListVersion(t, `${CM}?fieldSelector=metadata.name%3Dw4`);
+      await send({ as: 'admin', method: 'PATCH', path: `${CM}/w4`, contentType: 'application/merge-patch+json', body: { data: { b: '3' } } });
+      return watch(t, `${CM}?watch=true&fieldSelector=metadata.name%3Dw4&resourceVersion=${rv}&${WATCH_END}`);
+    },
+  },
+];
+
+/** A protobuf watch: length-prefixed WatchEvents, each object decoded by the simulator's decoder, as one JSON array. */
+async function protobufWatch(t: Target, path: string): Promise<Answer> {
+  const res = await t.clients.admin.request('GET', path, { accept: PROTOBUF_CONTENT_TYPE });
+  const header = res.headers['content-type'];
+  const ct = Array.isArray(header) ? header[0] : header;
+  if (res.status !== 200 || !res.bytes) return normaliseAnswer(res.status, ct, res.text);
+  const events: unknown[] = [];
+  const bytes = res.bytes;
+  for (let pos = 0; pos + FRAME_LENGTH_BYTES <= bytes.length; ) {
+    const n = bytes.readUInt32BE(pos);
+    const frame = bytes.subarray(pos + FRAME_LENGTH_BYTES, pos + FRAME_LENGTH_BYTES + n);
+    pos += FRAME_LENGTH_BYTES + n;
+    // A bare WatchEvent{1: type, 2: RawExtension{1: the object in its k8s\0 envelope}}.
+    const event = fieldsOf(frame);
+    const object = fieldsOf(event.get(2)!).get(1)!;
+    let decoded: unknown;
+    try {
+      decoded = decodeKubernetesProtobuf(object);
+    } catch (e) {
+      decoded = `undecodable: ${(e as Error).message}`;
+    }
+    events.push({ type: event.get(1)!.toString('utf8'), object: decoded });
+  }
+  return normaliseAnswer(res.status, `${ct ?? ''} (decoded)`.replace('protobuf', 'protobuf+json'), JSON.stringify(events));
+}
+
+const FRAME_LENGTH_BYTES = 4;
+
+/** The length-delimited fields of a protobuf message by number (the last wins); varints skipped. */
+function fieldsOf(msg: Buffer): Map<number, Buffer> {
+  const out = new Map<number, Buffer>();
+  let pos = 0;
+  const varint = (): number => {
+    let v = 0;
+    for (let shift = 0; ; shift += 7) {
+      const b = msg[pos++]!;
+      v += (b & 0x7f) * 2 ** shift;
+      if (b < 0x80) return v;
+    }
+  };
+  while (pos < msg.length) {
+    const tag = varint();
+    if ((tag & 7) === 0) varint();
+    else if ((tag & 7) === 2) {
+      const len = varint();
+      out.set(tag >>> 3, msg.subarray(pos, pos + len));
+      pos += len;
+    } else throw new Error(`unexpected wire type ${tag & 7} in a watch frame`);
+  }
+  return out;
+}
+
+/** The resourceVersion of a list, read from the raw answer. */
+async function rawListVersion(t: Target, path: string): Promise<string> {
+  const res = await t.clients.admin.request('GET', path);
+  return res.json<{ metadata: { resourceVersion: string } }>().metadata.resourceVersion;
+}
