@@ -6,16 +6,8 @@ import { generateEcKey, privateKeyToPem } from '../src/pki/keys.js';
 import { ADMIN_USER, Simulator } from '../src/simulator/simulator.js';
 import { RequestMetrics, REQUEST_METRICS_MODES, type RequestMetricsMode } from '../src/operator/request-metrics.js';
 import { OperatorMetrics } from '../src/telemetry/metrics.js';
-import { report, runWorker } from './support.js';
+import { report, runWorker, type LoadResult } from './support.js';
 
-interface LoadResult {
-  requestsPerSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-  non2xx: number;
-  errors: number;
-  total: number;
-}
 
 const NODES = 10;
 const DURATION_SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? '5');

@@ -7,7 +7,7 @@ import { RequestMetrics } from '../src/operator/request-metrics.js';
 import type { FakeCluster } from '../src/simulator/cluster.js';
 import { ADMIN_USER, Simulator } from '../src/simulator/simulator.js';
 import { OperatorMetrics } from '../src/telemetry/metrics.js';
-import { report, runWorker } from './support.js';
+import { report, runWorker, type LoadResult } from './support.js';
 
 /**
  * Issue 16: spec.simulation switched off costs nothing on the serving path. Two fake clusters in
@@ -17,13 +17,6 @@ import { report, runWorker } from './support.js';
  * measurement can see: the price of an active simulation that changes nothing.
  */
 
-interface LoadResult {
-  requestsPerSecond: number;
-  p99Ms: number;
-  non2xx: number;
-  errors: number;
-  total: number;
-}
 
 const NODES = 10;
 const CONNECTIONS = 16;

@@ -10,15 +10,8 @@ import { FileBackend } from '../src/simulator/storage/file-backend.js';
 import { startEtcd, type TestEtcd } from '../test/harness/etcd.js';
 import { benchOperatorRestart } from './store-operator-restart.bench.js';
 import { benchStoreRestart } from './store-restart.bench.js';
-import { report, runWorker } from './support.js';
+import { report, runWorker, type LoadResult } from './support.js';
 
-interface LoadResult {
-  requestsPerSecond: number;
-  p99Ms: number;
-  non2xx: number;
-  errors: number;
-  total: number;
-}
 
 const NODES = 10;
 const CONNECTIONS = 16;

@@ -1,6 +1,16 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
+/** What bench/load-worker.ts prints: one load run against one URL. */
+export interface LoadResult {
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  non2xx: number;
+  errors: number;
+  total: number;
+}
+
 /** Runs a TypeScript worker in its own Node process (through tsx) and parses the JSON line it prints. */
 export async function runWorker<T>(script: string, args: string[], nodeOptions: string[] = []): Promise<T> {
   const path = fileURLToPath(new URL(script, import.meta.url));

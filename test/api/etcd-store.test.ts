@@ -10,6 +10,7 @@ import { startEtcd, type TestEtcd } from '../harness/etcd.js';
 import { binary } from '../harness/tools.js';
 import { eventually } from '../support/operator-fixture.js';
 import { rawClient, type RawClient } from '../support/raw-client.js';
+import { itBringsBackEveryAcknowledgedWrite } from '../support/store-crash-spec.js';
 
 /**
  * `--store etcd:<url>` against a real etcd v3.6: every acknowledged write is
@@ -54,26 +55,7 @@ describe('the etcd store', function () {
     await etcdctl('del', '--prefix', '/fkas/');
   });
 
-  it('brings back every acknowledged write after a crash, with UID, creationTimestamp and resourceVersion', async () => {
-    const first = await boot();
-    expect((await first.c.request('POST', CM, json({ metadata: { name: 'kept' }, data: { a: '1' } }))).status).to.equal(201);
-    expect((await first.c.request('POST', CM, json({ metadata: { name: 'deleted' } }))).status).to.equal(201);
-    const patched = await first.c.request('PATCH', `${CM}/kept`, { contentType: 'application/merge-patch+json', body: JSON.stringify({ metadata: { annotations: { edited: 'yes' } }, data: { a: '2' } }) });
-    expect(patched.status).to.equal(200);
-    expect((await first.c.request('DELETE', `${CM}/deleted`)).status).to.equal(200);
-    const before = patched.json<Obj>();
-    const namespaces = (await first.c.request('GET', '/api/v1/namespaces')).json<{ items: Obj[]; metadata: { resourceVersion: string } }>();
-
-    const second = await boot(); // the first is never closed: nothing flushed at exit
-    const after = (await second.c.request('GET', `${CM}/kept`)).json<Obj>();
-    expect(after).to.deep.equal(before);
-    expect((await second.c.request('GET', `${CM}/deleted`)).status).to.equal(404);
-    const nsAfter = (await second.c.request('GET', '/api/v1/namespaces')).json<{ items: Obj[]; metadata: { resourceVersion: string } }>();
-    expect(nsAfter.items.map((n) => n.metadata.uid)).to.deep.equal(namespaces.items.map((n) => n.metadata.uid), 'namespaces restored, not created anew');
-    expect(Number(nsAfter.metadata.resourceVersion)).to.be.greaterThan(Number(namespaces.metadata.resourceVersion));
-    const next = await second.c.request('POST', CM, json({ metadata: { name: 'later' } }));
-    expect(Number(next.json<Obj>().metadata.resourceVersion)).to.be.greaterThan(Number(before.metadata.resourceVersion));
-  });
+  itBringsBackEveryAcknowledgedWrite(() => boot());
 
   it('keeps one cluster under one prefix, objects as JSON, readable with etcdctl', async () => {
     const first = await boot();

@@ -6,6 +6,7 @@ import { Simulator } from '../../src/simulator/simulator.js';
 import { FileBackend } from '../../src/simulator/storage/file-backend.js';
 import { storageFromFlag } from '../../src/simulator/storage/parse.js';
 import { rawClient, type RawClient } from '../support/raw-client.js';
+import { itBringsBackEveryAcknowledgedWrite } from '../support/store-crash-spec.js';
 
 /**
  * `--store file:<dir>`: every acknowledged write is on disk. A "crash" here
@@ -29,7 +30,6 @@ describe('the file store', function () {
     return { sim, c: await rawClient(cluster.endpoint, sim.caOf(NAME)!), storage };
   }
   const json = (body: unknown) => ({ contentType: 'application/json', body: JSON.stringify(body) });
-  type Obj = { metadata: { uid: string; resourceVersion: string; creationTimestamp: string; annotations?: Record<string, string> }; data?: Record<string, string> };
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'fkas-file-store-'));
@@ -39,26 +39,7 @@ describe('the file store', function () {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('brings back every acknowledged write after a crash, with UID, creationTimestamp and resourceVersion', async () => {
-    const first = await boot();
-    expect((await first.c.request('POST', CM, json({ metadata: { name: 'kept' }, data: { a: '1' } }))).status).to.equal(201);
-    expect((await first.c.request('POST', CM, json({ metadata: { name: 'deleted' } }))).status).to.equal(201);
-    const patched = await first.c.request('PATCH', `${CM}/kept`, { contentType: 'application/merge-patch+json', body: JSON.stringify({ metadata: { annotations: { edited: 'yes' } }, data: { a: '2' } }) });
-    expect(patched.status).to.equal(200);
-    expect((await first.c.request('DELETE', `${CM}/deleted`)).status).to.equal(200);
-    const before = patched.json<Obj>();
-    const namespaces = (await first.c.request('GET', '/api/v1/namespaces')).json<{ items: Obj[]; metadata: { resourceVersion: string } }>();
-
-    const second = await boot(); // the first is never closed: no flush at exit
-    const after = (await second.c.request('GET', `${CM}/kept`)).json<Obj>();
-    expect(after).to.deep.equal(before);
-    expect((await second.c.request('GET', `${CM}/deleted`)).status).to.equal(404);
-    const nsAfter = (await second.c.request('GET', '/api/v1/namespaces')).json<{ items: Obj[]; metadata: { resourceVersion: string } }>();
-    expect(nsAfter.items.map((n) => n.metadata.uid)).to.deep.equal(namespaces.items.map((n) => n.metadata.uid), 'namespaces restored, not created anew');
-    expect(Number(nsAfter.metadata.resourceVersion)).to.be.greaterThan(Number(namespaces.metadata.resourceVersion));
-    const next = await second.c.request('POST', CM, json({ metadata: { name: 'later' } }));
-    expect(Number(next.json<Obj>().metadata.resourceVersion)).to.be.greaterThan(Number(before.metadata.resourceVersion));
-  });
+  itBringsBackEveryAcknowledgedWrite(() => boot());
 
   it('serves restored custom resources (their CRD is registered again)', async () => {
     const first = await boot();
