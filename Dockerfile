@@ -8,6 +8,7 @@ WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY hack/build.mjs hack/
+COPY hack/bundle/ hack/bundle/
 COPY crds/ crds/
 COPY src/ src/
 RUN npm run build

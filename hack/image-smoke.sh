@@ -27,7 +27,7 @@ free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0
 # Build stage: the image copies exactly these (see .dockerignore).
 mkdir -p "$build" "$app" "$home" "$scratch"
 cp -r "$root/package.json" "$root/package-lock.json" "$root/src" "$root/crds" "$build/"
-mkdir -p "$build/hack" && cp "$root/hack/build.mjs" "$build/hack/"
+mkdir -p "$build/hack" && cp "$root/hack/build.mjs" "$build/hack/" && cp -r "$root/hack/bundle" "$build/hack/"
 log "build stage: npm ci && npm run build"
 (cd "$build" && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent)
 

@@ -11,7 +11,7 @@ import { fileURLToPath, pathToFileURL, URL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const STAMP = join(root, 'dist/.build-stamp');
-const SOURCES = ['src', 'crds', 'package.json', 'package-lock.json', 'hack/build.mjs'];
+const SOURCES = ['src', 'crds', 'package.json', 'package-lock.json', 'hack/build.mjs', 'hack/bundle'];
 
 function newestMtime(path) {
   const st = statSync(path, { throwIfNoEntry: false });
