@@ -46,6 +46,19 @@ export interface StorageBackend {
   close(): Promise<void>;
 }
 
+/**
+ * Stops recording a cluster: takes its store out of `attached` and removes the journal and
+ * durability hooks attach() put on it. Returns the store, or undefined when none was attached.
+ */
+export function unhook(attached: Map<string, ObjectStore>, cluster: string): ObjectStore | undefined {
+  const store = attached.get(cluster);
+  if (!store) return undefined;
+  attached.delete(cluster);
+  delete store.journal;
+  delete store.durability;
+  return store;
+}
+
 /** Today's behaviour: nothing outlives the process, a closed cluster comes back empty. */
 export class MemoryBackend implements StorageBackend {
   readonly description = 'memory';

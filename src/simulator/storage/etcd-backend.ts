@@ -3,7 +3,7 @@ import { Etcd3, type IOptions, type IRangeResponse } from 'etcd3';
 import { componentLogger, type Logger } from '../../telemetry/logger.js';
 import { jsonOf, type ObjectStore, type StoreContents, type StoreEvent } from '../store/object-store.js';
 import { objectKey, type KubeObject } from '../store/object.js';
-import type { StorageBackend } from './backend.js';
+import { unhook, type StorageBackend } from './backend.js';
 import { ETCD_ACK_TIMEOUT_MS, ETCD_CALL_TIMEOUT_MS, EtcdCommitter } from './etcd-commit.js';
 import { DEFAULT_ETCD_PREFIX, EtcdLayout, prefixEnd } from './etcd-layout.js';
 
@@ -183,11 +183,7 @@ export class EtcdBackend implements StorageBackend {
   }
 
   private detach(cluster: string): void {
-    const store = this.attached.get(cluster);
-    if (!store) return;
-    this.attached.delete(cluster);
-    delete store.journal;
-    delete store.durability;
+    unhook(this.attached, cluster);
   }
 
   private record(cluster: string, prefix: string, store: ObjectStore, e: StoreEvent): void {

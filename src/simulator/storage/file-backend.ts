@@ -2,7 +2,7 @@ import { mkdir, open, readdir, readFile, rename, rm, type FileHandle } from 'nod
 import { join } from 'node:path';
 import { jsonOf, type ObjectStore, type StoreContents, type StoreEvent } from '../store/object-store.js';
 import { objectKey, type KubeObject } from '../store/object.js';
-import type { StorageBackend } from './backend.js';
+import { unhook, type StorageBackend } from './backend.js';
 
 /**
  * `--store file:<dir>`: a write-ahead log with group commit, plus a
@@ -142,12 +142,8 @@ export class FileBackend implements StorageBackend {
   }
 
   private detach(cluster: string): void {
-    const store = this.attached.get(cluster);
-    if (!store) return;
-    this.attached.delete(cluster);
-    delete store.journal;
-    delete store.durability;
-    this.restored.set(cluster, toMutable(store.contents()));
+    const store = unhook(this.attached, cluster);
+    if (store) this.restored.set(cluster, toMutable(store.contents()));
   }
 
   async forget(cluster: string): Promise<void> {
