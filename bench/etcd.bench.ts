@@ -31,7 +31,7 @@ export async function benchEtcd(): Promise<void> {
   const key = await generateEcKey();
   const cert = issueCertificate(ca, { commonName: KCP_ETCD_CLIENT_CN, usages: ['client'], publicKey: key });
   const creds = credentials.createSsl(Buffer.from(ca.certPem), Buffer.from(privateKeyToPem(key)), Buffer.from(cert.certPem));
-  const Cluster = etcdClients().Cluster as unknown as new (address: string, c: typeof creds, o: object) => MemberListClient;
+  const Cluster = (await etcdClients()).Cluster as unknown as new (address: string, c: typeof creds, o: object) => MemberListClient;
 
   /** One KCP-style session: tunnel, bridge, gRPC client; returns what closes it. */
   const open = async (): Promise<{ call(): Promise<void>; close(): Promise<void> }> => {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `npm run build`: bundles fkas into one ES module, dist/fkas.js, and copies the data files it
-// reads at run time beside it (src/assets.ts finds them by their repository-relative path).
+// `npm run build`: bundles fkas into one ES module, dist/fkas.js (plus dist/chunks/ for what
+// only some runs import), and copies the data files it reads at run time beside it (src/assets.ts finds them by their repository-relative path).
 //
 // Why a bundle and not tsc's one-file-per-module output: @kubernetes/client-node 1.x loads ~700
 // generated modules (~27 MiB of heap, ~2 s) when imported whole, and the operator needs its
@@ -40,6 +40,7 @@ const slimDotIClient = {
     b.onResolve({ filter: /^@kubernetes\/client-node$/ }, (a) =>
       DOT_I.test(a.importer) && !DOT_I_CLIENT.test(a.importer) ? standIn('dot-i-client-node.cjs') : undefined,
     );
+    b.onResolve({ filter: /^gaxios$/ }, (a) => (DOT_I.test(a.importer) && !DOT_I_CLIENT.test(a.importer) ? standIn('dot-i-gaxios.cjs') : undefined));
     b.onResolve({ filter: /^\.\/api$/ }, (a) => (DOT_I_CLIENT.test(a.importer) && a.importer.endsWith('config.js') ? standIn('empty.cjs') : undefined));
     b.onResolve({ filter: /^\.\/apis$/ }, (a) => (DOT_I_CLIENT.test(a.importer) ? standIn('dot-i-http-error.cjs') : undefined));
   },
@@ -47,8 +48,12 @@ const slimDotIClient = {
 
 rmSync(dist, { recursive: true, force: true });
 await build({
-  entryPoints: [join(root, 'src/cli/main.ts')],
-  outfile: join(dist, 'fkas.js'),
+  entryPoints: { fkas: join(root, 'src/cli/main.ts') },
+  outdir: dist,
+  // A dynamic import() becomes a chunk of its own, loaded when it runs: the etcd store's code
+  // (and the etcd3 and gRPC packages it imports) costs nothing at start unless --store etcd: is used.
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
   platform: 'node',
   format: 'esm',

@@ -5,8 +5,8 @@ import { fileURLToPath } from 'node:url';
 /**
  * Data files (CRDs, workload templates, the Kubernetes type schema) are read
  * at run time, and the code that reads them runs from three layouts: the
- * sources under tsx, and the single bundle `npm run build` writes into dist/
- * (with the data copied beside it at the same relative paths). A path is
+ * sources under tsx, and the bundle `npm run build` writes into dist/ and
+ * dist/chunks/ (with the data copied beside it at the same relative paths). A path is
  * therefore named from the repository root and found by walking up from the
  * running module, instead of relative to a source file the bundle no longer has.
  */

@@ -169,7 +169,7 @@ describe('fake etcd through port-forward', function () {
       const key = await generateEcKey();
       const cert = issueCertificate(ca, { commonName: KCP_ETCD_CLIENT_CN, usages: ['client'], publicKey: key });
       const creds = credentials.createSsl(Buffer.from(ca.certPem), Buffer.from(privateKeyToPem(key)), Buffer.from(cert.certPem));
-      const pkg = etcdClients();
+      const pkg = await etcdClients();
       clients = [];
       const byService = new Map<string, Client>();
       call = <T>(service: string, method: string, request: object): Promise<T> => {

@@ -1,17 +1,10 @@
-import {
-  Server,
-  status,
-  ServerCredentials,
-  type ServerUnaryCall,
-  type sendUnaryData,
-  type ServiceDefinition,
-  type UntypedServiceImplementation,
-} from '@grpc/grpc-js';
+import type { Server, ServerUnaryCall, sendUnaryData, ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from '../../telemetry/logger.js';
-import { EtcdError, ETCD_ERRORS, unimplemented } from './errors.js';
+import { EtcdError, ETCD_ERRORS, GRPC_STATUS, unimplemented } from './errors.js';
 import type { FakeEtcd } from './fake-etcd.js';
-import { etcdService, ETCD_PACKAGE, ETCD_SERVICES } from './proto.js';
+import { etcdService, ETCD_PACKAGE, ETCD_SERVICES, loadEtcdPackage } from './proto.js';
+import { loadGrpc } from './grpc-runtime.js';
 import { ETCD_HANDLERS, type EtcdCallContext } from './rpc-handlers.js';
 
 /**
@@ -24,6 +17,10 @@ import { ETCD_HANDLERS, type EtcdCallContext } from './rpc-handlers.js';
  * connection's peer address: grpc-js reports `socket.remoteAddress` as the
  * call's peer, and a tunnelled socket has none, so we give each injected
  * socket a unique token there and map the token to its member.
+ *
+ * The server is made when the first member connection arrives: that is when
+ * grpc-js is loaded (grpc-runtime.ts). Until then the TLS socket buffers what
+ * the client sends.
  */
 
 interface Connection extends EtcdCallContext {
@@ -34,9 +31,15 @@ const PEER_PREFIX = 'fkas-etcd-tunnel-';
 /** A removed etcd exits right after answering: its connections close once the reply is flushed. */
 const MEMBER_EXIT_DELAY_MS = 50;
 
+type Injector = ReturnType<Server['createConnectionInjector']>;
+
+interface Running {
+  readonly server: Server;
+  readonly injector: Injector;
+}
+
 export class EtcdGrpcHost {
-  private server?: Server;
-  private injector?: ReturnType<Server['createConnectionInjector']>;
+  private running?: Promise<Running>;
   private readonly connections = new Map<string, Connection>();
   private nextToken = 0;
 
@@ -52,7 +55,15 @@ export class EtcdGrpcHost {
     // An HTTP/2 client never half-closes: end of input means it is gone (grpc-go closes too).
     socket.once('end', () => socket.end());
     socket.on('error', (err) => this.log.debug({ err: err.message }, 'etcd connection error'));
-    this.ensureInjector().injectConnection(socket);
+    this.start().then(
+      ({ injector }) => {
+        if (!socket.destroyed) injector.injectConnection(socket);
+      },
+      (err: unknown) => {
+        this.log.error({ err }, 'the fake etcd cannot serve: @grpc/grpc-js failed to load (reinstall dependencies: npm ci)');
+        socket.destroy();
+      },
+    );
   }
 
   /** Closes the connections of a member that left its cluster. */
@@ -76,19 +87,27 @@ export class EtcdGrpcHost {
   close(): void {
     for (const c of this.connections.values()) c.socket.destroy();
     this.connections.clear();
-    this.injector?.destroy();
-    this.server?.forceShutdown();
-    this.injector = undefined;
-    this.server = undefined;
+    const running = this.running;
+    this.running = undefined;
+    void running?.then(
+      ({ server, injector }) => {
+        injector.destroy();
+        server.forceShutdown();
+      },
+      () => undefined,
+    );
   }
 
-  private ensureInjector(): ReturnType<Server['createConnectionInjector']> {
-    if (this.injector) return this.injector;
-    const server = new Server();
-    for (const name of ETCD_SERVICES) server.addService(etcdService(name), this.implementation(name, etcdService(name)));
-    this.server = server;
-    this.injector = server.createConnectionInjector(ServerCredentials.createInsecure());
-    return this.injector;
+  private start(): Promise<Running> {
+    return (this.running ??= (async () => {
+      const [grpc, pkg] = await Promise.all([loadGrpc(), loadEtcdPackage()]);
+      const server = new grpc.Server();
+      for (const name of ETCD_SERVICES) {
+        const definition = etcdService(pkg, name);
+        server.addService(definition, this.implementation(name, definition));
+      }
+      return { server, injector: server.createConnectionInjector(grpc.ServerCredentials.createInsecure()) };
+    })());
   }
 
   private implementation(service: string, definition: ServiceDefinition): UntypedServiceImplementation {
@@ -112,7 +131,7 @@ export class EtcdGrpcHost {
           } catch (err) {
             if (err instanceof EtcdError) return callback(err.toServiceError());
             this.log.error({ err, method: path }, 'fake etcd handler failed');
-            callback(new EtcdError(status.INTERNAL, `fake etcd failed: ${(err as Error).message}`).toServiceError());
+            callback(new EtcdError(GRPC_STATUS.INTERNAL, `fake etcd failed: ${(err as Error).message}`).toServiceError());
           }
         };
         // spec.simulation.etcd.latency: one timer per delayed call, none otherwise.

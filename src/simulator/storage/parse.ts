@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
+import type { ObjectStore, StoreContents } from '../store/object-store.js';
 import type { StorageBackend } from './backend.js';
 import { MemoryBackend } from './backend.js';
-import { EtcdBackend, type EtcdStoreOptions } from './etcd-backend.js';
+import type { EtcdStoreOptions } from './etcd-backend.js';
 import { FileBackend } from './file-backend.js';
 
 /** What `--store` accepts. */
@@ -27,7 +28,8 @@ export function storageFromFlag(value: string, tlsFiles: EtcdTlsFiles = {}, extr
     const endpoints = etcdEndpoints(value.slice('etcd:'.length));
     const tls = readTls(tlsFiles);
     if (tls && endpoints[0]!.startsWith('http://')) throw new Error(`--etcd-cafile/--etcd-certfile need https:// endpoints; --store is ${value}`);
-    return new EtcdBackend({ endpoints, ...(tls ? { tls } : {}), ...extras });
+    const options: EtcdStoreOptions = { endpoints, ...(tls ? { tls } : {}), ...extras };
+    return new LoadedOnOpen(`etcd:${endpoints.join(',')}`, async () => new (await import('./etcd-backend.js')).EtcdBackend(options));
   }
   throw new Error(`--store ${value} is not one of: ${STORE_FORMS} (e.g. --store file:/var/lib/fkas on a volume, --store etcd:https://etcd:2379)`);
 }
@@ -66,4 +68,48 @@ function readTls(files: EtcdTlsFiles): EtcdStoreOptions['tls'] {
   const cert = read('--etcd-certfile', files.certFile);
   const key = read('--etcd-keyfile', files.keyFile);
   return ca || cert ? { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) } : undefined;
+}
+
+/**
+ * A backend whose code is imported by open(). The etcd backend brings etcd3 and gRPC (~200 ms
+ * of start-up); a process on another store never loads them. Every other method is called
+ * after open(), as StorageBackend requires.
+ */
+class LoadedOnOpen implements StorageBackend {
+  private backend?: StorageBackend;
+
+  constructor(
+    readonly description: string,
+    private readonly importBackend: () => Promise<StorageBackend>,
+  ) {}
+
+  async open(): Promise<void> {
+    this.backend ??= await this.importBackend();
+    await this.backend.open();
+  }
+
+  load(cluster: string): Promise<StoreContents | undefined> {
+    return this.opened().load(cluster);
+  }
+
+  attach(cluster: string, store: ObjectStore): void {
+    this.opened().attach(cluster, store);
+  }
+
+  release(cluster: string): Promise<void> {
+    return this.opened().release(cluster);
+  }
+
+  forget(cluster: string): Promise<void> {
+    return this.opened().forget(cluster);
+  }
+
+  async close(): Promise<void> {
+    await this.backend?.close();
+  }
+
+  private opened(): StorageBackend {
+    if (!this.backend) throw new Error(`store ${this.description} used before open()`);
+    return this.backend;
+  }
 }
