@@ -1,6 +1,7 @@
 import { createHash, createPublicKey, randomBytes, sign, X509Certificate, type KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
 import forge from 'node-forge';
+import { certificateSubjectDer, subjectPublicKeyBits } from './der.js';
 import { privateKeyFromPem, privateKeyToPem } from './keys.js';
 import { RecentlyUsed } from '../util/recently-used.js';
 
@@ -205,11 +206,7 @@ function issuerOf(ca: CertificateAuthority): forge.asn1.Asn1 {
 }
 
 function parseSubject(x509: X509Certificate): forge.asn1.Asn1 {
-  const cert = asn1.fromDer(forge.util.createBuffer(x509.raw.toString('binary')));
-  const tbs = (cert.value as forge.asn1.Asn1[])[0]!;
-  const fields = tbs.value as forge.asn1.Asn1[];
-  // TBSCertificate: [0] version, serial, signature alg, issuer, validity, subject, ...
-  return fields[5]!;
+  return asn1.fromDer(forge.util.createBuffer(Buffer.from(certificateSubjectDer(x509.raw)).toString('binary')));
 }
 
 interface CertificateParts {
@@ -277,15 +274,19 @@ function nameAsn1(commonName: string, organizations: readonly string[]): forge.a
  * SubjectPublicKeyInfo DER per key object (private or public): exporting
  * costs ~0.4 ms, and one serving key is certified for every cluster.
  */
-const spkiDers = new WeakMap<KeyObject, string>();
+const spkiDers = new WeakMap<KeyObject, Buffer>();
 
-function spkiAsn1(key: KeyObject): forge.asn1.Asn1 {
+function spkiDer(key: KeyObject): Buffer {
   let der = spkiDers.get(key);
   if (der === undefined) {
     const pub = key.type === 'private' ? createPublicKey(key) : key;
-    spkiDers.set(key, (der = pub.export({ type: 'spki', format: 'der' }).toString('binary')));
+    spkiDers.set(key, (der = pub.export({ type: 'spki', format: 'der' })));
   }
-  return asn1.fromDer(forge.util.createBuffer(der));
+  return der;
+}
+
+function spkiAsn1(key: KeyObject): forge.asn1.Asn1 {
+  return asn1.fromDer(forge.util.createBuffer(spkiDer(key).toString('binary')));
 }
 
 /** RFC 5280 method 1: SHA-1 of the subjectPublicKey bits. */
@@ -296,9 +297,7 @@ function keyIdentifier(key: KeyObject): string {
 }
 
 function computeKeyIdentifier(key: KeyObject): string {
-  const spki = spkiAsn1(key);
-  const bits = (spki.value as forge.asn1.Asn1[])[1]!.value as string;
-  return createHash('sha1').update(Buffer.from(bits.slice(1), 'binary')).digest().toString('binary');
+  return createHash('sha1').update(subjectPublicKeyBits(spkiDer(key))).digest().toString('binary');
 }
 
 function extension(oid: string, critical: boolean, value: forge.asn1.Asn1): forge.asn1.Asn1 {
