@@ -38,7 +38,8 @@ export async function benchScaleAnchor(): Promise<void> {
   console.log(`Scale against the anchor: N clusters, each POST /register + PUT /updateNode of one control-plane node, ${PARALLEL} in parallel;`);
   console.log('then GET /api/v1/nodes on each over TLS with a client certificate from its CA. Each system in its own process, one at a time.');
   console.log('Time until every cluster answers = the register phase + the GET phase; the load generator reading CAs and signing');
-  console.log(`client certificates between the two is not counted. Writes are counted from the start of the load to ${SETTLE_MS / 1000} s after it.`);
+  console.log(`client certificates between the two is not counted. Writes are counted from the start of the load to ${SETTLE_MS / 1000} s after it; in steady state,`);
+  console.log(`by the restarted process (below) until ${SETTLE_MS / 1000} s after every cluster answers again: it reconciles every object again, as a resync does.`);
   console.log('Then, where clusters outlive the process (fkas against kube-apiserver), kill -9 and a start with the same flags, timed until every cluster lists its node again.');
   console.log(`  machine: ${cpus().length} cores, load average at start ${loadavg().map((l) => l.toFixed(2)).join(' ')}; node ${process.version}`);
   console.log(`  cores: ${pinning().description}`);
@@ -85,12 +86,17 @@ async function measure(name: SystemName, clusters: number, portBase: number): Pr
     const heap = await system.collectGarbage();
     const rss = await rssBytes(system.pid);
     let restartMs: number | undefined;
+    let steady: Awaited<ReturnType<typeof system.managementWrites>>;
     if (system.restart) {
       const killed = performance.now();
       await system.restart();
       restartMs = await driven.answerAgain(killed);
+      // Steady state: the new process has reconciled every object again, as a resync does.
+      await new Promise((r) => setTimeout(r, SETTLE_MS));
+      steady = await system.managementWrites();
     }
     const measured: Measured = { system: name, load, startMs: system.startMs, rssBytes: rss, ...(heap ? { heap } : {}), ...(restartMs !== undefined ? { restartMs } : {}), ...(before && after ? { writes: difference(after.byMethod, before.byMethod), writesByResource: difference(after.byResource, before.byResource) } : {}),
+      ...(steady ? { steadyWrites: steady.byMethod } : {}),
       ...(serverBefore !== undefined && serverAfter !== undefined ? { serverWrites: serverAfter - serverBefore } : {}),
     };
     if (measured.writes) console.log(`    ${name}: ${writesTotal(measured.writes)} management-API writes`);

@@ -18,6 +18,8 @@ export interface Measured {
   readonly writesByResource?: Record<string, number>;
   /** The same, as kube-apiserver counted them. */
   readonly serverWrites?: number;
+  /** Requests by method of the restarted process, which reconciled every object again (steady state: what a resync costs). */
+  readonly steadyWrites?: Record<string, number>;
 }
 
 export type Outcome = Measured | { readonly system: SystemName; readonly error: string; readonly skipped?: boolean };
@@ -51,7 +53,8 @@ const FIGURES: readonly Figure[] = [
   { name: 'RSS per idle cluster (process RSS / N)', unit: 'KiB', value: (m) => m.rssBytes / 1024 / m.load.clusters },
   { name: 'process start → legacy API answering', unit: 's', value: (m) => m.startMs / 1000 },
   { name: 'kill -9 and restart → all answer again', unit: 's', value: (m) => (m.restartMs !== undefined ? m.restartMs / 1000 : undefined) },
-  { name: 'management-API writes per cluster', unit: '', value: (m) => (m.writes ? writesTotal(m.writes) / m.load.clusters : undefined) },
+  { name: 'management-API writes per cluster, creating', unit: '', value: (m) => (m.writes ? writesTotal(m.writes) / m.load.clusters : undefined) },
+  { name: 'management-API writes per cluster, steady state', unit: '', value: (m) => (m.steadyWrites ? writesTotal(m.steadyWrites) / m.load.clusters : undefined) },
 ];
 
 const LABELS: Record<SystemName, string> = { anchor: 'anchor', 'fkas-embedded': 'fkas embedded', 'fkas-kube': 'fkas kube-apiserver' };
@@ -100,6 +103,7 @@ export function notes(outcomes: readonly Outcome[]): string[] {
       const writes = Object.entries(o.writesByResource).filter(([k]) => WRITE_METHODS.includes(k.split(' ')[0]!));
       parts.push(`writes per cluster by resource: ${writes.sort().map(([k, n]) => `${k} ${format(n / o.load.clusters, 2)}`).join(', ') || 'none'}`);
     }
+    if (o.steadyWrites) parts.push(`steady state (the restarted process reconciling every object again): management-API requests by method ${Object.entries(o.steadyWrites).sort().map(([m, n]) => `${m} ${n}`).join(', ') || 'none'}`);
     if (o.serverWrites !== undefined) parts.push(`kube-apiserver's apiserver_request_total counted ${o.serverWrites} writes (Leases left out)`);
     if (o.load.gatewayTimeouts) parts.push(`${o.load.gatewayTimeouts} calls answered 504 and were asked again (their latency counts from the first try)`);
     if (o.load.answeredOnRetry) parts.push(`${o.load.answeredOnRetry} clusters did not list their node at the first GET`);

@@ -14,6 +14,7 @@ import { DEFAULT_SHIM_PORT, startShim } from '../shim/server.js';
 import { componentLogger } from '../telemetry/logger.js';
 import { STORE_FORMS, storageFromFlag } from '../simulator/storage/parse.js';
 import { REQUEST_METRICS_MODES, type RequestMetricsMode } from '../operator/request-metrics.js';
+import { parseDuration } from '../util/duration.js';
 
 /**
  * `fkas operator`: the main job. Against the cluster of --kubeconfig,
@@ -53,6 +54,7 @@ const USAGE = `usage: fkas operator [--kubeconfig PATH | --embedded] [options]
   --replica-id ID            this replica's name among them (default $POD_NAME, else the host name)
   --sharding-namespace N     namespace of the member Leases (default $POD_NAMESPACE, the pod's namespace, or default)
   --concurrency N            parallel reconciles per controller (default 8)
+  --resync-period D          reconcile every object again this often, to repair drift nobody reported (default 10m)
   --metal3-reconciler        FakeNodes for BareMetalHosts provisioned into a cluster (env ${METAL3_RECONCILER_ENV}=true)
   --metal3-provider-id F     providerID form when the Metal3Machine has none: namespaced (metal3://<ns>/<bmh>/<m3m>, default) or legacy (metal3://<bmh uid>)
   --machine-nodes            FakeNodes for CAPI Machines of opted-in clusters, any provider (env ${MACHINE_NODES_ENV}=true);
@@ -89,6 +91,7 @@ export async function operator(argv: string[]): Promise<void> {
       'replica-id': { type: 'string' },
       'sharding-namespace': { type: 'string' },
       concurrency: { type: 'string', default: '8' },
+      'resync-period': { type: 'string', default: '10m' },
       'metal3-reconciler': { type: 'boolean' },
       'metal3-provider-id': { type: 'string', default: 'namespaced' },
       'machine-nodes': { type: 'boolean' },
@@ -128,6 +131,7 @@ export async function operator(argv: string[]): Promise<void> {
     management = await startEmbeddedManagementApi({ port: number(values['embedded-port'], '--embedded-port'), kubeconfigPath: values['embedded-kubeconfig'] });
     log.info({ server: management.server, kubeconfig: management.kubeconfigPath }, `embedded management API ready: kubectl --kubeconfig ${management.kubeconfigPath} apply -f config/samples/`);
   }
+  const resyncMs = resyncPeriod(values['resync-period']);
   const op = new FkasOperator({
     ...(management ? { kubeconfigPath: management.kubeconfigPath } : kubeconfig ? { kubeconfigPath: kubeconfig } : {}),
     bindHost,
@@ -136,6 +140,7 @@ export async function operator(argv: string[]): Promise<void> {
     probePort: number(values['probe-port'], '--probe-port'),
     installCrds: values['install-crds'] ?? embedded,
     concurrency: number(values.concurrency, '--concurrency'),
+    resyncMs,
     ...(values['service-selector'] ? { serviceSelector: parseSelector(values['service-selector']) } : {}),
     ...(values['workload-templates'] ? { workloadTemplateDir: values['workload-templates'] } : {}),
     caKeyAlgorithm: caKeyAlgorithm(values['ca-key-algorithm']),
@@ -187,6 +192,7 @@ export async function operator(argv: string[]): Promise<void> {
     metal3 || machineNodes
       ? startNodeReconcilers({
           kubeConfig: op.client.kubeConfig,
+          resyncMs,
           metrics: op.metrics,
           metal3: metal3 ? { providerIDFormat } : false,
           machineNodes: machineNodes ? { capiApiVersion: `cluster.x-k8s.io/${values['capi-api-version']}` } : false,
@@ -217,6 +223,15 @@ function envFlag(name: string): boolean {
 function caKeyAlgorithm(v: string): CaKeyAlgorithm {
   if (!(CA_KEY_ALGORITHMS as readonly string[]).includes(v)) throw new Error(`--ca-key-algorithm ${v} must be one of ${CA_KEY_ALGORITHMS.join(', ')}\n${USAGE}`);
   return v as CaKeyAlgorithm;
+}
+
+/** At least a second: a full pass over every object more often than that is load, not repair. */
+const MIN_RESYNC_MS = 1_000;
+
+function resyncPeriod(value: string): number {
+  const ms = parseDuration(value, '--resync-period');
+  if (ms < MIN_RESYNC_MS) throw new Error(`--resync-period ${value} is shorter than ${MIN_RESYNC_MS / 1000}s\n${USAGE}`);
+  return ms;
 }
 
 function number(v: string, flag: string): number {

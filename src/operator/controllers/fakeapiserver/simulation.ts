@@ -2,6 +2,7 @@ import type { ClusterSimulation, FakeCluster } from '../../../simulator/cluster.
 import type { Duration, FakeAPIServer, Simulation } from '../../api/v1alpha1.js';
 import type { OperatorContext, ServedCluster } from '../../context.js';
 import { CONDITION, type StatusReport } from './status.js';
+import { parseDuration as parseGoDuration } from '../../../util/duration.js';
 
 /**
  * ensure-simulation: spec.simulation → the served cluster's simulation (and
@@ -16,8 +17,6 @@ import { CONDITION, type StatusReport } from './status.js';
 export const SIMULATING = 'Simulating';
 /** Longest delay a simulation may add: beyond it clients only see a hang. */
 export const MAX_SIMULATED_DELAY_MS = 10 * 60_000;
-const DURATION_PART = /([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)/gy;
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
 
 /** What each cluster was last given, as spec JSON: a reconcile that changes nothing applies nothing. */
 const applied = new WeakMap<FakeCluster, string>();
@@ -86,15 +85,7 @@ export function clusterSimulation(spec: Simulation): ClusterSimulation {
 
 /** Go-style durations as the CRD pattern accepts them (`1m30s`, `1.5s`, `200ms`), at most MAX_SIMULATED_DELAY_MS. */
 export function parseDuration(text: string, field: string): number {
-  if (typeof text !== 'string' || !text) throw new Error(`${field} ${JSON.stringify(text)} is not a duration like 200ms, 2s or 1m30s`);
-  let total = 0;
-  let end = 0;
-  DURATION_PART.lastIndex = 0;
-  for (let m = DURATION_PART.exec(text); m; m = DURATION_PART.exec(text)) {
-    total += Number(m[1]) * UNIT_MS[m[2]!]!;
-    end = DURATION_PART.lastIndex;
-  }
-  if (end !== text.length) throw new Error(`${field} "${text}" is not a duration like 200ms, 2s or 1m30s`);
+  const total = parseGoDuration(text, field);
   if (total > MAX_SIMULATED_DELAY_MS) throw new Error(`${field} ${text} is longer than the ${MAX_SIMULATED_DELAY_MS / 60_000}m a simulated delay may be`);
   return total;
 }
