@@ -30,6 +30,11 @@ export const ETCD_ERRORS = {
   stopped: () => new EtcdError(status.UNAVAILABLE, 'etcdserver: server stopped'),
   unhealthy: () => new EtcdError(status.UNAVAILABLE, 'etcdserver: unhealthy cluster'),
   timedOut: () => new EtcdError(status.UNAVAILABLE, 'etcdserver: request timed out'),
+  noLeader: () => new EtcdError(status.UNAVAILABLE, 'etcdserver: no leader'),
+  /** raft's ErrProposalDropped, which etcd passes on as it is (gRPC code Unknown): a member without a leader takes no proposal. */
+  proposalDropped: () => new EtcdError(status.UNKNOWN, 'raft proposal dropped'),
+  /** Not among etcd's gRPC errors either: code Unknown. */
+  leaderTransferTimedOut: () => new EtcdError(status.UNKNOWN, 'etcdserver: request timed out, leader transfer took too long'),
 } as const;
 
 export function unimplemented(method: string): ServiceError {
