@@ -143,6 +143,79 @@ describe('fake etcd through port-forward', function () {
     }
   });
 
+  describe('with members cut off from their peers (spec.simulation.etcd.unhealthyMembers)', () => {
+    /** endpoint status as JSON; the leader's 64-bit ID is read from the text, as JSON.parse would round it. */
+    const statusVia = async (node: string): Promise<{ leader: bigint; errors: string[] }> => {
+      const pf = await forward(node);
+      try {
+        const r = await etcdctl(pf.localPort, certs, ['endpoint', 'status', '-w', 'json']);
+        expect(r.code, r.stderr).to.equal(0);
+        const [entry] = JSON.parse(r.stdout) as { Status: { errors?: string[] } }[];
+        return { leader: BigInt(/"leader":(\d+)/.exec(r.stdout)?.[1] ?? 0), errors: entry!.Status.errors ?? [] };
+      } finally {
+        await pf.stop();
+      }
+    };
+    const healthVia = async (node: string): Promise<{ health: boolean; error?: string }> => {
+      const pf = await forward(node);
+      try {
+        const r = await etcdctl(pf.localPort, certs, ['endpoint', 'health', '-w', 'json']);
+        const [h] = JSON.parse(r.stdout) as { health: boolean; error?: string }[];
+        expect(r.code !== 0, `exit code ${r.code} of endpoint health via ${node}`).to.equal(!h!.health);
+        return h!;
+      } finally {
+        await pf.stop();
+      }
+    };
+    const idOf = (node: string): bigint => fx.cluster.etcd.memberByName(node)!.id;
+
+    it('the cut-off member reports no leader, fails endpoint health, alarm list and a linearizable member list; the other two answer as a healthy cluster', async () => {
+      await fx.cluster.setSimulation({ etcd: { unhealthyMembers: ['cp-1'] } });
+      const cut = await statusVia('cp-1');
+      expect(cut.leader, 'leader seen by cp-1').to.equal(0n);
+      expect(cut.errors).to.deep.equal(['etcdserver: no leader']);
+      expect(await healthVia('cp-1')).to.deep.include({ health: false, error: 'etcdserver: request timed out' });
+
+      const pf = await forward('cp-1');
+      try {
+        const alarms = await etcdctl(pf.localPort, certs, ['alarm', 'list']);
+        expect(alarms.code).to.not.equal(0);
+        expect(alarms.stderr).to.contain('raft proposal dropped');
+        const linearizable = await etcdctl(pf.localPort, certs, ['member', 'list']);
+        expect(linearizable.code).to.not.equal(0);
+        expect(linearizable.stderr).to.contain('etcdserver: request timed out');
+        // A serializable list is the member's own view: it still knows its peers.
+        const local = await etcdctl(pf.localPort, certs, ['member', 'list', '--consistency=s', '-w', 'json']);
+        expect(local.code, local.stderr).to.equal(0);
+        expect((JSON.parse(local.stdout) as { members: { name: string }[] }).members.map((m) => m.name)).to.deep.equal(NODES.map((n) => n.name));
+      } finally {
+        await pf.stop();
+      }
+
+      for (const node of ['cp-0', 'cp-2']) {
+        const st = await statusVia(node);
+        expect(st.leader, `leader seen by ${node}`).to.equal(idOf('cp-0'));
+        expect(st.errors, node).to.deep.equal([]);
+        expect(await healthVia(node), node).to.include({ health: true });
+      }
+
+      await fx.cluster.setSimulation({});
+      expect(await healthVia('cp-1')).to.include({ health: true });
+      expect((await statusVia('cp-1')).leader).to.equal(idOf('cp-0'));
+    });
+
+    it('with two of three cut off no member has a leader, and the healthy one fails endpoint health too until they are back', async () => {
+      await fx.cluster.setSimulation({ etcd: { unhealthyMembers: ['cp-1', 'cp-2'] } });
+      for (const node of ['cp-0', 'cp-1']) {
+        expect((await statusVia(node)).errors, node).to.deep.equal(['etcdserver: no leader']);
+        expect(await healthVia(node), node).to.deep.include({ health: false, error: 'etcdserver: request timed out' });
+      }
+      await fx.cluster.setSimulation({});
+      expect(await healthVia('cp-0')).to.include({ health: true });
+      expect((await statusVia('cp-2')).leader).to.equal(idOf('cp-0'));
+    });
+  });
+
   it('refuses etcdctl with a client certificate from another CA', async () => {
     const otherCa = await createCertificateAuthority({ commonName: 'etcd-ca', key: await generateEcKey() });
     const strangers = await writeEtcdClientCert(fx.dir, 'stranger', otherCa, await fx.simulator.etcdCaOf(fx.cluster.name));
