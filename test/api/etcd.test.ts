@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { credentials, status, type Client, type ServiceError } from '@grpc/grpc-js';
+import { credentials, Metadata, status, type Client, type ServiceError } from '@grpc/grpc-js';
 import { createCertificateAuthority, issueCertificate } from '../../src/pki/certificates.js';
 import { generateEcKey, privateKeyToPem } from '../../src/pki/keys.js';
 import { etcdClients } from '../../src/simulator/etcd/proto.js';
@@ -233,7 +233,7 @@ describe('fake etcd through port-forward', function () {
     let tunnel: SpdyPortForwardTunnel;
     let bridge: Awaited<ReturnType<typeof bridgeTunnel>>;
     let clients: Client[];
-    let call: <T>(service: string, method: string, request: object) => Promise<T>;
+    let call: <T>(service: string, method: string, request: object, metadata?: Metadata) => Promise<T>;
 
     beforeEach(async () => {
       tunnel = await SpdyPortForwardTunnel.open(await adminTls(fx.simulator, fx.cluster), 'kube-system', 'etcd-cp-0');
@@ -245,7 +245,7 @@ describe('fake etcd through port-forward', function () {
       const pkg = etcdClients();
       clients = [];
       const byService = new Map<string, Client>();
-      call = <T>(service: string, method: string, request: object): Promise<T> => {
+      call = <T>(service: string, method: string, request: object, metadata = new Metadata()): Promise<T> => {
         let client = byService.get(service);
         if (!client) {
           const Ctor = pkg[service] as unknown as new (address: string, c: typeof creds, o: object) => Client;
@@ -253,8 +253,8 @@ describe('fake etcd through port-forward', function () {
           byService.set(service, client);
           clients.push(client);
         }
-        const c = client as unknown as Record<string, (req: object, opts: object, cb: (err: ServiceError | null, res: T) => void) => void>;
-        return new Promise<T>((resolve, reject) => c[method]!.call(client, request, { deadline: Date.now() + GRPC_DEADLINE_MS }, (err, res) => (err ? reject(err) : resolve(res))));
+        const c = client as unknown as Record<string, (req: object, md: Metadata, opts: object, cb: (err: ServiceError | null, res: T) => void) => void>;
+        return new Promise<T>((resolve, reject) => c[method]!.call(client, request, metadata, { deadline: Date.now() + GRPC_DEADLINE_MS }, (err, res) => (err ? reject(err) : resolve(res))));
       };
     });
     afterEach(async () => {
@@ -301,6 +301,31 @@ describe('fake etcd through port-forward', function () {
       const put = (await call('KV', 'Put', { key: Buffer.from('a'), value: Buffer.from('b') }).catch((e: unknown) => e)) as ServiceError;
       expect(put.code).to.equal(status.UNIMPLEMENTED);
       expect(put.details).to.contain('etcdserverpb.KV/Put is not implemented by the fake etcd');
+    });
+
+    it('answers as a member cut off from its peers: Status without a leader, linearizable reads and proposals failing, serializable reads served', async () => {
+      await fx.cluster.setSimulation({ etcd: { unhealthyMembers: ['cp-0'] } });
+      const failure = (p: Promise<unknown>): Promise<{ code?: status; details?: string }> => p.then(() => ({}), (e: ServiceError) => ({ code: e.code, details: e.details }));
+      const st = await call<{ leader: string; errors: string[] }>('Maintenance', 'Status', {});
+      expect(st).to.deep.include({ leader: '0', errors: ['etcdserver: no leader'] });
+      expect(await failure(call('Cluster', 'MemberList', { linearizable: true }))).to.deep.equal({ code: status.UNAVAILABLE, details: 'etcdserver: request timed out' });
+      expect(await failure(call('KV', 'Range', { key: Buffer.from('health') }))).to.deep.equal({ code: status.UNAVAILABLE, details: 'etcdserver: request timed out' });
+      expect(await failure(call('Maintenance', 'Alarm', { action: 0, memberID: '0', alarm: 0 }))).to.deep.equal({ code: status.UNKNOWN, details: 'raft proposal dropped' });
+      expect(await failure(call('Cluster', 'MemberRemove', { ID: String(fx.cluster.etcd.memberByName('cp-2')!.id) }))).to.deep.equal({ code: status.UNKNOWN, details: 'raft proposal dropped' });
+      expect(await failure(call('Maintenance', 'MoveLeader', { targetID: String(fx.cluster.etcd.memberByName('cp-2')!.id) }))).to.deep.equal({ code: status.FAILED_PRECONDITION, details: 'etcdserver: not leader' });
+      // clientv3.WithRequireLeader: refused at once, whatever the call.
+      const requireLeader = new Metadata();
+      requireLeader.set('hasleader', 'true');
+      expect(await failure(call('Cluster', 'MemberList', {}, requireLeader))).to.deep.equal({ code: status.UNAVAILABLE, details: 'etcdserver: no leader' });
+      const local = await call<{ members: { name: string }[] }>('Cluster', 'MemberList', { linearizable: false });
+      expect(local.members.map((m) => m.name)).to.deep.equal(['cp-0', 'cp-1', 'cp-2']);
+      expect(await call<{ count: string }>('KV', 'Range', { key: Buffer.from('health'), serializable: true })).to.include({ count: '0' });
+      expect(fx.cluster.etcd.members).to.have.length(3);
+      // The other two elected a leader among themselves.
+      expect(fx.cluster.etcd.leader?.name).to.equal('cp-1');
+      await fx.cluster.setSimulation({});
+      expect(await call<{ leader: string; errors: string[] }>('Maintenance', 'Status', {})).to.deep.include({ leader: String(fx.cluster.etcd.memberByName('cp-1')!.id), errors: [] });
+      expect((await call<{ alarms: unknown[] }>('Maintenance', 'Alarm', { action: 0, memberID: '0', alarm: 0 })).alarms).to.deep.equal([]);
     });
 
     it('closes every etcd connection when its tunnels close', async () => {
