@@ -245,7 +245,8 @@ export class FakeEtcd {
     if (i < 0) throw ETCD_ERRORS.memberNotFound();
     this.memberList.splice(i, 1);
     this.alarmList = this.alarmList.filter((a) => a.memberId !== id);
-    if (this.leaderId === id) this.elect(this.memberList.find((m) => !m.isLearner && !this.isUnhealthy(m.id)));
+    // A removed leader hands over: settleLeadership elects the next voter that can win.
+    if (this.leaderId === id) this.leaderId = 0n;
     this.commit();
     this.settleLeadership();
     this.onMemberStopped?.(id);

@@ -62,9 +62,11 @@ describe('FakeEtcd', () => {
     etcd.onMemberStopped = (id) => stopped.push(id);
     const leader = etcd.members[0]!;
     etcd.activateAlarm(leader.id, 'NOSPACE');
+    const term = etcd.raftTerm;
     etcd.removeMember(leader.id);
     expect(etcd.members.map((m) => m.name)).to.deep.equal(['cp-1']);
     expect(etcd.leader?.name).to.equal('cp-1');
+    expect(etcd.raftTerm, 'an election').to.equal(term + 1);
     expect(etcd.alarms).to.deep.equal([]);
     expect(stopped).to.deep.equal([leader.id]);
     expect(codeOf(() => etcd.status(leader.id)).code).to.equal(status.UNAVAILABLE);
@@ -158,6 +160,10 @@ describe('FakeEtcd', () => {
       expect(etcd.status(m0!.id).leader).to.equal(0n);
       expect(codeOf(() => etcd.moveLeader(m0!.id, m1!.id)).message).to.equal('etcdserver: not leader');
       expect(() => etcd.electLeader('cp-0')).to.throw('cut off');
+      // Without the new leader, one healthy voter of two is no majority: no member has a leader.
+      etcd.removeMember(m1!.id);
+      expect(etcd.leader).to.equal(undefined);
+      expect(etcd.status(etcd.memberByName('cp-2')!.id).errors).to.deep.equal(['etcdserver: no leader']);
     });
 
     it('without a majority of healthy voters no member has a leader, until they come back and elect one', () => {
