@@ -24,7 +24,7 @@ const ALARM_NONE = 0;
 
 export const ETCD_HANDLERS: Readonly<Record<string, EtcdHandler>> = {
   'Cluster/MemberList': (ctx, req) => {
-    // etcd 3.5.13+ clients ask for a linearizable list by default; older ones get the member's own view.
+    // etcd's 3.6 client asks for a linearizable list by default; a request without the field gets the member's own view.
     if (req.linearizable === true) ctx.etcd.checkCommit(ctx.memberId, 'read');
     return { header: header(ctx), members: ctx.etcd.members.map(member) };
   },
