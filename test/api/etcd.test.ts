@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { credentials, status, type Client, type ServiceError } from '@grpc/grpc-js';
+import { credentials, Metadata, status, type Client, type ServiceError } from '@grpc/grpc-js';
 import { createCertificateAuthority, issueCertificate } from '../../src/pki/certificates.js';
 import { generateEcKey, privateKeyToPem } from '../../src/pki/keys.js';
 import { etcdClients } from '../../src/simulator/etcd/proto.js';
@@ -143,6 +143,79 @@ describe('fake etcd through port-forward', function () {
     }
   });
 
+  describe('with members cut off from their peers (spec.simulation.etcd.unhealthyMembers)', () => {
+    /** endpoint status as JSON; the leader's 64-bit ID is read from the text, as JSON.parse would round it. */
+    const statusVia = async (node: string): Promise<{ leader: bigint; errors: string[] }> => {
+      const pf = await forward(node);
+      try {
+        const r = await etcdctl(pf.localPort, certs, ['endpoint', 'status', '-w', 'json']);
+        expect(r.code, r.stderr).to.equal(0);
+        const [entry] = JSON.parse(r.stdout) as { Status: { errors?: string[] } }[];
+        return { leader: BigInt(/"leader":(\d+)/.exec(r.stdout)?.[1] ?? 0), errors: entry!.Status.errors ?? [] };
+      } finally {
+        await pf.stop();
+      }
+    };
+    const healthVia = async (node: string): Promise<{ health: boolean; error?: string }> => {
+      const pf = await forward(node);
+      try {
+        const r = await etcdctl(pf.localPort, certs, ['endpoint', 'health', '-w', 'json']);
+        const [h] = JSON.parse(r.stdout) as { health: boolean; error?: string }[];
+        expect(r.code !== 0, `exit code ${r.code} of endpoint health via ${node}`).to.equal(!h!.health);
+        return h!;
+      } finally {
+        await pf.stop();
+      }
+    };
+    const idOf = (node: string): bigint => fx.cluster.etcd.memberByName(node)!.id;
+
+    it('the cut-off member reports no leader, fails endpoint health, alarm list and a linearizable member list; the other two answer as a healthy cluster', async () => {
+      await fx.cluster.setSimulation({ etcd: { unhealthyMembers: ['cp-1'] } });
+      const cut = await statusVia('cp-1');
+      expect(cut.leader, 'leader seen by cp-1').to.equal(0n);
+      expect(cut.errors).to.deep.equal(['etcdserver: no leader']);
+      expect(await healthVia('cp-1')).to.deep.include({ health: false, error: 'etcdserver: request timed out' });
+
+      const pf = await forward('cp-1');
+      try {
+        const alarms = await etcdctl(pf.localPort, certs, ['alarm', 'list']);
+        expect(alarms.code).to.not.equal(0);
+        expect(alarms.stderr).to.contain('raft proposal dropped');
+        const linearizable = await etcdctl(pf.localPort, certs, ['member', 'list']);
+        expect(linearizable.code).to.not.equal(0);
+        expect(linearizable.stderr).to.contain('etcdserver: request timed out');
+        // A serializable list is the member's own view: it still knows its peers.
+        const local = await etcdctl(pf.localPort, certs, ['member', 'list', '--consistency=s', '-w', 'json']);
+        expect(local.code, local.stderr).to.equal(0);
+        expect((JSON.parse(local.stdout) as { members: { name: string }[] }).members.map((m) => m.name)).to.deep.equal(NODES.map((n) => n.name));
+      } finally {
+        await pf.stop();
+      }
+
+      for (const node of ['cp-0', 'cp-2']) {
+        const st = await statusVia(node);
+        expect(st.leader, `leader seen by ${node}`).to.equal(idOf('cp-0'));
+        expect(st.errors, node).to.deep.equal([]);
+        expect(await healthVia(node), node).to.include({ health: true });
+      }
+
+      await fx.cluster.setSimulation({});
+      expect(await healthVia('cp-1')).to.include({ health: true });
+      expect((await statusVia('cp-1')).leader).to.equal(idOf('cp-0'));
+    });
+
+    it('with two of three cut off no member has a leader, and the healthy one fails endpoint health too until they are back', async () => {
+      await fx.cluster.setSimulation({ etcd: { unhealthyMembers: ['cp-1', 'cp-2'] } });
+      for (const node of ['cp-0', 'cp-1']) {
+        expect((await statusVia(node)).errors, node).to.deep.equal(['etcdserver: no leader']);
+        expect(await healthVia(node), node).to.deep.include({ health: false, error: 'etcdserver: request timed out' });
+      }
+      await fx.cluster.setSimulation({});
+      expect(await healthVia('cp-0')).to.include({ health: true });
+      expect((await statusVia('cp-2')).leader).to.equal(idOf('cp-0'));
+    });
+  });
+
   it('refuses etcdctl with a client certificate from another CA', async () => {
     const otherCa = await createCertificateAuthority({ commonName: 'etcd-ca', key: await generateEcKey() });
     const strangers = await writeEtcdClientCert(fx.dir, 'stranger', otherCa, await fx.simulator.etcdCaOf(fx.cluster.name));
@@ -160,7 +233,7 @@ describe('fake etcd through port-forward', function () {
     let tunnel: SpdyPortForwardTunnel;
     let bridge: Awaited<ReturnType<typeof bridgeTunnel>>;
     let clients: Client[];
-    let call: <T>(service: string, method: string, request: object) => Promise<T>;
+    let call: <T>(service: string, method: string, request: object, metadata?: Metadata) => Promise<T>;
 
     beforeEach(async () => {
       tunnel = await SpdyPortForwardTunnel.open(await adminTls(fx.simulator, fx.cluster), 'kube-system', 'etcd-cp-0');
@@ -172,7 +245,7 @@ describe('fake etcd through port-forward', function () {
       const pkg = await etcdClients();
       clients = [];
       const byService = new Map<string, Client>();
-      call = <T>(service: string, method: string, request: object): Promise<T> => {
+      call = <T>(service: string, method: string, request: object, metadata = new Metadata()): Promise<T> => {
         let client = byService.get(service);
         if (!client) {
           const Ctor = pkg[service] as unknown as new (address: string, c: typeof creds, o: object) => Client;
@@ -180,8 +253,8 @@ describe('fake etcd through port-forward', function () {
           byService.set(service, client);
           clients.push(client);
         }
-        const c = client as unknown as Record<string, (req: object, opts: object, cb: (err: ServiceError | null, res: T) => void) => void>;
-        return new Promise<T>((resolve, reject) => c[method]!.call(client, request, { deadline: Date.now() + GRPC_DEADLINE_MS }, (err, res) => (err ? reject(err) : resolve(res))));
+        const c = client as unknown as Record<string, (req: object, md: Metadata, opts: object, cb: (err: ServiceError | null, res: T) => void) => void>;
+        return new Promise<T>((resolve, reject) => c[method]!.call(client, request, metadata, { deadline: Date.now() + GRPC_DEADLINE_MS }, (err, res) => (err ? reject(err) : resolve(res))));
       };
     });
     afterEach(async () => {
@@ -228,6 +301,31 @@ describe('fake etcd through port-forward', function () {
       const put = (await call('KV', 'Put', { key: Buffer.from('a'), value: Buffer.from('b') }).catch((e: unknown) => e)) as ServiceError;
       expect(put.code).to.equal(status.UNIMPLEMENTED);
       expect(put.details).to.contain('etcdserverpb.KV/Put is not implemented by the fake etcd');
+    });
+
+    it('answers as a member cut off from its peers: Status without a leader, linearizable reads and proposals failing, serializable reads served', async () => {
+      await fx.cluster.setSimulation({ etcd: { unhealthyMembers: ['cp-0'] } });
+      const failure = (p: Promise<unknown>): Promise<{ code?: status; details?: string }> => p.then(() => ({}), (e: ServiceError) => ({ code: e.code, details: e.details }));
+      const st = await call<{ leader: string; errors: string[] }>('Maintenance', 'Status', {});
+      expect(st).to.deep.include({ leader: '0', errors: ['etcdserver: no leader'] });
+      expect(await failure(call('Cluster', 'MemberList', { linearizable: true }))).to.deep.equal({ code: status.UNAVAILABLE, details: 'etcdserver: request timed out' });
+      expect(await failure(call('KV', 'Range', { key: Buffer.from('health') }))).to.deep.equal({ code: status.UNAVAILABLE, details: 'etcdserver: request timed out' });
+      expect(await failure(call('Maintenance', 'Alarm', { action: 0, memberID: '0', alarm: 0 }))).to.deep.equal({ code: status.UNKNOWN, details: 'raft proposal dropped' });
+      expect(await failure(call('Cluster', 'MemberRemove', { ID: String(fx.cluster.etcd.memberByName('cp-2')!.id) }))).to.deep.equal({ code: status.UNKNOWN, details: 'raft proposal dropped' });
+      expect(await failure(call('Maintenance', 'MoveLeader', { targetID: String(fx.cluster.etcd.memberByName('cp-2')!.id) }))).to.deep.equal({ code: status.FAILED_PRECONDITION, details: 'etcdserver: not leader' });
+      // clientv3.WithRequireLeader: refused at once, whatever the call.
+      const requireLeader = new Metadata();
+      requireLeader.set('hasleader', 'true');
+      expect(await failure(call('Cluster', 'MemberList', {}, requireLeader))).to.deep.equal({ code: status.UNAVAILABLE, details: 'etcdserver: no leader' });
+      const local = await call<{ members: { name: string }[] }>('Cluster', 'MemberList', { linearizable: false });
+      expect(local.members.map((m) => m.name)).to.deep.equal(['cp-0', 'cp-1', 'cp-2']);
+      expect(await call<{ count: string }>('KV', 'Range', { key: Buffer.from('health'), serializable: true })).to.include({ count: '0' });
+      expect(fx.cluster.etcd.members).to.have.length(3);
+      // The other two elected a leader among themselves.
+      expect(fx.cluster.etcd.leader?.name).to.equal('cp-1');
+      await fx.cluster.setSimulation({});
+      expect(await call<{ leader: string; errors: string[] }>('Maintenance', 'Status', {})).to.deep.include({ leader: String(fx.cluster.etcd.memberByName('cp-1')!.id), errors: [] });
+      expect((await call<{ alarms: unknown[] }>('Maintenance', 'Alarm', { action: 0, memberID: '0', alarm: 0 })).alarms).to.deep.equal([]);
     });
 
     it('closes every etcd connection when its tunnels close', async () => {

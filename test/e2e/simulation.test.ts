@@ -30,11 +30,14 @@ import { connectionRefused } from '../support/operator-fixture.js';
 
 const PROVISION_MS = 5 * 60_000;
 /**
- * One etcd member. KCP (v1.13) reads the member list and alarms from the first member that answers
- * and does not ask each member: an unreachable member next to healthy ones changes none of its
- * conditions, the only member unreachable makes EtcdClusterHealthy Unknown, an alarm makes it False.
+ * KCP (v1.13, updateManagedEtcdConditions) asks the first etcd member that answers Status, judges
+ * every Machine False when that member's Status lists errors (no leader, an alarm), Unknown when the
+ * member list or alarm list cannot be read, and makes EtcdClusterHealthy False if any Machine is
+ * False. So the cluster starts with one member (a stalled lone member: Unknown) and grows to three
+ * (a member cut off from the others: False whenever KCP asks it; two cut off: False from every member).
  */
 const CONTROL_PLANE = 1;
+const CONTROL_PLANE_SCALED = 3;
 const SIMULATED_LATENCY = '200ms';
 const SIMULATED_LATENCY_S = 0.2;
 /** Issue 16: the API server stays down this long. CAPI's --remote-connection-grace-period is 50 s by default. */
@@ -61,14 +64,19 @@ describe('spec.simulation with the real Cluster API controllers', function () {
       return o.status?.observedGeneration === o.metadata.generation;
     });
   }
-  /** KCP's EtcdClusterHealthy once it has `status`, after asking KCP to look (it re-checks etcd only when it reconciles). */
+  /**
+   * KCP's EtcdClusterHealthy once it has `status`, asking KCP to look at every poll: it re-checks etcd
+   * only when it reconciles, and which member it asks first is random among equally healthy ones.
+   */
   async function etcdClusterHealthy(status: 'True' | 'False' | 'Unknown'): Promise<Condition> {
-    await requestReconcile(env, 'kcp', ns, name);
     return waitFor(env, ns, `EtcdClusterHealthy ${status}`, CONDITION_MS, async () => {
+      await requestReconcile(env, 'kcp', ns, name);
       const c = conditionOf(await kcp(), 'EtcdClusterHealthy');
       return c?.status === status ? c : undefined;
     });
   }
+  /** Control-plane replicas the cluster has now (the etcd spec scales it up). */
+  let controlPlanes = CONTROL_PLANE;
   const cluster = (): Promise<CapiObject> => env.get<CapiObject>(paths.cluster(ns, name));
   const kcp = (): Promise<CapiObject> => env.get<CapiObject>(paths.kcp(ns, name));
 
@@ -103,30 +111,63 @@ describe('spec.simulation with the real Cluster API controllers', function () {
     expect(fast, `requests answered faster than ${SIMULATED_LATENCY}`).to.equal(0);
   });
 
-  it("makes KCP's EtcdClusterHealthy Unknown while the only etcd member does not answer, False while it reports NOSPACE, and True again after each", async () => {
+  const memberHealth = async (machine: CapiObject): Promise<Condition | undefined> =>
+    conditionOf(await env.get<CapiObject>({ apiVersion: 'cluster.x-k8s.io/v1beta2', plural: 'machines', namespace: ns, name: machine.metadata.name }), 'EtcdMemberHealthy');
+
+  it("makes KCP's EtcdClusterHealthy Unknown while the only etcd member stalls, False while it reports NOSPACE, and True again after each", async () => {
     const cp = (await machinesOf(env, ns, name)).filter(isControlPlane)[0]!;
     const member = cp.status!.nodeRef!.name;
-    const memberHealth = async (): Promise<Condition | undefined> =>
-      conditionOf(await env.get<CapiObject>({ apiVersion: 'cluster.x-k8s.io/v1beta2', plural: 'machines', namespace: ns, name: cp.metadata.name }), 'EtcdMemberHealthy');
 
+    // A lone voter keeps leading (its Status has no errors) but cannot complete the member list KCP reads next.
     await simulate({ etcd: { unhealthyMembers: [member] } });
-    const unknown = await timings.timed('member unhealthy → EtcdClusterHealthy Unknown', () => etcdClusterHealthy('Unknown'));
-    console.log(`    unhealthyMembers [${member}]: KCP EtcdClusterHealthy ${unknown.status} ${unknown.reason}; Machine EtcdMemberHealthy: ${(await memberHealth())?.message}`);
-    expect(await memberHealth(), 'the Machine says why').to.include({ status: 'Unknown' });
-    expect((await memberHealth())?.message).to.contain('request timed out');
+    const unknown = await timings.timed('only member unhealthy → EtcdClusterHealthy Unknown', () => etcdClusterHealthy('Unknown'));
+    console.log(`    unhealthyMembers [${member}] of 1: KCP EtcdClusterHealthy ${unknown.status} ${unknown.reason}; Machine EtcdMemberHealthy: ${(await memberHealth(cp))?.message}`);
+    expect(await memberHealth(cp), 'the Machine says why').to.include({ status: 'Unknown' });
+    expect((await memberHealth(cp))?.message).to.contain('Failed to get etcd members').and.to.contain('request timed out');
     expect(isTrue(await kcp(), 'Available'), 'KCP Available without etcd').to.equal(false);
     await simulate(null);
-    await timings.timed('member answers again → EtcdClusterHealthy True', () => etcdClusterHealthy('True'));
+    await timings.timed('member recovers → EtcdClusterHealthy True', () => etcdClusterHealthy('True'));
 
     await simulate({ etcd: { alarms: ['NOSPACE'] } });
     const alarmed = await timings.timed('NOSPACE alarm → EtcdClusterHealthy False', () => etcdClusterHealthy('False'));
-    console.log(`    alarms [NOSPACE]: KCP EtcdClusterHealthy ${alarmed.status} ${alarmed.reason}; Machine EtcdMemberHealthy: ${(await memberHealth())?.message}`);
+    console.log(`    alarms [NOSPACE]: KCP EtcdClusterHealthy ${alarmed.status} ${alarmed.reason}; Machine EtcdMemberHealthy: ${(await memberHealth(cp))?.message}`);
     // KCP reads the alarm from the Status answer of the member it connected to (etcd lists alarms among its errors).
-    expect(await memberHealth(), 'the Machine says why').to.include({ status: 'False' });
-    expect((await memberHealth())?.message).to.contain('alarm:NOSPACE');
+    expect(await memberHealth(cp), 'the Machine says why').to.include({ status: 'False' });
+    expect((await memberHealth(cp))?.message).to.contain('alarm:NOSPACE');
     await simulate(null);
     await timings.timed('alarm cleared → EtcdClusterHealthy True', () => etcdClusterHealthy('True'));
     await waitFor(env, ns, 'KCP ready again', CONDITION_MS, () => controlPlaneReady(env, ns, name, CONTROL_PLANE));
+  });
+
+  it(`with ${CONTROL_PLANE_SCALED} etcd members makes EtcdClusterHealthy False when KCP asks a member cut off from the others, False from every member once the quorum is lost, and True again`, async () => {
+    await env.kubectl(['patch', 'kcp', '-n', ns, name, '--type=merge', '-p', JSON.stringify({ spec: { replicas: CONTROL_PLANE_SCALED } })]);
+    await timings.timed(`KCP scaled to ${CONTROL_PLANE_SCALED}`, () => waitFor(env, ns, `KCP ready with ${CONTROL_PLANE_SCALED} replicas`, PROVISION_MS, () => controlPlaneReady(env, ns, name, CONTROL_PLANE_SCALED)));
+    controlPlanes = CONTROL_PLANE_SCALED;
+    const cps = (await machinesOf(env, ns, name)).filter(isControlPlane);
+    const members = cps.map((m) => m.status!.nodeRef!.name);
+
+    // One member cut off: its Status says it has no leader, the other two answer as a healthy cluster. KCP
+    // judges every Machine by the one member it asks first (random among equally healthy ones), so the
+    // condition is False whenever that is the cut-off member; polling with a reconcile each time sees it.
+    const [cutOff] = members;
+    await simulate({ etcd: { unhealthyMembers: [cutOff] } });
+    const one = await timings.timed('1 of 3 cut off → EtcdClusterHealthy False (when KCP asks it)', () => etcdClusterHealthy('False'));
+    console.log(`    unhealthyMembers [${cutOff}] of 3: KCP EtcdClusterHealthy ${one.status} ${one.reason}: ${one.message}`);
+    expect(one.message).to.contain(`Etcd endpoint etcd-${cutOff} reports errors: etcdserver: no leader`);
+    await simulate(null);
+    await timings.timed('member back → EtcdClusterHealthy True', () => etcdClusterHealthy('True'));
+
+    // Two of three cut off: no majority, so no member has a leader and KCP sees False whichever it asks.
+    const lost = members.slice(1);
+    await simulate({ etcd: { unhealthyMembers: lost } });
+    const noQuorum = await timings.timed('2 of 3 cut off → EtcdClusterHealthy False', () => etcdClusterHealthy('False'));
+    console.log(`    unhealthyMembers [${lost.join(', ')}] of 3: KCP EtcdClusterHealthy ${noQuorum.status} ${noQuorum.reason}: ${noQuorum.message}`);
+    expect(noQuorum.message).to.match(/Etcd endpoint etcd-\S+ reports errors: etcdserver: no leader/);
+    for (const m of cps) expect(await memberHealth(m), m.metadata.name).to.include({ status: 'False' });
+    expect(isTrue(await kcp(), 'Available'), 'KCP Available without an etcd quorum').to.equal(false);
+    await simulate(null);
+    await timings.timed('quorum back → EtcdClusterHealthy True', () => etcdClusterHealthy('True'));
+    await waitFor(env, ns, 'KCP ready again', CONDITION_MS, () => controlPlaneReady(env, ns, name, CONTROL_PLANE_SCALED));
   });
 
   it(`reports the remote connection down while the API server is unavailable for ${DOWN_FOR_MS / 1000} s, recovers when it is back, and remediates no Machine`, async () => {
@@ -157,7 +198,7 @@ describe('spec.simulation with the real Cluster API controllers', function () {
     await timings.timed('available again → cluster provisioned and MHC healthy', () =>
       waitFor(env, ns, 'cluster provisioned, MHC sees the worker healthy', CONDITION_MS, async () => {
         const mhc = await env.get<{ status?: { expectedMachines?: number; currentHealthy?: number } }>({ apiVersion: 'cluster.x-k8s.io/v1beta2', plural: 'machinehealthchecks', namespace: ns, name: `${name}-workers` });
-        return mhc.status?.expectedMachines === 1 && mhc.status.currentHealthy === 1 && (await clusterProvisioned(env, ns, name, CONTROL_PLANE, 1));
+        return mhc.status?.expectedMachines === 1 && mhc.status.currentHealthy === 1 && (await clusterProvisioned(env, ns, name, controlPlanes, 1));
       }),
     );
     expect(await machineIdentities(env, ns, name)).to.deep.equal(machinesBefore);

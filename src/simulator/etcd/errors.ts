@@ -5,6 +5,7 @@ import type { ServerErrorResponse } from '@grpc/grpc-js';
  * error does not load grpc-js (see grpc-runtime.ts).
  */
 export const GRPC_STATUS = {
+  UNKNOWN: 2,
   INVALID_ARGUMENT: 3,
   NOT_FOUND: 5,
   FAILED_PRECONDITION: 9,
@@ -44,6 +45,11 @@ export const ETCD_ERRORS = {
   stopped: () => new EtcdError(GRPC_STATUS.UNAVAILABLE, 'etcdserver: server stopped'),
   unhealthy: () => new EtcdError(GRPC_STATUS.UNAVAILABLE, 'etcdserver: unhealthy cluster'),
   timedOut: () => new EtcdError(GRPC_STATUS.UNAVAILABLE, 'etcdserver: request timed out'),
+  noLeader: () => new EtcdError(GRPC_STATUS.UNAVAILABLE, 'etcdserver: no leader'),
+  /** raft's ErrProposalDropped, which etcd passes on as it is (gRPC code Unknown): a member without a leader takes no proposal. */
+  proposalDropped: () => new EtcdError(GRPC_STATUS.UNKNOWN, 'raft proposal dropped'),
+  /** Not among etcd's gRPC errors either: code Unknown. */
+  leaderTransferTimedOut: () => new EtcdError(GRPC_STATUS.UNKNOWN, 'etcdserver: request timed out, leader transfer took too long'),
 } as const;
 
 export function unimplemented(method: string): ServerErrorResponse {

@@ -69,7 +69,12 @@ export interface RangeQuery {
 export interface EtcdSimulation {
   /** Added before every gRPC answer. */
   readonly latencyMs?: number;
-  /** Members (by name: the node name) that answer every RPC with "etcdserver: request timed out". */
+  /**
+   * Members (by name: the node name) cut off from their peers, as after a network partition: a
+   * member alone in its part has no leader and commits nothing (see `leaderSeenBy`, `checkCommit`).
+   * The lone voter of a one-member cluster is its own quorum: it keeps leading, but commits nothing,
+   * as a member whose disk stalls.
+   */
   readonly unhealthyMembers?: readonly string[];
   /** Alarms raised on every member for as long as the simulation says so (clients cannot disarm them). */
   readonly alarms?: readonly AlarmType[];
@@ -86,6 +91,8 @@ export class FakeEtcd {
   private keys?: Map<string, KeyValue>;
   private memberAdds = 0;
   private simulation: EtcdSimulation = {};
+  /** The healthy voters are not a majority: no member has a leader (see settleLeadership). */
+  private quorumLost = false;
   /** Called when a member leaves the cluster: a removed etcd exits, so its connections must close. */
   onMemberStopped?: (memberId: bigint) => void;
 
@@ -114,6 +121,7 @@ export class FakeEtcd {
     for (const a of sim.alarms ?? []) if (!ALARM_TYPES.includes(a)) throw new Error(`etcd alarm "${String(a)}" is not one of ${ALARM_TYPES.join(', ')}`);
     if (sim.latencyMs !== undefined && !(sim.latencyMs >= 0)) throw new Error(`etcd latency must be a duration of 0 or more, not ${sim.latencyMs}`);
     this.simulation = { ...sim };
+    this.settleLeadership();
   }
 
   /** Delay before each gRPC answer (0: none). */
@@ -121,12 +129,60 @@ export class FakeEtcd {
     return this.simulation.latencyMs ?? 0;
   }
 
-  /** A member the simulation marks unhealthy: its RPCs fail. */
+  /** A member the simulation cuts off from its peers. */
   isUnhealthy(memberId: bigint): boolean {
     const names = this.simulation.unhealthyMembers;
     if (!names?.length) return false;
     const m = this.member(memberId);
     return m !== undefined && names.includes(m.name);
+  }
+
+  /**
+   * The leader as this member sees it (Status.leader): none for a member cut off from the others, and
+   * none for any member while the quorum is lost; etcd's raft drops the leader of a member that stops
+   * hearing from it (pre-vote) and makes a leader that cannot reach a majority step down (check-quorum).
+   */
+  leaderSeenBy(memberId: bigint): bigint {
+    return this.isUnhealthy(memberId) && !this.isLoneVoter(memberId) ? 0n : this.leaderId;
+  }
+
+  /**
+   * Throws what etcd answers when this member cannot complete a linearizable read (ReadIndex: Range,
+   * MemberList with `linearizable`) or a raft proposal (Alarm, member changes): a read waits for a
+   * leader's confirmation until etcd's request timeout; a member without a leader drops a proposal at
+   * once; a stalled leader's proposal never commits. The fake answers at once with etcd's final word
+   * rather than holding the call for etcd's 7 s request timeout.
+   */
+  checkCommit(memberId: bigint, kind: 'read' | 'proposal'): void {
+    if (!this.quorumLost && !this.isUnhealthy(memberId)) return;
+    if (kind === 'proposal' && this.leaderSeenBy(memberId) === 0n) throw ETCD_ERRORS.proposalDropped();
+    throw ETCD_ERRORS.timedOut();
+  }
+
+  /** The only voting member, which is a quorum on its own. */
+  private isLoneVoter(memberId: bigint): boolean {
+    const voters = this.memberList.filter((m) => !m.isLearner);
+    return voters.length === 1 && voters[0]!.id === memberId;
+  }
+
+  /**
+   * Leadership while members are cut off: the healthy voters keep their leader, or elect one of
+   * themselves (a new term), as long as they are a majority of the voters; otherwise the leader steps
+   * down and no member has one until enough come back, which then elect one. Without unhealthy
+   * members and with a leader in place this changes nothing.
+   */
+  private settleLeadership(): void {
+    const voters = this.memberList.filter((m) => !m.isLearner);
+    const healthy = voters.filter((m) => !this.isUnhealthy(m.id));
+    this.quorumLost = voters.length > 1 && healthy.length * 2 <= voters.length;
+    if (this.quorumLost) {
+      this.leaderId = 0n;
+      return;
+    }
+    const leader = this.member(this.leaderId);
+    if (leader && !leader.isLearner && (voters.length === 1 || !this.isUnhealthy(leader.id))) return;
+    const next = voters.length === 1 ? voters[0] : healthy[0];
+    if (next) this.elect(next);
   }
 
   /** Raised alarms, the simulated ones (on every member) included. */
@@ -171,6 +227,7 @@ export class FakeEtcd {
     this.memberList.push(member);
     if (!this.leaderId) this.leaderId = member.id;
     this.commit();
+    this.settleLeadership();
     return member;
   }
 
@@ -188,8 +245,10 @@ export class FakeEtcd {
     if (i < 0) throw ETCD_ERRORS.memberNotFound();
     this.memberList.splice(i, 1);
     this.alarmList = this.alarmList.filter((a) => a.memberId !== id);
-    if (this.leaderId === id) this.elect(this.memberList.find((m) => !m.isLearner));
+    // A removed leader hands over: settleLeadership elects the next voter that can win.
+    if (this.leaderId === id) this.leaderId = 0n;
     this.commit();
+    this.settleLeadership();
     this.onMemberStopped?.(id);
     return this.memberList;
   }
@@ -200,8 +259,9 @@ export class FakeEtcd {
     if (this.memberList.some((m) => m.peerURLs.some((u) => peerURLs.includes(u)))) throw ETCD_ERRORS.peerUrlExists();
     const member: EtcdMember = { id: this.uniqueId(`member/${this.clusterName}/${peerURLs.join(',')}/${++this.memberAdds}`), name: '', peerURLs: [...peerURLs], clientURLs: [], isLearner };
     this.memberList.push(member);
-    if (!this.leaderId && !isLearner) this.leaderId = member.id;
+    if (!this.leaderId && !isLearner && !this.quorumLost) this.leaderId = member.id;
     this.commit();
+    this.settleLeadership();
     return member;
   }
 
@@ -212,6 +272,7 @@ export class FakeEtcd {
     if (!m.isLearner) throw ETCD_ERRORS.memberNotLearner();
     m.isLearner = false;
     this.commit();
+    this.settleLeadership();
     return this.memberList;
   }
 
@@ -219,11 +280,12 @@ export class FakeEtcd {
   status(memberId: bigint): EtcdStatus {
     const member = this.member(memberId);
     if (!member) throw ETCD_ERRORS.stopped();
+    const leader = this.leaderSeenBy(memberId);
     const errors = this.activeAlarms().map((a) => `memberID:${a.memberId} alarm:${a.alarm} `);
-    if (!this.leaderId) errors.unshift('etcdserver: no leader');
+    if (!leader) errors.unshift('etcdserver: no leader');
     return {
       member,
-      leader: this.leaderId,
+      leader,
       raftTerm: this.term,
       raftIndex: this.index,
       revision: this.revision,
@@ -234,12 +296,16 @@ export class FakeEtcd {
     };
   }
 
-  /** Maintenance.MoveLeader: only the leader may hand over, and only to a voting member. */
+  /**
+   * Maintenance.MoveLeader: only the leader may hand over, and only to a voting member; a member cut
+   * off from the leader never takes over, and etcd gives up the transfer.
+   */
   moveLeader(fromMemberId: bigint, targetId: bigint): void {
-    if (fromMemberId !== this.leaderId) throw ETCD_ERRORS.notLeader();
+    if (fromMemberId !== this.leaderSeenBy(fromMemberId)) throw ETCD_ERRORS.notLeader();
     const target = this.member(targetId);
     if (!target || target.isLearner) throw ETCD_ERRORS.badLeaderTransferee();
     if (target.id === this.leaderId) return;
+    if (this.isUnhealthy(target.id)) throw ETCD_ERRORS.leaderTransferTimedOut();
     this.elect(target);
   }
 
@@ -247,6 +313,7 @@ export class FakeEtcd {
   electLeader(name: string): void {
     const m = this.memberByName(name);
     if (!m || m.isLearner) throw new Error(`no voting etcd member named "${name}" in cluster ${this.clusterName}`);
+    if (this.leaderSeenBy(m.id) === 0n) throw new Error(`etcd member "${name}" of cluster ${this.clusterName} is cut off from the quorum and cannot be elected`);
     if (m.id !== this.leaderId) this.elect(m);
   }
 

@@ -28,6 +28,9 @@ interface Connection extends EtcdCallContext {
 }
 
 const PEER_PREFIX = 'fkas-etcd-tunnel-';
+/** etcd's rpctypes.MetadataRequireLeaderKey and MetadataHasLeader. */
+const REQUIRE_LEADER_KEY = 'hasleader';
+const HAS_LEADER = 'true';
 /** A removed etcd exits right after answering: its connections close once the reply is flushed. */
 const MEMBER_EXIT_DELAY_MS = 50;
 
@@ -124,8 +127,8 @@ export class EtcdGrpcHost {
         const ctx = this.connections.get(call.getPeer());
         if (!ctx) return callback(ETCD_ERRORS.stopped().toServiceError());
         const answer = (): void => {
-          // spec.simulation.etcd.unhealthyMembers: as a member that lost its quorum or hangs.
-          if (ctx.etcd.isUnhealthy(ctx.memberId)) return callback(ETCD_ERRORS.timedOut().toServiceError());
+          // clientv3.WithRequireLeader: etcd refuses the call at once on a member without a leader.
+          if (call.metadata.get(REQUIRE_LEADER_KEY)[0] === HAS_LEADER && !ctx.etcd.leaderSeenBy(ctx.memberId)) return callback(ETCD_ERRORS.noLeader().toServiceError());
           try {
             callback(null, handler(ctx, call.request as Record<string, unknown>));
           } catch (err) {

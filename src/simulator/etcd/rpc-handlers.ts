@@ -3,7 +3,9 @@ import { ALARM_TYPES, type AlarmType, type EtcdAlarm, type EtcdMember, type Fake
 /**
  * etcd v3 RPCs → FakeEtcd, in the shapes proto-loader encodes: etcd's field
  * names, 64-bit integers as decimal strings, enums as numbers, bytes as
- * Buffers. Each handler answers as the member the connection reached.
+ * Buffers. Each handler answers as the member the connection reached:
+ * what needs the quorum (a linearizable read, a raft proposal) fails on a
+ * member that cannot reach it (FakeEtcd.checkCommit), Status never does.
  */
 
 export interface EtcdCallContext {
@@ -21,16 +23,25 @@ const ALARM_ACTION = { get: 0, activate: 1, deactivate: 2 } as const;
 const ALARM_NONE = 0;
 
 export const ETCD_HANDLERS: Readonly<Record<string, EtcdHandler>> = {
-  'Cluster/MemberList': (ctx) => ({ header: header(ctx), members: ctx.etcd.members.map(member) }),
+  'Cluster/MemberList': (ctx, req) => {
+    // etcd's 3.6 client asks for a linearizable list by default; a request without the field gets the member's own view.
+    if (req.linearizable === true) ctx.etcd.checkCommit(ctx.memberId, 'read');
+    return { header: header(ctx), members: ctx.etcd.members.map(member) };
+  },
   'Cluster/MemberAdd': (ctx, req) => {
+    ctx.etcd.checkCommit(ctx.memberId, 'proposal');
     const added = ctx.etcd.memberAdd(strings(req.peerURLs), req.isLearner === true);
     return { header: header(ctx), member: member(added), members: ctx.etcd.members.map(member) };
   },
   'Cluster/MemberRemove': (ctx, req) => {
+    ctx.etcd.checkCommit(ctx.memberId, 'proposal');
     const members = ctx.etcd.removeMember(id(req.ID));
     return { header: header(ctx), members: members.map(member) };
   },
-  'Cluster/MemberPromote': (ctx, req) => ({ header: header(ctx), members: ctx.etcd.memberPromote(id(req.ID)).map(member) }),
+  'Cluster/MemberPromote': (ctx, req) => {
+    ctx.etcd.checkCommit(ctx.memberId, 'proposal');
+    return { header: header(ctx), members: ctx.etcd.memberPromote(id(req.ID)).map(member) };
+  },
   'Maintenance/Status': (ctx) => {
     const s = ctx.etcd.status(ctx.memberId);
     return {
@@ -47,6 +58,8 @@ export const ETCD_HANDLERS: Readonly<Record<string, EtcdHandler>> = {
     };
   },
   'Maintenance/Alarm': (ctx, req) => {
+    // Every alarm request, a list included, goes through raft.
+    ctx.etcd.checkCommit(ctx.memberId, 'proposal');
     const type = alarmType(req.alarm);
     const memberId = id(req.memberID);
     let alarms: readonly EtcdAlarm[];
@@ -67,6 +80,8 @@ export const ETCD_HANDLERS: Readonly<Record<string, EtcdHandler>> = {
     return { header: header(ctx) };
   },
   'KV/Range': (ctx, req) => {
+    // A serializable read is the member's own answer; the default, linearizable, needs the leader.
+    if (req.serializable !== true) ctx.etcd.checkCommit(ctx.memberId, 'read');
     const r = ctx.etcd.range({
       key: bytes(req.key),
       rangeEnd: bytes(req.range_end),

@@ -62,9 +62,11 @@ describe('FakeEtcd', () => {
     etcd.onMemberStopped = (id) => stopped.push(id);
     const leader = etcd.members[0]!;
     etcd.activateAlarm(leader.id, 'NOSPACE');
+    const term = etcd.raftTerm;
     etcd.removeMember(leader.id);
     expect(etcd.members.map((m) => m.name)).to.deep.equal(['cp-1']);
     expect(etcd.leader?.name).to.equal('cp-1');
+    expect(etcd.raftTerm, 'an election').to.equal(term + 1);
     expect(etcd.alarms).to.deep.equal([]);
     expect(stopped).to.deep.equal([leader.id]);
     expect(codeOf(() => etcd.status(leader.id)).code).to.equal(status.UNAVAILABLE);
@@ -114,5 +116,79 @@ describe('FakeEtcd', () => {
     expect(etcd.range({ key: Buffer.from('/'), rangeEnd: Buffer.from([0]), limit: 1 })).to.include({ count: 3, more: true });
     expect(etcd.range({ key: Buffer.from('health') }).count).to.equal(0);
     expect(codeOf(() => etcd.range({ key: Buffer.alloc(0) })).message).to.equal('etcdserver: key is not provided');
+  });
+
+  describe('with members cut off from their peers (spec.simulation.etcd.unhealthyMembers)', () => {
+    const timedOut = { code: status.UNAVAILABLE, message: 'etcdserver: request timed out' };
+    const dropped = { code: status.UNKNOWN, message: 'raft proposal dropped' };
+    const commits = (etcd: FakeEtcd, name: string, kind: 'read' | 'proposal'): boolean => {
+      try {
+        etcd.checkCommit(etcd.memberByName(name)!.id, kind);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+
+    it('a follower alone in its part reports no leader and commits nothing; the majority goes on under the same leader and term', () => {
+      const etcd = etcdWith('cp-0', 'cp-1', 'cp-2');
+      const [m0, m1] = etcd.members;
+      const term = etcd.raftTerm;
+      etcd.setSimulation({ unhealthyMembers: ['cp-1'] });
+      expect(etcd.status(m1!.id)).to.include({ leader: 0n });
+      expect(etcd.status(m1!.id).errors).to.deep.equal(['etcdserver: no leader']);
+      expect(codeOf(() => etcd.checkCommit(m1!.id, 'read'))).to.deep.equal(timedOut);
+      expect(codeOf(() => etcd.checkCommit(m1!.id, 'proposal'))).to.deep.equal(dropped);
+      for (const name of ['cp-0', 'cp-2']) {
+        expect(etcd.status(etcd.memberByName(name)!.id)).to.deep.include({ leader: m0!.id, errors: [] });
+        expect(commits(etcd, name, 'read') && commits(etcd, name, 'proposal'), name).to.equal(true);
+      }
+      expect(etcd.raftTerm).to.equal(term);
+      expect(codeOf(() => etcd.moveLeader(m0!.id, m1!.id))).to.deep.equal({ code: status.UNKNOWN, message: 'etcdserver: request timed out, leader transfer took too long' });
+      etcd.setSimulation({});
+      expect(etcd.status(m1!.id)).to.deep.include({ leader: m0!.id, errors: [] });
+      expect(commits(etcd, 'cp-1', 'read')).to.equal(true);
+    });
+
+    it('a cut-off leader loses its leadership: the others elect one of themselves in a new term', () => {
+      const etcd = etcdWith('cp-0', 'cp-1', 'cp-2');
+      const [m0, m1] = etcd.members;
+      const term = etcd.raftTerm;
+      etcd.setSimulation({ unhealthyMembers: ['cp-0'] });
+      expect(etcd.leader?.name).to.equal('cp-1');
+      expect(etcd.raftTerm).to.equal(term + 1);
+      expect(etcd.status(m0!.id).leader).to.equal(0n);
+      expect(codeOf(() => etcd.moveLeader(m0!.id, m1!.id)).message).to.equal('etcdserver: not leader');
+      expect(() => etcd.electLeader('cp-0')).to.throw('cut off');
+      // Without the new leader, one healthy voter of two is no majority: no member has a leader.
+      etcd.removeMember(m1!.id);
+      expect(etcd.leader).to.equal(undefined);
+      expect(etcd.status(etcd.memberByName('cp-2')!.id).errors).to.deep.equal(['etcdserver: no leader']);
+    });
+
+    it('without a majority of healthy voters no member has a leader, until they come back and elect one', () => {
+      const etcd = etcdWith('cp-0', 'cp-1', 'cp-2');
+      const term = etcd.raftTerm;
+      etcd.setSimulation({ unhealthyMembers: ['cp-1', 'cp-2'] });
+      for (const m of etcd.members) {
+        expect(etcd.status(m.id).errors, m.name).to.deep.equal(['etcdserver: no leader']);
+        expect(codeOf(() => etcd.checkCommit(m.id, 'read')), m.name).to.deep.equal(timedOut);
+        expect(codeOf(() => etcd.checkCommit(m.id, 'proposal')), m.name).to.deep.equal(dropped);
+      }
+      expect(etcd.leader).to.equal(undefined);
+      etcd.setSimulation({});
+      expect(etcd.leader?.name).to.equal('cp-0');
+      expect(etcd.raftTerm).to.equal(term + 1);
+      for (const m of etcd.members) expect(etcd.status(m.id).errors, m.name).to.deep.equal([]);
+    });
+
+    it('the only voter is a quorum on its own: it keeps leading, but neither a read nor a proposal completes', () => {
+      const etcd = etcdWith('cp-0');
+      const [m0] = etcd.members;
+      etcd.setSimulation({ unhealthyMembers: ['cp-0'] });
+      expect(etcd.status(m0!.id)).to.deep.include({ leader: m0!.id, errors: [] });
+      expect(codeOf(() => etcd.checkCommit(m0!.id, 'read'))).to.deep.equal(timedOut);
+      expect(codeOf(() => etcd.checkCommit(m0!.id, 'proposal'))).to.deep.equal(timedOut);
+    });
   });
 });
