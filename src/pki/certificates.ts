@@ -1,8 +1,8 @@
-import { createHash, createPublicKey, randomBytes, sign, X509Certificate, type KeyObject } from 'node:crypto';
+import { createHash, randomBytes, sign, X509Certificate, type KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
 import forge from 'node-forge';
 import { certificateSubjectDer, subjectPublicKeyBits } from './der.js';
-import { privateKeyFromPem, privateKeyToPem } from './keys.js';
+import { privateKeyFromPem, privateKeyToPem, publicKeyDer } from './keys.js';
 import { RecentlyUsed } from '../util/recently-used.js';
 
 /**
@@ -270,23 +270,8 @@ function nameAsn1(commonName: string, organizations: readonly string[]): forge.a
   return asn1.create(C.UNIVERSAL, T.SEQUENCE, true, [...organizations.map((o) => rdn(OID.organization, o)), rdn(OID.commonName, commonName)]);
 }
 
-/**
- * SubjectPublicKeyInfo DER per key object (private or public): exporting
- * costs ~0.4 ms, and one serving key is certified for every cluster.
- */
-const spkiDers = new WeakMap<KeyObject, Buffer>();
-
-function spkiDer(key: KeyObject): Buffer {
-  let der = spkiDers.get(key);
-  if (der === undefined) {
-    const pub = key.type === 'private' ? createPublicKey(key) : key;
-    spkiDers.set(key, (der = pub.export({ type: 'spki', format: 'der' })));
-  }
-  return der;
-}
-
 function spkiAsn1(key: KeyObject): forge.asn1.Asn1 {
-  return asn1.fromDer(forge.util.createBuffer(spkiDer(key).toString('binary')));
+  return asn1.fromDer(forge.util.createBuffer(publicKeyDer(key).toString('binary')));
 }
 
 /** RFC 5280 method 1: SHA-1 of the subjectPublicKey bits. */
@@ -297,7 +282,7 @@ function keyIdentifier(key: KeyObject): string {
 }
 
 function computeKeyIdentifier(key: KeyObject): string {
-  return createHash('sha1').update(subjectPublicKeyBits(spkiDer(key))).digest().toString('binary');
+  return createHash('sha1').update(subjectPublicKeyBits(publicKeyDer(key))).digest().toString('binary');
 }
 
 function extension(oid: string, critical: boolean, value: forge.asn1.Asn1): forge.asn1.Asn1 {

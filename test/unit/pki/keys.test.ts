@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { generateKeyPairSync } from 'node:crypto';
-import { privateKeyFromPem } from '../../../src/pki/keys.js';
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { generateEcKey, generateRsaKey, privateKeyFromPem, publicKeyDer } from '../../../src/pki/keys.js';
 
 describe('private keys read from PEM', () => {
   const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey;
@@ -23,5 +23,16 @@ describe('private keys read from PEM', () => {
   it('refuses what is not a key, saying which formats it reads', () => {
     expect(() => privateKeyFromPem('-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n')).to.throw(/not a readable private key PEM \(PKCS#1, SEC1 or PKCS#8 expected\)/);
     expect(() => privateKeyFromPem('not a key')).to.throw(/not a readable private key PEM/);
+  });
+});
+
+describe('generated keys', () => {
+  it('come with the public half OpenSSL derives from them, for certificates to name', async () => {
+    for (const key of [await generateEcKey(), await generateRsaKey(1024)]) {
+      expect(key.type).to.equal('private');
+      expect(publicKeyDer(key).equals(createPublicKey(key).export({ type: 'spki', format: 'der' }))).to.equal(true);
+    }
+    const imported = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey;
+    expect(publicKeyDer(imported).equals(createPublicKey(imported).export({ type: 'spki', format: 'der' }))).to.equal(true);
   });
 });
