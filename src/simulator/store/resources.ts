@@ -135,7 +135,7 @@ export class Resources {
     meta.uid = newUid();
     meta.creationTimestamp = kubeTime(this.now());
     if (opts.manager !== undefined) admitCreate(kind, obj, this.store);
-    if (tracksGeneration(kind)) meta.generation = 1;
+    if (kind.tracksGeneration) meta.generation = 1;
     else delete meta.generation;
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
@@ -398,34 +398,6 @@ function checkTypeMeta(kind: KindInfo, body: KubeObject): void {
       `the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${expected})`,
     );
   }
-}
-
-/**
- * Kinds whose strategy keeps metadata.generation (kube-apiserver v1.34):
- * workloads, pods (PodObservedGenerationTracking), policy and networking
- * objects, webhooks, CRDs and every custom resource. Others have none.
- */
-const GENERATION_TRACKED = new Set([
-  '/pods',
-  '/replicationcontrollers',
-  'apps/deployments',
-  'apps/daemonsets',
-  'apps/replicasets',
-  'apps/statefulsets',
-  'batch/jobs',
-  'batch/cronjobs',
-  'policy/poddisruptionbudgets',
-  'apiextensions.k8s.io/customresourcedefinitions',
-  'discovery.k8s.io/endpointslices',
-  'networking.k8s.io/networkpolicies',
-  'networking.k8s.io/ingresses',
-  'admissionregistration.k8s.io/mutatingwebhookconfigurations',
-  'admissionregistration.k8s.io/validatingwebhookconfigurations',
-  'scheduling.k8s.io/priorityclasses',
-]);
-
-export function tracksGeneration(kind: Pick<KindInfo, 'group' | 'plural' | 'custom'>): boolean {
-  return kind.custom || GENERATION_TRACKED.has(`${kind.group}/${kind.plural}`);
 }
 
 /** Anything but metadata and status changed: what bumps metadata.generation. */
