@@ -2,6 +2,7 @@ import type { FakeCluster } from '../src/simulator/cluster.js';
 import { kubeTime } from '../src/simulator/store/object.js';
 import { nodeObject } from '../src/simulator/templates/node.js';
 import { renderTemplate } from '../src/operator/workload/templates.js';
+import { dnsServiceIP, settleKubeadmAddons, watchKubeadmCluster } from '../src/operator/workload/kubeadm-addons.js';
 
 /**
  * Fills a fake cluster the way the operator's FakeNode reconciler does for
@@ -11,6 +12,7 @@ import { renderTemplate } from '../src/operator/workload/templates.js';
  */
 export function populateLikeKubeadm(cluster: FakeCluster, nodes: number): void {
   const now = kubeTime(new Date());
+  watchKubeadmCluster(cluster, { podCIDR: '10.244.0.0/16' });
   for (let i = 0; i < nodes; i++) {
     const controlPlane = i === 0;
     const nodeName = `${cluster.name}-${controlPlane ? 'cp' : 'w'}-${i}`;
@@ -30,7 +32,8 @@ export function populateLikeKubeadm(cluster: FakeCluster, nodes: number): void {
     if (!controlPlane) continue;
     const vars = { nodeName, nodeUID: node.metadata.uid!, nodeIP, kubernetesVersion: cluster.kubernetesVersion, clusterName: cluster.name, podCIDR: '10.244.0.0/16', serviceCIDR: '10.96.0.0/12', now };
     for (const obj of renderTemplate('control-plane-node', vars)) cluster.applyObject(obj);
-    const init = { clusterName: cluster.name, kubernetesVersion: cluster.kubernetesVersion, controlPlaneEndpoint: cluster.serverAddress, podCIDR: vars.podCIDR, serviceCIDR: vars.serviceCIDR, caCertBase64: '', now };
+    const init = { clusterName: cluster.name, kubernetesVersion: cluster.kubernetesVersion, controlPlaneEndpoint: cluster.serverAddress, podCIDR: vars.podCIDR, serviceCIDR: vars.serviceCIDR, dnsServiceIP: dnsServiceIP(vars.serviceCIDR), caCertBase64: '', now };
     for (const obj of renderTemplate('kubeadm-init', init)) cluster.applyObject(obj);
+    settleKubeadmAddons(cluster, now);
   }
 }

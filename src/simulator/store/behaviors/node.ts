@@ -1,0 +1,42 @@
+import type { KindInfo } from '../../kinds/kind.js';
+import { storageKey } from '../../kinds/registry.js';
+import { kubeTime, type KubeObject } from '../object.js';
+import type { KindBehavior, Resources } from '../resources.js';
+import { asCreatedBy } from '../seeded-writes.js';
+
+const PODS = storageKey({ group: '', plural: 'pods' });
+/** A Node the simulator registers was registered by its kubelet, status included. */
+const NODE_WRITERS = { manager: 'kubelet', statusManager: 'kubelet' } as const;
+
+/** Told when a Node appears or goes, however that happened (the operator, a client, a namespace of tests). */
+export interface NodeObserver {
+  added?(node: KubeObject): void;
+  removed?(node: KubeObject): void;
+}
+
+/**
+ * Nodes: one the simulator writes itself carries the kubelet's
+ * managedFields; a deleted one takes the Pods bound to it along, at once,
+ * as kube-controller-manager's pod garbage collector does for pods of a
+ * node that no longer exists; and whoever watches Nodes is told.
+ */
+export function nodeBehavior(kinds: { readonly node: KindInfo; readonly pod: KindInfo }, observer: () => NodeObserver | undefined, now: () => Date): KindBehavior {
+  return {
+    prepareCreate(node: KubeObject): void {
+      // An API write already recorded its writer; only the simulator's own writes come here without one.
+      if (node.metadata.managedFields === undefined) asCreatedBy(kinds.node, node, NODE_WRITERS, kubeTime(now()), { share: true });
+    },
+    afterWrite(node: KubeObject, previous: KubeObject | undefined): void {
+      if (!previous) observer()?.added?.(node);
+    },
+    afterRemove(node: KubeObject, resources: Resources): void {
+      const name = node.metadata.name;
+      for (const { object } of resources.store.list(PODS)) {
+        const spec = object.spec as { nodeName?: unknown } | undefined;
+        if (spec?.nodeName !== name || !resources.find(kinds.pod, object.metadata.namespace, object.metadata.name!)) continue;
+        resources.delete(kinds.pod, object.metadata.namespace, object.metadata.name!);
+      }
+      observer()?.removed?.(node);
+    },
+  };
+}
