@@ -6,7 +6,7 @@
 import { createCertificateAuthority } from '../src/pki/certificates.js';
 import { generateRsaKey } from '../src/pki/keys.js';
 import { Simulator } from '../src/simulator/simulator.js';
-import { populateLikeKubeadm } from './kubeadm-cluster.js';
+import { populateLikeKubeadm } from '../test/support/kubeadm-cluster.js';
 
 const count = Number(process.argv[2] ?? '1000');
 const mode = (process.argv[3] ?? 'shared-ca') as 'shared-ca' | 'own-ca';
