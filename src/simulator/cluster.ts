@@ -7,7 +7,7 @@ import type { ClusterListener, ServingTls } from './http/listener.js';
 import { Resources } from './store/resources.js';
 import { namespaceBehavior } from './store/behaviors/namespace.js';
 import { crdBehavior } from './store/behaviors/crd.js';
-import { nodeBehavior, type NodeObserver } from './store/behaviors/node.js';
+import { nodeBehavior, workloadBehavior, type ClusterObserver } from './store/behaviors/controllers.js';
 import { kubeTime, type KubeObject } from './store/object.js';
 import { nodeObject, type NodeSpec } from './templates/node.js';
 import { StatusError } from './api/errors.js';
@@ -71,8 +71,8 @@ export class FakeCluster implements ClusterView {
   simulation: RequestSimulation | undefined;
   /** Told about every request (the operator's per-cluster metrics); disposed when the cluster closes. */
   requestObserver: RequestObserver | undefined;
-  /** Told when a Node is created or deleted, by anyone (the operator keeps a kubeadm cluster's addons settled). */
-  nodeObserver: NodeObserver | undefined;
+  /** Told when Nodes come and go and workloads change, by anyone (the operator keeps a kubeadm cluster's addons settled). */
+  observer: ClusterObserver | undefined;
   private listener?: ClusterListener;
   private readonly portForwardHandler?: PortForwardHandler;
 
@@ -88,7 +88,8 @@ export class FakeCluster implements ClusterView {
     this.resources.setBehavior({ group: '', plural: 'namespaces' }, namespaceBehavior(init.now));
     this.resources.setBehavior({ group: 'apiextensions.k8s.io', plural: 'customresourcedefinitions' }, crdBehavior(this.registry, init.now));
     const nodes = { node: this.kind('', 'v1', 'nodes'), pod: this.kind('', 'v1', 'pods') };
-    this.resources.setBehavior(nodes.node, nodeBehavior(nodes, () => this.nodeObserver, init.now));
+    this.resources.setBehavior(nodes.node, nodeBehavior(nodes, () => this.observer, init.now));
+    for (const plural of ['daemonsets', 'deployments']) this.resources.setBehavior({ group: 'apps', plural }, workloadBehavior(() => this.observer));
     // kube-apiserver's default RBAC, shared by every cluster until it writes RBAC objects of its own.
     this.resources.store.seed(bootstrapRbac());
     if (init.restore) this.restoreContents(init.restore);

@@ -34,6 +34,8 @@ const DEPLOYMENT_REVISION = 'deployment.kubernetes.io/revision';
 /** What a Node without an InternalIP reports as its address (the FakeNode reconciler's default). */
 const DEFAULT_NODE_IP = '127.0.0.1';
 const CONTROL_PLANE_LABEL = 'node-role.kubernetes.io/control-plane';
+/** Settling writes workloads, which reports them changed: one more round sees them settled; more would be a bug. */
+const MAX_SETTLE_ROUNDS = 3;
 /** kubeadm gives kube-dns the tenth address of the service network (10.96.0.10 for 10.96.0.0/12). */
 const DNS_SERVICE_OFFSET = 10;
 
@@ -55,29 +57,57 @@ interface Kinds {
 
 /** Clusters already watched: the observer is set once per cluster. */
 const watched = new WeakMap<FakeCluster, AddonSettings>();
+/** Clusters being settled right now, and whether a change arrived meanwhile (settling writes, and writes tell the observer). */
+const settling = new WeakMap<FakeCluster, { again: boolean }>();
 
 /**
- * Starts keeping the cluster's addons settled as Nodes come and go (and
- * records a new Node's events); call before the cluster's first Node is
+ * Starts keeping the cluster's addons settled as Nodes come and go and the
+ * addons' specs change (CAPI upgrades kube-proxy's and CoreDNS's images),
+ * and records a new Node's events; call before the cluster's first Node is
  * registered, so that one gets its events too. Idempotent.
  */
 export function watchKubeadmCluster(cluster: FakeCluster, settings: AddonSettings): void {
   if (watched.has(cluster)) return;
   watched.set(cluster, settings);
-  cluster.nodeObserver = {
-    added: (node) => {
+  cluster.observer = {
+    nodeAdded: (node) => {
       const now = kubeTime(new Date());
       recordNodeRegistration(cluster, node, now);
       settleKubeadmAddons(cluster, now);
     },
-    removed: () => settleKubeadmAddons(cluster, kubeTime(new Date())),
+    nodeRemoved: () => settleKubeadmAddons(cluster, kubeTime(new Date())),
+    workloadChanged: (workload) => {
+      if (workload.metadata.namespace === KUBE_SYSTEM && (workload.metadata.name === KUBE_PROXY || workload.metadata.name === COREDNS)) settleKubeadmAddons(cluster, kubeTime(new Date()));
+    },
   };
 }
 
-/** Brings the addons' Pods, endpoints and status counts in line with the cluster's Nodes. Idempotent. */
+/**
+ * Brings the addons' Pods, endpoints and status counts in line with the
+ * cluster's Nodes and the addons' specs. Idempotent. A change that arrives
+ * while settling (its own writes included) is settled once more after.
+ */
 export function settleKubeadmAddons(cluster: FakeCluster, now: string): void {
   const settings = watched.get(cluster);
   if (!settings) return;
+  const running = settling.get(cluster);
+  if (running) {
+    running.again = true;
+    return;
+  }
+  const state = { again: true };
+  settling.set(cluster, state);
+  try {
+    for (let round = 0; state.again && round < MAX_SETTLE_ROUNDS; round++) {
+      state.again = false;
+      settleOnce(cluster, settings, now);
+    }
+  } finally {
+    settling.delete(cluster);
+  }
+}
+
+function settleOnce(cluster: FakeCluster, settings: AddonSettings, now: string): void {
   const kinds = kindsOf(cluster);
   const nodes = cluster.resources.store.list(storageKey(kinds.node)).map((e) => e.object);
   const pods = cluster.resources.store.list(storageKey(kinds.pod), KUBE_SYSTEM).map((e) => e.object);
@@ -106,13 +136,14 @@ function settleKubeProxy(cluster: FakeCluster, kinds: Kinds, nodes: readonly Kub
   const eligible = nodes.filter((n) => matchesNodeSelector(tspec, n) && toleratesTaints(tspec.tolerations, (n.spec as Obj | undefined)?.taints));
   const eligibleNames = new Set(eligible.map((n) => n.metadata.name));
   const pods = kubeSystemPods.filter((p) => isControlledBy(p, ds));
+  const hash = templateHash(template);
+  // A Pod of an older template is replaced (the rolling update, finished); one per eligible node stays.
   const running = new Set<string>();
   for (const pod of pods) {
     const nodeName = nodeNameOf(pod);
-    if (nodeName && eligibleNames.has(nodeName) && !running.has(nodeName)) running.add(nodeName);
+    if (nodeName && eligibleNames.has(nodeName) && !running.has(nodeName) && pod.metadata.labels?.['controller-revision-hash'] === hash) running.add(nodeName);
     else cluster.deleteObject('v1', 'Pod', KUBE_SYSTEM, pod.metadata.name!);
   }
-  const hash = templateHash(template);
   const generation = ds.metadata.annotations?.['deprecated.daemonset.template.generation'] ?? '1';
   const labels = Object.freeze({ ...(templateLabels(template) ?? {}), 'controller-revision-hash': hash, 'pod-template-generation': generation });
   const owner = Object.freeze(controllerRef(ds));
@@ -183,8 +214,15 @@ function settleCoreDns(cluster: FakeCluster, kinds: Kinds, nodes: readonly KubeO
 function ensureReplicaSet(cluster: FakeCluster, kinds: Kinds, deploy: KubeObject, now: string): { object: KubeObject; createdAt: string } {
   const template = frozenTemplate(templateOf(deploy));
   const hash = templateHash(template);
-  const existing = cluster.resources.store.list(storageKey(kinds.replicaSet), KUBE_SYSTEM).map((e) => e.object).find((rs) => isControlledBy(rs, deploy) && rs.metadata.labels?.['pod-template-hash'] === hash);
+  const owned = cluster.resources.store
+    .list(storageKey(kinds.replicaSet), KUBE_SYSTEM)
+    .map((e) => e.object)
+    .filter((rs) => isControlledBy(rs, deploy));
+  const existing = owned.find((rs) => rs.metadata.labels?.['pod-template-hash'] === hash);
+  // The rollout to the current template is over: older ReplicaSets are scaled to zero, their Pods gone.
+  for (const old of owned) if (old !== existing) scaleToZero(cluster, kinds, old, now);
   if (existing) return { object: existing, createdAt: existing.metadata.creationTimestamp ?? now };
+  const revision = String(1 + Math.max(0, ...owned.map((rs) => Number(rs.metadata.annotations?.[DEPLOYMENT_REVISION] ?? 0))));
   const spec = deploy.spec as Obj;
   const replicas = Number(spec.replicas ?? 1);
   const selector = (spec.selector ?? {}) as { matchLabels?: Record<string, string> };
@@ -196,7 +234,7 @@ function ensureReplicaSet(cluster: FakeCluster, kinds: Kinds, deploy: KubeObject
       name: `${deploy.metadata.name}-${hash}`,
       namespace: KUBE_SYSTEM,
       labels,
-      annotations: { 'deployment.kubernetes.io/desired-replicas': String(replicas), 'deployment.kubernetes.io/max-replicas': String(replicas + maxSurge(spec, replicas)), [DEPLOYMENT_REVISION]: '1' },
+      annotations: { 'deployment.kubernetes.io/desired-replicas': String(replicas), 'deployment.kubernetes.io/max-replicas': String(replicas + maxSurge(spec, replicas)), [DEPLOYMENT_REVISION]: revision },
       ownerReferences: [controllerRef(deploy)],
     },
     spec: { replicas, selector: { ...selector, matchLabels: { ...selector.matchLabels, 'pod-template-hash': hash } }, template: { ...template, metadata: { ...(template.metadata as Obj), labels } } },
@@ -204,11 +242,24 @@ function ensureReplicaSet(cluster: FakeCluster, kinds: Kinds, deploy: KubeObject
   asCreatedBy(kinds.replicaSet, rs, { manager: CONTROLLER_MANAGER }, now, { share: true });
   const created = cluster.resources.create(kinds.replicaSet, KUBE_SYSTEM, rs);
   // The Deployment controller records the revision on the Deployment too.
-  if (deploy.metadata.annotations?.[DEPLOYMENT_REVISION] === undefined) {
-    const annotated = { ...deploy, metadata: { ...deploy.metadata, annotations: { ...deploy.metadata.annotations, [DEPLOYMENT_REVISION]: '1' } } };
-    cluster.resources.commit(kinds.deployment, deploy, annotated);
+  const current = cluster.resources.get(kinds.deployment, KUBE_SYSTEM, deploy.metadata.name!);
+  if (current.metadata.annotations?.[DEPLOYMENT_REVISION] !== revision) {
+    const annotated = { ...current, metadata: { ...current.metadata, annotations: { ...current.metadata.annotations, [DEPLOYMENT_REVISION]: revision } } };
+    cluster.resources.commit(kinds.deployment, current, annotated);
   }
   return { object: created, createdAt: now };
+}
+
+/** An old ReplicaSet after a finished rollout: no replicas, no Pods. */
+function scaleToZero(cluster: FakeCluster, kinds: Kinds, rs: KubeObject, now: string): void {
+  for (const { object } of cluster.resources.store.list(storageKey(kinds.pod), KUBE_SYSTEM)) {
+    if (isControlledBy(object, rs)) cluster.deleteObject('v1', 'Pod', KUBE_SYSTEM, object.metadata.name!);
+  }
+  let current = cluster.resources.get(kinds.replicaSet, KUBE_SYSTEM, rs.metadata.name!);
+  if ((current.spec as Obj | undefined)?.replicas !== 0) {
+    current = cluster.resources.commit(kinds.replicaSet, current, { ...current, spec: { ...(current.spec as Obj), replicas: 0 } });
+  }
+  writeStatus(cluster, kinds.replicaSet, current, { replicas: 0, observedGeneration: current.metadata.generation ?? 1 }, now);
 }
 
 /** A rolling update's maxSurge in pods (25% by default, rounded up). */

@@ -104,7 +104,7 @@ export class Resources {
     const ns = scope(kind, namespace);
     const schema = customResourceSchema(this.store, kind);
     const behavior = this.behaviors.get(storageKey(kind));
-    const created = schema || behavior || opts.manager !== undefined ? cloneObject(body) : cloneSharingFrozen(body);
+    const created = schema || behavior?.prepareCreate || opts.manager !== undefined ? cloneObject(body) : cloneSharingFrozen(body);
     rejectWrongTypes(kind, created);
     checkTypeMeta(kind, created);
     // kube-apiserver drops a custom resource's status on create when the status subresource is on;
@@ -439,8 +439,8 @@ function typeFirst(kind: KindInfo, obj: KubeObject): KubeObject {
  * The copy a create stores: frozen parts of the body (the unchanging parts
  * of a workload template, shared by every cluster) are kept by reference.
  * Create changes nothing below the top level but metadata, which is always
- * copied; kinds whose create does more (CRD defaults and pruning, kind
- * behaviors) get a full copy instead.
+ * copied; kinds whose create does more (CRD defaults and pruning, a kind
+ * behavior that prepares the object) get a full copy instead.
  */
 function cloneSharingFrozen(body: KubeObject): KubeObject {
   const obj = cloneObject(body, { shareFrozen: true });

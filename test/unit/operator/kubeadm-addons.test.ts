@@ -60,6 +60,43 @@ describe('a fake kubeadm cluster, settled as a real one', () => {
     });
   });
 
+  /** A client's update of a workload's first container image, as KubeadmControlPlane does on upgrade. */
+  const upgradeImage = (plural: 'daemonsets' | 'deployments', name: string, image: string): void => {
+    const kind = c.kind('apps', 'v1', plural);
+    const body = JSON.parse(JSON.stringify(c.resources.get(kind, 'kube-system', name))) as Obj;
+    body.spec.template.spec.containers[0].image = image;
+    c.resources.update(kind, 'kube-system', name, body as KubeObject, { manager: 'manager' });
+  };
+
+  describe('upgrades, as KubeadmControlPlane makes them', () => {
+    it('a new kube-proxy image replaces every kube-proxy Pod with one of the new image, and the DaemonSet observes its new generation', () => {
+      populateLikeKubeadm(c, 2);
+      const before = kubeProxyPods().map((p) => p.metadata.name);
+      upgradeImage('daemonsets', 'kube-proxy', 'registry.k8s.io/kube-proxy:v1.35.0');
+      const pods = kubeProxyPods();
+      expect(pods.map((p) => p.spec.containers[0].image)).to.deep.equal(['registry.k8s.io/kube-proxy:v1.35.0', 'registry.k8s.io/kube-proxy:v1.35.0']);
+      expect(pods.map((p) => p.metadata.name)).to.not.include.members(before);
+      const ds = get('daemonsets', 'apps', 'kube-system', 'kube-proxy');
+      expect(ds.metadata.generation).to.equal(2);
+      expect(ds.status).to.include({ observedGeneration: 2, updatedNumberScheduled: 2, numberReady: 2 });
+    });
+
+    it('a new CoreDNS image rolls out a second ReplicaSet (revision 2) and scales the first to zero', () => {
+      populateLikeKubeadm(c, 1);
+      upgradeImage('deployments', 'coredns', 'registry.k8s.io/coredns/coredns:v1.12.0');
+      const sets = list('replicasets', 'apps', 'kube-system');
+      expect(sets.map((rs) => `${rs.metadata.annotations['deployment.kubernetes.io/revision']}:${rs.spec.replicas}:${rs.status.replicas}`).sort()).to.deep.equal(['1:0:0', '2:2:2']);
+      const fresh = sets.find((rs) => rs.spec.replicas === 2)!;
+      expect(corednsPods().map((p) => `${p.metadata.ownerReferences[0].name}:${p.spec.containers[0].image}`)).to.deep.equal([
+        `${fresh.metadata.name}:registry.k8s.io/coredns/coredns:v1.12.0`,
+        `${fresh.metadata.name}:registry.k8s.io/coredns/coredns:v1.12.0`,
+      ]);
+      const deploy = get('deployments', 'apps', 'kube-system', 'coredns');
+      expect(deploy.metadata.annotations['deployment.kubernetes.io/revision']).to.equal('2');
+      expect(deploy.status).to.include({ observedGeneration: 2, updatedReplicas: 2, availableReplicas: 2 });
+    });
+  });
+
   describe('CoreDNS', () => {
     it('runs 2 Pods of a coredns-<hash> ReplicaSet owned by the Deployment, on the control-plane node; the Deployment says 2/2 available', () => {
       populateLikeKubeadm(c, 1);

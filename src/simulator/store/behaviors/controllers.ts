@@ -8,10 +8,28 @@ const PODS = storageKey({ group: '', plural: 'pods' });
 /** A Node the simulator registers was registered by its kubelet, status included. */
 const NODE_WRITERS = { manager: 'kubelet', statusManager: 'kubelet' } as const;
 
-/** Told when a Node appears or goes, however that happened (the operator, a client, a namespace of tests). */
-export interface NodeObserver {
-  added?(node: KubeObject): void;
-  removed?(node: KubeObject): void;
+/**
+ * Told when what kube-controller-manager's controllers react to changes,
+ * however it changed (the operator, a client's request): a Node appears or
+ * goes, a workload is created or its spec changes.
+ */
+export interface ClusterObserver {
+  nodeAdded?(node: KubeObject): void;
+  nodeRemoved?(node: KubeObject): void;
+  workloadChanged?(workload: KubeObject): void;
+}
+
+/**
+ * Workloads (DaemonSets, Deployments): a new one, or a new generation of
+ * one (its spec changed), is reported; status writes are not.
+ */
+export function workloadBehavior(observer: () => ClusterObserver | undefined): KindBehavior {
+  return {
+    afterWrite(workload: KubeObject, previous: KubeObject | undefined): void {
+      if (previous && previous.metadata.generation === workload.metadata.generation) return;
+      observer()?.workloadChanged?.(workload);
+    },
+  };
 }
 
 /**
@@ -20,14 +38,14 @@ export interface NodeObserver {
  * as kube-controller-manager's pod garbage collector does for pods of a
  * node that no longer exists; and whoever watches Nodes is told.
  */
-export function nodeBehavior(kinds: { readonly node: KindInfo; readonly pod: KindInfo }, observer: () => NodeObserver | undefined, now: () => Date): KindBehavior {
+export function nodeBehavior(kinds: { readonly node: KindInfo; readonly pod: KindInfo }, observer: () => ClusterObserver | undefined, now: () => Date): KindBehavior {
   return {
     prepareCreate(node: KubeObject): void {
       // An API write already recorded its writer; only the simulator's own writes come here without one.
       if (node.metadata.managedFields === undefined) asCreatedBy(kinds.node, node, NODE_WRITERS, kubeTime(now()), { share: true });
     },
     afterWrite(node: KubeObject, previous: KubeObject | undefined): void {
-      if (!previous) observer()?.added?.(node);
+      if (!previous) observer()?.nodeAdded?.(node);
     },
     afterRemove(node: KubeObject, resources: Resources): void {
       const name = node.metadata.name;
@@ -36,7 +54,7 @@ export function nodeBehavior(kinds: { readonly node: KindInfo; readonly pod: Kin
         if (spec?.nodeName !== name || !resources.find(kinds.pod, object.metadata.namespace, object.metadata.name!)) continue;
         resources.delete(kinds.pod, object.metadata.namespace, object.metadata.name!);
       }
-      observer()?.removed?.(node);
+      observer()?.nodeRemoved?.(node);
     },
   };
 }
