@@ -94,7 +94,11 @@ export class FakeCluster implements ClusterView {
     this.resources.store.seed(bootstrapRbac());
     if (init.restore) this.restoreContents(init.restore);
     init.attachStore?.(this.resources.store);
-    if (!init.restore) for (const name of INITIAL_NAMESPACES) this.resources.create(this.kind('', 'v1', 'namespaces'), undefined, { metadata: { name } });
+    if (!init.restore) {
+      // As kube-apiserver creates them at start-up, its managedFields included.
+      const managedFields = initialNamespaceFields(kubeTime(init.now()));
+      for (const name of INITIAL_NAMESPACES) this.resources.create(this.kind('', 'v1', 'namespaces'), undefined, { metadata: { name, managedFields } });
+    }
   }
 
   /** Saved objects back, with what their creation set up: kinds of CRDs served, an etcd member per etcd pod. */
@@ -235,6 +239,13 @@ export class FakeCluster implements ClusterView {
     for (const k of this.registry.all()) if (storageKey(k) === collection) return k;
     return undefined;
   }
+}
+
+/** What kube-apiserver owns of a namespace it creates: the name label (shared by every cluster). */
+const NAMESPACE_FIELDS = Object.freeze({ 'f:metadata': Object.freeze({ 'f:labels': Object.freeze({ '.': Object.freeze({}), 'f:kubernetes.io/metadata.name': Object.freeze({}) }) }) });
+
+function initialNamespaceFields(time: string): unknown[] {
+  return Object.freeze([Object.freeze({ manager: 'kube-apiserver', operation: 'Update', apiVersion: 'v1', time, fieldsType: 'FieldsV1', fieldsV1: NAMESPACE_FIELDS })]) as unknown as unknown[];
 }
 
 function versionInfo(version: string, buildDate: Date): Record<string, string> {
