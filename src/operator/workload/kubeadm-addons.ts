@@ -4,7 +4,7 @@ import { storageKey } from '../../simulator/kinds/registry.js';
 import { jsonEqual, kubeTime, type KubeObject, type OwnerReference } from '../../simulator/store/object.js';
 import { asCreatedBy, managedFieldsAfterStatusWrite } from '../../simulator/store/seeded-writes.js';
 import type { ManagedFieldsEntry } from '../../simulator/store/managed-fields.js';
-import { recordNodeRegistration } from './node-events.js';
+import { forgetNodeEvents, recordNodeRegistration } from './node-events.js';
 import { bindPod, daemonPodExtras, frozenTemplate, matchesNodeSelector, podFromTemplate, templateHash, toleratesTaints, type PodPlacement } from './workload-pods.js';
 
 /**
@@ -75,7 +75,10 @@ export function watchKubeadmCluster(cluster: FakeCluster, settings: AddonSetting
       recordNodeRegistration(cluster, node, now);
       settleKubeadmAddons(cluster, now);
     },
-    nodeRemoved: () => settleKubeadmAddons(cluster, kubeTime(new Date())),
+    nodeRemoved: (node) => {
+      forgetNodeEvents(cluster, node.metadata.name!);
+      settleKubeadmAddons(cluster, kubeTime(new Date()));
+    },
     workloadChanged: (workload) => {
       if (workload.metadata.namespace === KUBE_SYSTEM && (workload.metadata.name === KUBE_PROXY || workload.metadata.name === COREDNS)) settleKubeadmAddons(cluster, kubeTime(new Date()));
     },

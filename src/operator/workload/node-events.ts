@@ -1,6 +1,7 @@
 import type { FakeCluster } from '../../simulator/cluster.js';
 import type { KubeObject } from '../../simulator/store/object.js';
 import type { KindInfo } from '../../simulator/kinds/kind.js';
+import { storageKey } from '../../simulator/kinds/registry.js';
 import type { ManagedFieldsEntry } from '../../simulator/store/managed-fields.js';
 import { asCreatedBy } from '../../simulator/store/seeded-writes.js';
 
@@ -124,6 +125,20 @@ function fieldSetOf(kind: KindInfo, component: string): unknown {
     fieldSets.set(component, set);
   }
   return set;
+}
+
+/**
+ * Drops the Events about a Node that is gone. kube-apiserver expires every
+ * Event an hour after it was written (--event-ttl); a fake cluster has no
+ * timers, so a Node's Events go with it instead, and a cluster whose
+ * Machines are replaced again and again does not pile them up.
+ */
+export function forgetNodeEvents(cluster: FakeCluster, nodeName: string): void {
+  const kind = cluster.kind('', 'v1', 'events');
+  for (const { object } of cluster.resources.store.list(storageKey(kind), EVENT_NAMESPACE)) {
+    const about = (object as { involvedObject?: { kind?: string; name?: string } }).involvedObject;
+    if (about?.kind === 'Node' && about.name === nodeName) cluster.resources.delete(kind, EVENT_NAMESPACE, object.metadata.name!);
+  }
 }
 
 function isReady(node: KubeObject): boolean {

@@ -178,6 +178,13 @@ describe('a fake kubeadm cluster, settled as a real one', () => {
       }
     });
 
+    it('go with their Node (kube-apiserver expires them after an hour; a fake cluster has no timers)', () => {
+      populateLikeKubeadm(c, 2);
+      c.removeNode('k-w-1');
+      expect(list('events', '', 'default').filter((e) => e.involvedObject.name === 'k-w-1')).to.have.length(0);
+      expect(list('events', '', 'default').filter((e) => e.involvedObject.name === 'k-cp-0')).to.have.length(7);
+    });
+
     it('a node that registers NotReady gets no NodeReady event', () => {
       populateLikeKubeadm(c, 1);
       registerLikeKubeadm(c, { name: 'sick', ip: '10.0.0.60', ready: false });
