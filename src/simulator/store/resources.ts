@@ -60,8 +60,8 @@ export interface DeleteResult {
 
 /** Hooks for the few kinds whose writes have side effects beyond storage. */
 export interface KindBehavior {
-  /** Fill server-set fields on create (e.g. namespace phase, CRD conditions). */
-  prepareCreate?(object: KubeObject, resources: Resources): void;
+  /** Fill server-set fields on create (e.g. namespace phase, CRD conditions); `opts.manager` is set for API writes. */
+  prepareCreate?(object: KubeObject, resources: Resources, opts: WriteOptions): void;
   /** Called after an object of this kind was stored (create or update). */
   afterWrite?(object: KubeObject, previous: KubeObject | undefined, resources: Resources): void;
   /**
@@ -140,7 +140,7 @@ export class Resources {
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
     if (meta.finalizers?.length === 0) delete meta.finalizers;
-    behavior?.prepareCreate?.(obj, this);
+    behavior?.prepareCreate?.(obj, this, opts);
     if (opts.dryRun) {
       meta.resourceVersion = String(this.store.resourceVersion);
       return obj;

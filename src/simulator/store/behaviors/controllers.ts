@@ -1,7 +1,7 @@
 import type { KindInfo } from '../../kinds/kind.js';
 import { storageKey } from '../../kinds/registry.js';
 import { kubeTime, type KubeObject } from '../object.js';
-import type { KindBehavior, Resources } from '../resources.js';
+import type { KindBehavior, Resources, WriteOptions } from '../resources.js';
 import { asCreatedBy } from '../seeded-writes.js';
 
 const PODS = storageKey({ group: '', plural: 'pods' });
@@ -40,9 +40,9 @@ export function workloadBehavior(observer: () => ClusterObserver | undefined): K
  */
 export function nodeBehavior(kinds: { readonly node: KindInfo; readonly pod: KindInfo }, observer: () => ClusterObserver | undefined, now: () => Date): KindBehavior {
   return {
-    prepareCreate(node: KubeObject): void {
-      // An API write already recorded its writer; only the simulator's own writes come here without one.
-      if (node.metadata.managedFields === undefined) asCreatedBy(kinds.node, node, NODE_WRITERS, kubeTime(now()), { share: true });
+    prepareCreate(node: KubeObject, _resources: Resources, opts: WriteOptions): void {
+      // An API write recorded its writer already; the simulator's own writes name the kubelet.
+      if (opts.manager === undefined && node.metadata.managedFields === undefined) asCreatedBy(kinds.node, node, NODE_WRITERS, kubeTime(now()), { share: true });
     },
     afterWrite(node: KubeObject, previous: KubeObject | undefined): void {
       if (!previous) observer()?.nodeAdded?.(node);
