@@ -5,7 +5,7 @@ import type { ManagedFieldsEntry } from '../../../src/simulator/store/managed-fi
 import type { KubeObject } from '../../../src/simulator/store/object.js';
 import { asCreatedBy } from '../../../src/simulator/store/seeded-writes.js';
 import { Simulator } from '../../../src/simulator/simulator.js';
-import { dnsServiceIP } from '../../../src/operator/workload/kubeadm-addons.js';
+import { dnsServiceIP, settleKubeadmAddons } from '../../../src/operator/workload/kubeadm-addons.js';
 import { populateLikeKubeadm, registerLikeKubeadm } from '../../support/kubeadm-cluster.js';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -26,6 +26,14 @@ describe('a fake kubeadm cluster, settled as a real one', () => {
     c = await sim.createCluster({ name: 'k' });
   });
   afterEach(async () => sim.close());
+
+  it('settling a settled cluster again writes nothing (an operator restart re-registers every node)', () => {
+    populateLikeKubeadm(c, 3);
+    const versions = (): string[] => c.resources.store.collectionNames().flatMap((coll) => c.resources.store.list(coll).map((e) => `${e.key}@${e.object.metadata.resourceVersion}`));
+    const before = versions();
+    settleKubeadmAddons(c, '2030-01-01T00:00:00Z');
+    expect(versions()).to.deep.equal(before);
+  });
 
   describe('kube-proxy', () => {
     it('a cluster with 3 nodes lists 3 Running kube-proxy Pods owned by the DaemonSet, whose status says 3/3 ready', () => {
