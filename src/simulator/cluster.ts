@@ -7,7 +7,7 @@ import type { ClusterListener, ServingTls } from './http/listener.js';
 import { Resources } from './store/resources.js';
 import { namespaceBehavior } from './store/behaviors/namespace.js';
 import { crdBehavior } from './store/behaviors/crd.js';
-import { nodeBehavior, workloadBehavior, type ClusterObserver } from './store/behaviors/controllers.js';
+import { nodeBehavior, podBehavior, workloadBehavior, type ClusterObserver } from './store/behaviors/controllers.js';
 import { kubeTime, type KubeObject } from './store/object.js';
 import { nodeObject, type NodeSpec } from './templates/node.js';
 import { StatusError } from './api/errors.js';
@@ -90,6 +90,7 @@ export class FakeCluster implements ClusterView {
     const nodes = { node: this.kind('', 'v1', 'nodes'), pod: this.kind('', 'v1', 'pods') };
     this.resources.setBehavior(nodes.node, nodeBehavior(nodes, () => this.observer, init.now));
     for (const plural of ['daemonsets', 'deployments']) this.resources.setBehavior({ group: 'apps', plural }, workloadBehavior(() => this.observer));
+    this.resources.setBehavior(nodes.pod, podBehavior(() => this.observer));
     // kube-apiserver's default RBAC, shared by every cluster until it writes RBAC objects of its own.
     this.resources.store.seed(bootstrapRbac());
     if (init.restore) this.restoreContents(init.restore);

@@ -82,6 +82,11 @@ export function watchKubeadmCluster(cluster: FakeCluster, settings: AddonSetting
     workloadChanged: (workload) => {
       if (workload.metadata.namespace === KUBE_SYSTEM && (workload.metadata.name === KUBE_PROXY || workload.metadata.name === COREDNS)) settleKubeadmAddons(cluster, kubeTime(new Date()));
     },
+    // A deleted addon Pod (kubectl delete pod, an eviction) is made again, as its controller would.
+    podRemoved: (pod) => {
+      const owner = pod.metadata.ownerReferences?.find((r) => r.controller === true);
+      if (pod.metadata.namespace === KUBE_SYSTEM && (owner?.kind === 'DaemonSet' || owner?.kind === 'ReplicaSet')) settleKubeadmAddons(cluster, kubeTime(new Date()));
+    },
   };
 }
 

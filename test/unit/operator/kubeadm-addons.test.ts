@@ -143,6 +143,16 @@ describe('a fake kubeadm cluster, settled as a real one', () => {
       expect(get('endpoints', '', 'kube-system', 'kube-dns').subsets[0].addresses).to.have.length(2);
     });
 
+    it('makes a deleted Pod again, as its ReplicaSet would (kubectl delete pod -l k8s-app=kube-dns restarts CoreDNS)', () => {
+      populateLikeKubeadm(c, 1);
+      const before = corednsPods().map((p) => p.metadata.name);
+      for (const name of before) c.resources.delete(c.kind('', 'v1', 'pods'), 'kube-system', name);
+      const after = corednsPods();
+      expect(after.map((p) => p.status.phase)).to.deep.equal(['Running', 'Running']);
+      expect(after.map((p) => p.metadata.name)).to.not.include.members(before);
+      expect(get('deployments', 'apps', 'kube-system', 'coredns').status.readyReplicas).to.equal(2);
+    });
+
     it('brings Pods of a deleted node back on another node, and the endpoints follow', () => {
       populateLikeKubeadm(c, 3);
       c.resources.delete(c.kind('', 'v1', 'nodes'), undefined, 'k-cp-0');

@@ -11,12 +11,13 @@ const NODE_WRITERS = { manager: 'kubelet', statusManager: 'kubelet' } as const;
 /**
  * Told when what kube-controller-manager's controllers react to changes,
  * however it changed (the operator, a client's request): a Node appears or
- * goes, a workload is created or its spec changes.
+ * goes, a workload is created or its spec changes, a Pod is deleted.
  */
 export interface ClusterObserver {
   nodeAdded?(node: KubeObject): void;
   nodeRemoved?(node: KubeObject): void;
   workloadChanged?(workload: KubeObject): void;
+  podRemoved?(pod: KubeObject): void;
 }
 
 /**
@@ -28,6 +29,15 @@ export function workloadBehavior(observer: () => ClusterObserver | undefined): K
     afterWrite(workload: KubeObject, previous: KubeObject | undefined): void {
       if (previous && previous.metadata.generation === workload.metadata.generation) return;
       observer()?.workloadChanged?.(workload);
+    },
+  };
+}
+
+/** Pods: a deleted one is reported (its controller makes another). */
+export function podBehavior(observer: () => ClusterObserver | undefined): KindBehavior {
+  return {
+    afterRemove(pod: KubeObject): void {
+      observer()?.podRemoved?.(pod);
     },
   };
 }
