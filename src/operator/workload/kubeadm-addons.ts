@@ -4,7 +4,7 @@ import { storageKey } from '../../simulator/kinds/registry.js';
 import { jsonEqual, kubeTime, type KubeObject, type OwnerReference } from '../../simulator/store/object.js';
 import { asCreatedBy, managedFieldsAfterStatusWrite } from '../../simulator/store/seeded-writes.js';
 import type { ManagedFieldsEntry } from '../../simulator/store/managed-fields.js';
-import { forgetNodeEvents, recordNodeRegistration } from './node-events.js';
+import { forgetNodeEvents, recordNodeRegistration, recordReadinessChange } from './node-events.js';
 import { bindPod, daemonPodExtras, frozenTemplate, matchesNodeSelector, podFromTemplate, templateHash, toleratesTaints, type PodPlacement } from './workload-pods.js';
 
 /**
@@ -75,6 +75,7 @@ export function watchKubeadmCluster(cluster: FakeCluster, settings: AddonSetting
       recordNodeRegistration(cluster, node, now);
       settleKubeadmAddons(cluster, now);
     },
+    nodeChanged: (node, previous) => recordReadinessChange(cluster, node, previous, kubeTime(new Date())),
     nodeRemoved: (node) => {
       forgetNodeEvents(cluster, node.metadata.name!);
       settleKubeadmAddons(cluster, kubeTime(new Date()));

@@ -127,6 +127,32 @@ function fieldSetOf(kind: KindInfo, component: string): unknown {
   return set;
 }
 
+/** The kubelet's event when its Node's readiness flips (a FakeNode's spec.ready): NodeReady or NodeNotReady. */
+export function recordReadinessChange(cluster: FakeCluster, node: KubeObject, previous: KubeObject, now: string): void {
+  const ready = isReady(node);
+  if (ready === isReady(previous)) return;
+  const kind = cluster.kind('', 'v1', 'events');
+  if (!cluster.resources.find(cluster.kind('', 'v1', 'namespaces'), undefined, EVENT_NAMESPACE)) return;
+  const name = node.metadata.name!;
+  const e = status(ready ? 'NodeReady' : 'NodeNotReady');
+  cluster.resources.create(kind, EVENT_NAMESPACE, {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { name: `${name}.${nextNanos().toString(16)}`, namespace: EVENT_NAMESPACE, managedFields: managedFieldsOf(kind, KUBELET, now) },
+    involvedObject: { kind: 'Node', name, uid: name },
+    reason: e.reason,
+    message: e.message(name),
+    source: { component: KUBELET, host: name },
+    firstTimestamp: now,
+    lastTimestamp: now,
+    count: 1,
+    type: 'Normal',
+    eventTime: null,
+    reportingComponent: KUBELET,
+    reportingInstance: name,
+  });
+}
+
 /**
  * Drops the Events about a Node that is gone. kube-apiserver expires every
  * Event an hour after it was written (--event-ttl); a fake cluster has no

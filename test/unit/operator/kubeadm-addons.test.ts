@@ -203,6 +203,22 @@ describe('a fake kubeadm cluster, settled as a real one', () => {
       expect(list('events', '', 'default').filter((e) => e.involvedObject.name === 'k-cp-0')).to.have.length(7);
     });
 
+    it('a node turning NotReady and Ready again gets NodeNotReady, then NodeReady, from its kubelet', () => {
+      populateLikeKubeadm(c, 1);
+      registerLikeKubeadm(c, { name: 'flaky', ip: '10.0.0.70' });
+      const nodes = c.kind('', 'v1', 'nodes');
+      const setReady = (status: string): void => {
+        const node = JSON.parse(JSON.stringify(c.resources.get(nodes, undefined, 'flaky'))) as Obj;
+        node.status.conditions.find((x: Obj) => x.type === 'Ready').status = status;
+        c.resources.update(nodes, undefined, 'flaky', node as KubeObject, { subresource: 'status' });
+      };
+      setReady('False');
+      setReady('False');
+      setReady('True');
+      const reasons = list('events', '', 'default').filter((e) => e.involvedObject.name === 'flaky').map((e) => e.reason);
+      expect(reasons.filter((r) => r === 'NodeNotReady' || r === 'NodeReady')).to.deep.equal(['NodeReady', 'NodeNotReady', 'NodeReady']);
+    });
+
     it('a node that registers NotReady gets no NodeReady event', () => {
       populateLikeKubeadm(c, 1);
       registerLikeKubeadm(c, { name: 'sick', ip: '10.0.0.60', ready: false });

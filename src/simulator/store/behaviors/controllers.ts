@@ -15,6 +15,7 @@ const NODE_WRITERS = { manager: 'kubelet', statusManager: 'kubelet' } as const;
  */
 export interface ClusterObserver {
   nodeAdded?(node: KubeObject): void;
+  nodeChanged?(node: KubeObject, previous: KubeObject): void;
   nodeRemoved?(node: KubeObject): void;
   workloadChanged?(workload: KubeObject): void;
   podRemoved?(pod: KubeObject): void;
@@ -56,6 +57,7 @@ export function nodeBehavior(kinds: { readonly node: KindInfo; readonly pod: Kin
     },
     afterWrite(node: KubeObject, previous: KubeObject | undefined): void {
       if (!previous) observer()?.nodeAdded?.(node);
+      else observer()?.nodeChanged?.(node, previous);
     },
     afterRemove(node: KubeObject, resources: Resources): void {
       const name = node.metadata.name;
