@@ -42,6 +42,14 @@ describe('a fake kubeadm cluster seen through the real kubectl', function () {
     expect(svc).to.match(/^kube-dns\s+ClusterIP\s+10\.96\.0\.10\s+<none>\s+53\/UDP,53\/TCP,9153\/TCP\s/);
   });
 
+  it('kubectl get ep,endpointslices shows the coredns addresses behind kube-dns', async () => {
+    const ips = (await f.kubectl(['get', 'pods', '-n', 'kube-system', '-l', 'k8s-app=kube-dns', '-o', 'jsonpath={.items[*].status.podIP}'])).split(' ').sort();
+    const ep = await f.kubectl(['get', 'ep', '-n', 'kube-system', 'kube-dns', '--no-headers']);
+    expect(ep).to.match(new RegExp(`^kube-dns\\s+${ips[0]}:53,${ips[1]}:53,${ips[0]}:53 \\+ 3 more\\.\\.\\.\\s`));
+    const slices = await f.kubectl(['get', 'endpointslices', '-n', 'kube-system', '--no-headers']);
+    expect(slices).to.match(new RegExp(`^kube-dns-\\w{5}\\s+IPv4\\s+53,53,9153\\s+${ips[0]},${ips[1]}\\s`));
+  });
+
   it('kubectl describe node lists the node events', async () => {
     const out = await f.kubectl(['describe', 'node', 'kc-w-1']);
     const events = out.slice(out.indexOf('Events:'));

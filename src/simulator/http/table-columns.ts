@@ -142,6 +142,27 @@ function serviceExternalIP(o: KubeObject): string {
   return external.length ? external.join(',') : '<none>';
 }
 
+/** How many addresses or ports a list cell shows before `+ N more...` (kube's printers). */
+const LIST_CELL_MAX = 3;
+
+function capped(items: readonly string[], empty: string): string {
+  if (items.length === 0) return empty;
+  const shown = items.slice(0, LIST_CELL_MAX).join(',');
+  return items.length > LIST_CELL_MAX ? `${shown} + ${items.length - LIST_CELL_MAX} more...` : shown;
+}
+
+/** `ip:port` for every port and address of every subset (addresses alone without ports). */
+function endpointsCell(o: KubeObject): string {
+  const out: string[] = [];
+  for (const subset of arr(o.subsets)) {
+    const addresses = arr(subset.addresses).map((a) => str(a.ip, ''));
+    const ports = arr(subset.ports);
+    if (ports.length === 0) out.push(...addresses);
+    else for (const p of ports) for (const ip of addresses) out.push(`${ip.includes(':') ? `[${ip}]` : ip}:${String(p.port ?? '')}`);
+  }
+  return capped(out, '<none>');
+}
+
 export const BUILTIN_COLUMNS: Readonly<Record<string, readonly Column[]>> = {
   '/nodes': [
     nameColumn,
@@ -190,6 +211,14 @@ export const BUILTIN_COLUMNS: Readonly<Record<string, readonly Column[]>> = {
     { name: 'Port(s)', type: 'string', priority: 0, description: 'The ports the service exposes.', cell: servicePorts },
     ageColumn,
     { name: 'Selector', type: 'string', priority: 1, description: 'The selector of the pods behind the service.', cell: (o) => formatLabels(get(o, 'spec.selector')) },
+  ],
+  '/endpoints': [nameColumn, { name: 'Endpoints', type: 'string', priority: 0, description: 'The addresses and ports of the endpoints.', cell: endpointsCell }, ageColumn],
+  'discovery.k8s.io/endpointslices': [
+    nameColumn,
+    { name: 'AddressType', type: 'string', priority: 0, description: 'The type of address of the endpoints.', cell: (o) => str(o.addressType, '') },
+    { name: 'Ports', type: 'string', priority: 0, description: 'The ports of the endpoints.', cell: (o) => capped(arr(o.ports).map((p) => (typeof p.port === 'number' ? String(p.port) : '<unset>')), '<unset>') },
+    { name: 'Endpoints', type: 'string', priority: 0, description: 'The addresses of the endpoints.', cell: (o) => capped(arr(o.endpoints).flatMap((e) => (Array.isArray(e.addresses) ? e.addresses.map(String) : [])), '<none>') },
+    ageColumn,
   ],
   'apps/replicasets': [
     nameColumn,
