@@ -37,6 +37,11 @@ describe('a fake kubeadm cluster seen through the real kubectl', function () {
     expect(rs).to.match(/^coredns-\w+\s+2\s+2\s+2\s/);
   });
 
+  it('kubectl rollout status calls both addons rolled out', async () => {
+    expect(await f.kubectl(['rollout', 'status', '-n', 'kube-system', 'ds/kube-proxy', '--timeout=5s'])).to.match(/daemon set "kube-proxy" successfully rolled out/);
+    expect(await f.kubectl(['rollout', 'status', '-n', 'kube-system', 'deploy/coredns', '--timeout=5s'])).to.match(/deployment "coredns" successfully rolled out/);
+  });
+
   it('kubectl get svc shows kube-dns at 10.96.0.10 with its three ports', async () => {
     const svc = await f.kubectl(['get', 'svc', '-n', 'kube-system', 'kube-dns', '--no-headers']);
     expect(svc).to.match(/^kube-dns\s+ClusterIP\s+10\.96\.0\.10\s+<none>\s+53\/UDP,53\/TCP,9153\/TCP\s/);
