@@ -248,7 +248,13 @@ function ensureReplicaSet(cluster: FakeCluster, kinds: Kinds, deploy: KubeObject
     },
     spec: { replicas, selector: { ...selector, matchLabels: { ...selector.matchLabels, 'pod-template-hash': hash } }, template: { ...template, metadata: { ...(template.metadata as Obj), labels } } },
   };
-  asCreatedBy(kinds.replicaSet, rs, { manager: CONTROLLER_MANAGER }, now, { share: true });
+  const owner = deploy.metadata.uid!;
+  const fields = sharedFieldSet(`ReplicaSet/${rs.metadata.name}/${revision}`, () => {
+    const probe: KubeObject = { ...rs, metadata: { ...rs.metadata, ownerReferences: [{ ...controllerRef(deploy), uid: STAND_IN_OWNER_UID }] } };
+    asCreatedBy(kinds.replicaSet, probe, { manager: CONTROLLER_MANAGER }, now, { share: true });
+    return (probe.metadata.managedFields as ManagedFieldsEntry[])[0]!.fieldsV1 as Obj;
+  });
+  rs.metadata.managedFields = [{ manager: CONTROLLER_MANAGER, operation: 'Update', apiVersion: 'apps/v1', time: now, fieldsType: 'FieldsV1', fieldsV1: withKeys(fields, new Map([[STAND_IN_OWNER_UID, owner]])) }];
   const created = cluster.resources.create(kinds.replicaSet, KUBE_SYSTEM, rs);
   // The Deployment controller records the revision on the Deployment too.
   const current = cluster.resources.get(kinds.deployment, KUBE_SYSTEM, deploy.metadata.name!);
@@ -411,6 +417,18 @@ interface PodFieldSets {
   readonly main: Obj;
   readonly status: Obj;
 }
+/** Field sets of other objects made the same way in every cluster (a ReplicaSet of one template), by key. */
+const fieldSets = new Map<string, Obj>();
+
+function sharedFieldSet(key: string, compute: () => Obj): Obj {
+  let set = fieldSets.get(key);
+  if (!set) {
+    if (fieldSets.size >= MAX_POD_FIELD_SETS) fieldSets.clear();
+    fieldSets.set(key, (set = compute()));
+  }
+  return set;
+}
+
 /** Values no Pod has, standing in for a Pod's own in the shared field sets. */
 const STAND_IN_HOST_IP = '192.0.2.1';
 const STAND_IN_POD_IP = '192.0.2.2';

@@ -239,6 +239,20 @@ describe('a fake kubeadm cluster, settled as a real one', () => {
       expect(managers(kubeProxyPods()[0]!)).to.deep.equal(['kube-controller-manager/Update', 'kubelet/Update/status']);
     });
 
+    it('of the coredns ReplicaSet (shared between clusters) are what kube-apiserver records for kube-controller-manager creating it', async () => {
+      populateLikeKubeadm(c, 1);
+      const other = await sim.createCluster({ name: 'k2' });
+      populateLikeKubeadm(other, 1);
+      for (const rs of [list('replicasets', 'apps', 'kube-system')[0]!, other.resources.store.list('apps/replicasets', 'kube-system')[0]!.object as Obj]) {
+        const fresh = JSON.parse(JSON.stringify(rs)) as KubeObject;
+        fresh.metadata.managedFields = undefined;
+        delete fresh.status;
+        asCreatedBy(c.kind('apps', 'v1', 'replicasets'), fresh, { manager: 'kube-controller-manager' }, rs.metadata.managedFields[0].time as string);
+        const main = (rs.metadata.managedFields as ManagedFieldsEntry[]).filter((e) => !e.subresource);
+        expect(JSON.parse(JSON.stringify(main))).to.deep.equal(fresh.metadata.managedFields);
+      }
+    });
+
     it('of a kube-proxy Pod are what kube-apiserver records for kube-controller-manager creating it and the kubelet reporting it', () => {
       populateLikeKubeadm(c, 2);
       for (const pod of kubeProxyPods()) {
