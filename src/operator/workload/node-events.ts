@@ -56,27 +56,33 @@ export function recordNodeRegistration(cluster: FakeCluster, node: KubeObject, n
     source: Object.freeze({ component: NODE_CONTROLLER }),
     managedFields: managedFieldsOf(kind, NODE_CONTROLLER, now),
   };
-  for (const e of events) {
-    const byKubelet = e.component === KUBELET;
-    const from = byKubelet ? kubelet : controller;
-    const event: KubeObject = {
-      apiVersion: 'v1',
-      kind: 'Event',
-      metadata: { name: `${name}.${nextNanos().toString(16)}`, namespace: EVENT_NAMESPACE, managedFields: from.managedFields },
-      involvedObject: from.involvedObject,
-      reason: e.reason,
-      message: e.message(name),
-      source: from.source,
-      firstTimestamp: now,
-      lastTimestamp: now,
-      count: 1,
-      type: 'Normal',
-      eventTime: null,
-      reportingComponent: e.component,
-      reportingInstance: byKubelet ? name : '',
-    };
-    cluster.resources.create(kind, EVENT_NAMESPACE, event);
-  }
+  for (const e of events) cluster.resources.create(kind, EVENT_NAMESPACE, eventObject(name, e, e.component === KUBELET ? kubelet : controller, now));
+}
+
+interface EventSource {
+  readonly involvedObject: object;
+  readonly source: object;
+  readonly managedFields: unknown[];
+}
+
+/** One Event as the legacy recorder writes it: counted once, first and last seen now. */
+function eventObject(node: string, e: NodeEvent, from: EventSource, now: string): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { name: `${node}.${nextNanos().toString(16)}`, namespace: EVENT_NAMESPACE, managedFields: from.managedFields },
+    involvedObject: from.involvedObject,
+    reason: e.reason,
+    message: e.message(node),
+    source: from.source,
+    firstTimestamp: now,
+    lastTimestamp: now,
+    count: 1,
+    type: 'Normal',
+    eventTime: null,
+    reportingComponent: e.component,
+    reportingInstance: e.component === KUBELET ? node : '',
+  };
 }
 
 /** The writer an Event's managedFields name: the kubelet, or the process the node controller runs in. */
@@ -134,23 +140,8 @@ export function recordReadinessChange(cluster: FakeCluster, node: KubeObject, pr
   const kind = cluster.kind('', 'v1', 'events');
   if (!cluster.resources.find(cluster.kind('', 'v1', 'namespaces'), undefined, EVENT_NAMESPACE)) return;
   const name = node.metadata.name!;
-  const e = status(ready ? 'NodeReady' : 'NodeNotReady');
-  cluster.resources.create(kind, EVENT_NAMESPACE, {
-    apiVersion: 'v1',
-    kind: 'Event',
-    metadata: { name: `${name}.${nextNanos().toString(16)}`, namespace: EVENT_NAMESPACE, managedFields: managedFieldsOf(kind, KUBELET, now) },
-    involvedObject: { kind: 'Node', name, uid: name },
-    reason: e.reason,
-    message: e.message(name),
-    source: { component: KUBELET, host: name },
-    firstTimestamp: now,
-    lastTimestamp: now,
-    count: 1,
-    type: 'Normal',
-    eventTime: null,
-    reportingComponent: KUBELET,
-    reportingInstance: name,
-  });
+  const from = { involvedObject: { kind: 'Node', name, uid: name }, source: { component: KUBELET, host: name }, managedFields: managedFieldsOf(kind, KUBELET, now) };
+  cluster.resources.create(kind, EVENT_NAMESPACE, eventObject(name, status(ready ? 'NodeReady' : 'NodeNotReady'), from, now));
 }
 
 /**
