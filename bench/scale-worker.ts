@@ -6,9 +6,12 @@
 import { createCertificateAuthority } from '../src/pki/certificates.js';
 import { generateRsaKey } from '../src/pki/keys.js';
 import { Simulator } from '../src/simulator/simulator.js';
+import { populateLikeKubeadm } from '../test/support/kubeadm-cluster.js';
 
 const count = Number(process.argv[2] ?? '1000');
 const mode = (process.argv[3] ?? 'shared-ca') as 'shared-ca' | 'own-ca';
+/** Nodes per cluster, registered as the operator does (0: empty clusters). */
+const nodes = Number(process.argv[4] ?? '0');
 const gc = (globalThis as { gc?: () => void }).gc;
 
 function settle(): number {
@@ -21,7 +24,7 @@ const sim = new Simulator();
 // Warm up code paths and the shared serving key, so the baseline includes them.
 const caKey = await generateRsaKey();
 const ca = await createCertificateAuthority({ commonName: 'kubernetes', key: caKey });
-await sim.createCluster({ name: 'warmup', ca });
+populateLikeKubeadm(await sim.createCluster({ name: 'warmup', ca }), nodes);
 await sim.closeCluster('warmup');
 const before = settle();
 const start = performance.now();
@@ -30,14 +33,14 @@ const BATCH = 100;
 for (let i = 0; i < count; i += BATCH) {
   const batch: Promise<unknown>[] = [];
   for (let j = i; j < Math.min(count, i + BATCH); j++) {
-    batch.push(sim.createCluster({ name: `c${j}`, ...(mode === 'shared-ca' ? { ca } : {}) }));
+    batch.push(sim.createCluster({ name: `c${j}`, ...(mode === 'shared-ca' ? { ca } : {}) }).then((c) => populateLikeKubeadm(c, nodes)));
   }
   await Promise.all(batch);
 }
 const createMs = performance.now() - start;
 const after = settle();
 process.stdout.write(
-  JSON.stringify({ count, mode, createMs, rssBeforeMiB: before / 2 ** 20, rssAfterMiB: after / 2 ** 20, rssPerClusterKiB: (after - before) / count / 1024 }) + '\n',
+  JSON.stringify({ count, mode, nodes, createMs, rssBeforeMiB: before / 2 ** 20, rssAfterMiB: after / 2 ** 20, rssPerClusterKiB: (after - before) / count / 1024 }) + '\n',
 );
 await sim.close();
 process.exit(0);

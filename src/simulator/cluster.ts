@@ -7,6 +7,7 @@ import type { ClusterListener, ServingTls } from './http/listener.js';
 import { Resources } from './store/resources.js';
 import { namespaceBehavior } from './store/behaviors/namespace.js';
 import { crdBehavior } from './store/behaviors/crd.js';
+import { nodeBehavior, podBehavior, workloadBehavior, type ClusterObserver } from './store/behaviors/controllers.js';
 import { kubeTime, type KubeObject } from './store/object.js';
 import { nodeObject, type NodeSpec } from './templates/node.js';
 import { StatusError } from './api/errors.js';
@@ -70,6 +71,8 @@ export class FakeCluster implements ClusterView {
   simulation: RequestSimulation | undefined;
   /** Told about every request (the operator's per-cluster metrics); disposed when the cluster closes. */
   requestObserver: RequestObserver | undefined;
+  /** Told when Nodes come and go and workloads change, by anyone (the operator keeps a kubeadm cluster's addons settled). */
+  observer: ClusterObserver | undefined;
   private listener?: ClusterListener;
   private readonly portForwardHandler?: PortForwardHandler;
 
@@ -84,11 +87,19 @@ export class FakeCluster implements ClusterView {
     this.resources.kindResolver = (collection) => this.kindForCollection(collection);
     this.resources.setBehavior({ group: '', plural: 'namespaces' }, namespaceBehavior(init.now));
     this.resources.setBehavior({ group: 'apiextensions.k8s.io', plural: 'customresourcedefinitions' }, crdBehavior(this.registry, init.now));
+    const nodes = { node: this.kind('', 'v1', 'nodes'), pod: this.kind('', 'v1', 'pods') };
+    this.resources.setBehavior(nodes.node, nodeBehavior(nodes, () => this.observer, init.now));
+    for (const plural of ['daemonsets', 'deployments']) this.resources.setBehavior({ group: 'apps', plural }, workloadBehavior(() => this.observer));
+    this.resources.setBehavior(nodes.pod, podBehavior(() => this.observer));
     // kube-apiserver's default RBAC, shared by every cluster until it writes RBAC objects of its own.
     this.resources.store.seed(bootstrapRbac());
     if (init.restore) this.restoreContents(init.restore);
     init.attachStore?.(this.resources.store);
-    if (!init.restore) for (const name of INITIAL_NAMESPACES) this.resources.create(this.kind('', 'v1', 'namespaces'), undefined, { metadata: { name } });
+    if (!init.restore) {
+      // As kube-apiserver creates them at start-up, its managedFields included.
+      const managedFields = initialNamespaceFields(kubeTime(init.now()));
+      for (const name of INITIAL_NAMESPACES) this.resources.create(this.kind('', 'v1', 'namespaces'), undefined, { metadata: { name, managedFields } });
+    }
   }
 
   /** Saved objects back, with what their creation set up: kinds of CRDs served, an etcd member per etcd pod. */
@@ -229,6 +240,13 @@ export class FakeCluster implements ClusterView {
     for (const k of this.registry.all()) if (storageKey(k) === collection) return k;
     return undefined;
   }
+}
+
+/** What kube-apiserver owns of a namespace it creates: the name label (shared by every cluster). */
+const NAMESPACE_FIELDS = Object.freeze({ 'f:metadata': Object.freeze({ 'f:labels': Object.freeze({ '.': Object.freeze({}), 'f:kubernetes.io/metadata.name': Object.freeze({}) }) }) });
+
+function initialNamespaceFields(time: string): unknown[] {
+  return Object.freeze([Object.freeze({ manager: 'kube-apiserver', operation: 'Update', apiVersion: 'v1', time, fieldsType: 'FieldsV1', fieldsV1: NAMESPACE_FIELDS })]) as unknown as unknown[];
 }
 
 function versionInfo(version: string, buildDate: Date): Record<string, string> {

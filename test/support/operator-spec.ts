@@ -97,6 +97,26 @@ spec: {clusterName: alpha, nodeName: alpha-worker-0, providerID: 'metal3://defau
     expect(await kc(['get', 'node', 'alpha-worker-0', '-o', 'jsonpath={.metadata.annotations.cluster\\.x-k8s\\.io/machine}'], path)).to.equal('m-1');
   });
 
+  it('runs kube-proxy on every registered node and CoreDNS behind kube-dns, as a settled kubeadm cluster; a deleted FakeNode takes its kube-proxy Pod along', async () => {
+    const o = await fas('alpha');
+    const path = await kubeconfigFromCaSecret(f, ns, 'alpha', o.status!.endpoint!);
+    type Pod = { spec: { nodeName?: string }; status: { phase: string } };
+    const pods = async (app: string): Promise<Pod[]> => (JSON.parse(await kc(['get', 'pods', '-n', 'kube-system', '-l', `k8s-app=${app}`, '-o', 'json'], path)) as { items: Pod[] }).items;
+    const proxyNodes = async (): Promise<string> => (await pods('kube-proxy')).map((p) => `${p.spec.nodeName}:${p.status.phase}`).sort().join(' ');
+    expect(await proxyNodes()).to.equal('alpha-cp-0:Running alpha-worker-0:Running');
+    expect((await pods('kube-dns')).map((p) => p.status.phase)).to.deep.equal(['Running', 'Running']);
+    expect(await kc(['get', 'svc', '-n', 'kube-system', 'kube-dns', '-o', 'jsonpath={.spec.clusterIP}'], path)).to.equal('10.96.0.10');
+    await f.kubectl(['apply', '-f', '-'], `apiVersion: fkas.metal3.io/v1alpha1
+kind: FakeNode
+metadata: {name: alpha-w2, namespace: default}
+spec: {clusterName: alpha, nodeName: alpha-worker-2, role: worker, internalIP: 10.0.0.12}
+`);
+    await eventually(async () => (await proxyNodes()) === 'alpha-cp-0:Running alpha-worker-0:Running alpha-worker-2:Running', 'a kube-proxy Pod on the new node');
+    await f.kubectl(['delete', 'fakenode', 'alpha-w2']);
+    await eventually(async () => (await proxyNodes()) === 'alpha-cp-0:Running alpha-worker-0:Running', 'its kube-proxy Pod gone with it');
+    expect(await kc(['get', 'ds', '-n', 'kube-system', 'kube-proxy', '-o', 'jsonpath={.status.desiredNumberScheduled}/{.status.numberReady}'], path)).to.equal('2/2');
+  });
+
   it('brings every FakeAPIServer back on the same endpoint, with its nodes, after an operator restart', async () => {
     const before = (await fas('alpha')).status!.endpoint!;
     await f.restartOperator();

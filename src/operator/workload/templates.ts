@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
-import type { KubeObject } from '../../simulator/store/object.js';
+import { kubeTime, type KubeObject } from '../../simulator/store/object.js';
+import { KindRegistry } from '../../simulator/kinds/registry.js';
+import { asCreatedBy, type SeedWriters } from '../../simulator/store/seeded-writes.js';
 import { assetPath } from '../../assets.js';
 
 /**
@@ -22,6 +24,20 @@ const PLACEHOLDER = /\$\{([A-Za-z][A-Za-z0-9]*)\}/g;
  */
 const MARKER = /__fkas_var_([A-Za-z][A-Za-z0-9]*)__/g;
 const toMarker = (_m: string, name: string): string => `__fkas_var_${name}__`;
+
+/**
+ * Who writes a template's objects in a kubeadm cluster: kubeadm creates what
+ * `kubeadm init` leaves; a control-plane node's mirror pods are the
+ * kubelet's, status included. Their managedFields say so.
+ */
+const TEMPLATE_WRITERS: Readonly<Record<TemplateName, SeedWriters>> = {
+  'kubeadm-init': { manager: 'kubeadm', statusManager: 'kube-controller-manager' },
+  'control-plane-node': { manager: 'kubelet', statusManager: 'kubelet' },
+};
+/** Stands for the write time in managedFields: the render's `now`, else the time of the render. */
+const WRITE_TIME = 'fkasWriteTime';
+/** The built-in kinds, to default a template's objects as kube-apiserver would on create. */
+const KINDS = new KindRegistry();
 
 /** A template parsed once: its objects with the placeholders, as markers, still in their strings. */
 interface ParsedTemplate {
@@ -46,7 +62,10 @@ function template(name: TemplateName, dir: string | undefined): ParsedTemplate {
     }
     // CORE_SCHEMA: a timestamp stays the string kube would send, not a Date.
     const objects = (loadAll(text.replace(PLACEHOLDER, toMarker), null, { schema: CORE_SCHEMA }) as unknown[]).filter((o) => typeof o === 'object' && o !== null);
-    for (const o of objects) freezeUnchanging(o);
+    for (const o of objects) {
+      asWrittenBy(o as KubeObject, TEMPLATE_WRITERS[name]);
+      freezeUnchanging(o);
+    }
     const t = { name, objects };
     parsed.set(path, t);
     return t;
@@ -61,15 +80,30 @@ function template(name: TemplateName, dir: string | undefined): ParsedTemplate {
  */
 export function renderTemplate(name: TemplateName, vars: Readonly<Record<string, string>>, dir?: string): KubeObject[] {
   const t = template(name, dir);
+  let writeTime: string | undefined;
+  const valueOf = (key: string): string | undefined => (key === WRITE_TIME ? (writeTime ??= vars.now ?? kubeTime(new Date())) : vars[key]);
   const fill = (text: string): string =>
     text.includes('__fkas_var_')
       ? text.replace(MARKER, (_m, key: string) => {
-          const v = vars[key];
+          const v = valueOf(key);
           if (v === undefined) throw new Error(`workload template ${t.name} uses \${${key}}, which is not one of: ${Object.keys(vars).join(', ')}`);
           return v;
         })
       : text;
   return t.objects.map((o) => substitute(o, fill) as KubeObject);
+}
+
+/**
+ * Defaults and completes a parsed object as kube-apiserver does on create,
+ * and records its writer in managedFields, once per process: the result is
+ * shared like the rest of the template. The write time is the `now` of the
+ * render. Objects of kinds the fake cluster does not serve are left alone
+ * (applying them fails with a clear error later).
+ */
+function asWrittenBy(obj: KubeObject, writers: SeedWriters): void {
+  const kind = typeof obj.apiVersion === 'string' && typeof obj.kind === 'string' ? KINDS.byKind(obj.apiVersion, obj.kind) : undefined;
+  if (!kind || typeof obj.metadata !== 'object' || obj.metadata === null) return;
+  asCreatedBy(kind, obj, writers, toMarker('', WRITE_TIME), { complete: true });
 }
 
 /**

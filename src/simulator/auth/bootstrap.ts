@@ -4,6 +4,9 @@ import { createHash } from 'node:crypto';
 import { storageKey } from '../kinds/registry.js';
 import type { KubeObject } from '../store/object.js';
 import { sharedObjects, type SharedObjects } from '../store/object-store.js';
+import { KindRegistry } from '../kinds/registry.js';
+import { managedFieldsAfterUpdate } from '../store/managed-fields.js';
+import { asCreatedBy } from '../store/seeded-writes.js';
 import { aggregateClusterRoles } from './aggregation.js';
 
 /**
@@ -58,14 +61,39 @@ function build(): SharedObjects {
   // same in every process: a durable store restores clusters whose clients cached these objects.
   let rv = 0;
   const out = new Map<string, KubeObject[]>();
+  const recordedByName = new Map(recorded.clusterroles.map((r) => [r.metadata.name, r]));
   for (const plural of RBAC_PLURALS) {
-    const objects = lists[plural].map((o) =>
+    const objects = lists[plural].map((o) => {
       // apiVersion and kind first, as every stored object has them.
-      deepFreeze({ apiVersion: o.apiVersion, kind: o.kind, ...o, metadata: { ...o.metadata, uid: stableUid(plural, o.metadata), resourceVersion: String(++rv), creationTimestamp: BOOTSTRAP_CREATION_TIME } }),
-    );
+      const object: KubeObject = { apiVersion: o.apiVersion, kind: o.kind, ...o, metadata: { ...o.metadata, uid: stableUid(plural, o.metadata), resourceVersion: String(++rv), creationTimestamp: BOOTSTRAP_CREATION_TIME } };
+      recordWriters(plural, object, plural === 'clusterroles' ? recordedByName.get(o.metadata.name) : undefined);
+      return deepFreeze(object);
+    });
     out.set(storageKey({ group: RBAC_GROUP, plural }), objects);
   }
   return sharedObjects(out);
+}
+
+const KINDS = new KindRegistry();
+
+/**
+ * managedFields as a kubeadm cluster shows them: kube-apiserver wrote its
+ * bootstrap policy, kubeadm its own binding, and the rules of an aggregated
+ * ClusterRole (admin, edit, view, …) are the aggregation controller's, in
+ * kube-controller-manager.
+ */
+function recordWriters(plural: RbacPlural, object: KubeObject, asBootstrapped: KubeObject | undefined): void {
+  const kind = KINDS.byResource(RBAC_GROUP, 'v1', plural)!;
+  const manager = plural === 'clusterrolebindings' && object.metadata.name === KUBEADM_CLUSTER_ADMINS.metadata.name ? 'kubeadm' : 'kube-apiserver';
+  const aggregated = asBootstrapped !== undefined && asBootstrapped.aggregationRule !== undefined && asBootstrapped.rules !== object.rules;
+  if (!aggregated) {
+    asCreatedBy(kind, object, { manager }, BOOTSTRAP_CREATION_TIME, { share: true });
+    return;
+  }
+  const bootstrapped: KubeObject = { ...object, metadata: { ...object.metadata }, rules: asBootstrapped.rules };
+  asCreatedBy(kind, bootstrapped, { manager }, BOOTSTRAP_CREATION_TIME, { share: true });
+  const entries = managedFieldsAfterUpdate(bootstrapped, { ...object, metadata: { ...object.metadata, managedFields: bootstrapped.metadata.managedFields } }, { manager: 'kube-controller-manager' }, RBAC_API_VERSION, kind.kind, false, BOOTSTRAP_CREATION_TIME);
+  if (entries) object.metadata.managedFields = entries;
 }
 
 /** When the shared default RBAC objects say they were created (a fixed time: see bootstrapRbac). */

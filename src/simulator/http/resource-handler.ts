@@ -95,7 +95,7 @@ export async function handleResource(ex: Exchange, cluster: ClusterView, info: R
       const opts = await deleteOptions(ex, kind, dryRun);
       const result = r.delete(kind, ns, info.name!, opts);
       await durable(r);
-      if (result.removed && !returnsDeletedObject(kind)) return ex.sendStatus(200, deletedStatus(kind, result.object));
+      if (result.removed && !kind.deleteReturnsObject) return ex.sendStatus(200, deletedStatus(kind, result.object));
       return sendObject(ex, kind, result.object, 200);
     }
     case 'deletecollection': {
@@ -123,29 +123,6 @@ export async function handleResource(ex: Exchange, cluster: ClusterView, info: R
  */
 function fieldManagerOf(ex: Exchange): string {
   return requestFieldManager(ex.query.get('fieldManager'), ex.header('user-agent'));
-}
-
-/**
- * Kinds whose storage answers a DELETE with the deleted object (kube-apiserver
- * v1.34, checked by the differential suite); the others answer a Success
- * Status once the object is gone. Custom resources answer the object.
- */
-const RETURNS_DELETED_OBJECT = new Set([
-  '/pods',
-  '/services',
-  '/namespaces',
-  '/persistentvolumes',
-  '/persistentvolumeclaims',
-  '/replicationcontrollers',
-  '/resourcequotas',
-  '/serviceaccounts',
-  'batch/jobs',
-  'storage.k8s.io/csidrivers',
-  'storage.k8s.io/storageclasses',
-]);
-
-function returnsDeletedObject(kind: KindInfo): boolean {
-  return kind.custom || RETURNS_DELETED_OBJECT.has(`${kind.group}/${kind.plural}`);
 }
 
 function deletedStatus(kind: KindInfo, obj: KubeObject): Record<string, unknown> {

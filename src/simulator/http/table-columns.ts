@@ -122,6 +122,47 @@ function eventSource(o: KubeObject): string {
   return str(get(o, 'reportingComponent'), '');
 }
 
+/** `port[:nodePort]/protocol` of each port, comma separated, `<none>` without ports (kube's service printer). */
+function servicePorts(o: KubeObject): string {
+  const ports = arr(get(o, 'spec.ports'));
+  if (ports.length === 0) return '<none>';
+  return ports.map((p) => `${String(p.port ?? '')}${typeof p.nodePort === 'number' && p.nodePort > 0 ? `:${p.nodePort}` : ''}/${str(p.protocol, 'TCP')}`).join(',');
+}
+
+/** External addresses: an ExternalName, the load balancer's, the spec's externalIPs, else `<none>` (`<pending>` for a LoadBalancer without one). */
+function serviceExternalIP(o: KubeObject): string {
+  const type = str(get(o, 'spec.type'), 'ClusterIP');
+  if (type === 'ExternalName') return str(get(o, 'spec.externalName'), '<none>');
+  const external = arr(get(o, 'spec.externalIPs') as unknown[] | undefined).map(String);
+  if (type === 'LoadBalancer') {
+    const ingress = arr(get(o, 'status.loadBalancer.ingress')).map((i) => str(i.ip, str(i.hostname, '')));
+    const all = [...ingress, ...external].filter(Boolean);
+    return all.length ? all.join(',') : '<pending>';
+  }
+  return external.length ? external.join(',') : '<none>';
+}
+
+/** How many addresses or ports a list cell shows before `+ N more...` (kube's printers). */
+const LIST_CELL_MAX = 3;
+
+function capped(items: readonly string[], empty: string): string {
+  if (items.length === 0) return empty;
+  const shown = items.slice(0, LIST_CELL_MAX).join(',');
+  return items.length > LIST_CELL_MAX ? `${shown} + ${items.length - LIST_CELL_MAX} more...` : shown;
+}
+
+/** `ip:port` for every port and address of every subset (addresses alone without ports). */
+function endpointsCell(o: KubeObject): string {
+  const out: string[] = [];
+  for (const subset of arr(o.subsets)) {
+    const addresses = arr(subset.addresses).map((a) => str(a.ip, ''));
+    const ports = arr(subset.ports);
+    if (ports.length === 0) out.push(...addresses);
+    else for (const p of ports) for (const ip of addresses) out.push(`${ip.includes(':') ? `[${ip}]` : ip}:${String(p.port ?? '')}`);
+  }
+  return capped(out, '<none>');
+}
+
 export const BUILTIN_COLUMNS: Readonly<Record<string, readonly Column[]>> = {
   '/nodes': [
     nameColumn,
@@ -159,6 +200,31 @@ export const BUILTIN_COLUMNS: Readonly<Record<string, readonly Column[]>> = {
     { name: 'Ready', type: 'string', priority: 0, description: 'Number of the pod with ready state', cell: (o) => `${Number(get(o, 'status.readyReplicas') ?? 0)}/${Number(get(o, 'spec.replicas') ?? 1)}` },
     { name: 'Up-to-date', type: 'string', priority: 0, description: 'Total number of non-terminated pods targeted by this deployment that have the desired template spec.', cell: (o) => Number(get(o, 'status.updatedReplicas') ?? 0) },
     { name: 'Available', type: 'string', priority: 0, description: 'Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.', cell: (o) => Number(get(o, 'status.availableReplicas') ?? 0) },
+    ageColumn,
+    ...templateColumns('spec.selector'),
+  ],
+  '/services': [
+    nameColumn,
+    { name: 'Type', type: 'string', priority: 0, description: 'The type of the service.', cell: (o) => str(get(o, 'spec.type'), 'ClusterIP') },
+    { name: 'Cluster-IP', type: 'string', priority: 0, description: 'The cluster IP of the service.', cell: (o) => str(get(o, 'spec.clusterIP'), '<none>') },
+    { name: 'External-IP', type: 'string', priority: 0, description: 'The external addresses of the service.', cell: serviceExternalIP },
+    { name: 'Port(s)', type: 'string', priority: 0, description: 'The ports the service exposes.', cell: servicePorts },
+    ageColumn,
+    { name: 'Selector', type: 'string', priority: 1, description: 'The selector of the pods behind the service.', cell: (o) => formatLabels(get(o, 'spec.selector')) },
+  ],
+  '/endpoints': [nameColumn, { name: 'Endpoints', type: 'string', priority: 0, description: 'The addresses and ports of the endpoints.', cell: endpointsCell }, ageColumn],
+  'discovery.k8s.io/endpointslices': [
+    nameColumn,
+    { name: 'AddressType', type: 'string', priority: 0, description: 'The type of address of the endpoints.', cell: (o) => str(o.addressType, '') },
+    { name: 'Ports', type: 'string', priority: 0, description: 'The ports of the endpoints.', cell: (o) => capped(arr(o.ports).map((p) => (typeof p.port === 'number' ? String(p.port) : '<unset>')), '<unset>') },
+    { name: 'Endpoints', type: 'string', priority: 0, description: 'The addresses of the endpoints.', cell: (o) => capped(arr(o.endpoints).flatMap((e) => (Array.isArray(e.addresses) ? e.addresses.map(String) : [])), '<none>') },
+    ageColumn,
+  ],
+  'apps/replicasets': [
+    nameColumn,
+    { name: 'Desired', type: 'integer', priority: 0, description: 'Number of desired pods.', cell: (o) => num(get(o, 'spec.replicas') ?? 1) },
+    { name: 'Current', type: 'integer', priority: 0, description: 'Number of actual running pods.', cell: (o) => num(get(o, 'status.replicas')) },
+    { name: 'Ready', type: 'integer', priority: 0, description: 'Number of ready pods.', cell: (o) => num(get(o, 'status.readyReplicas')) },
     ageColumn,
     ...templateColumns('spec.selector'),
   ],

@@ -18,6 +18,10 @@ export interface KindInfo {
   readonly verbs: readonly string[];
   /** Subresources served: 'status' splits spec and status writes; others are special handlers. */
   readonly subresources: readonly string[];
+  /** The kind's strategy keeps metadata.generation: 1 on create, +1 when anything but metadata and status changes. */
+  readonly tracksGeneration: boolean;
+  /** DELETE answers with the deleted object, not a Success Status (kube-apiserver v1.34, checked by the differential suite). */
+  readonly deleteReturnsObject: boolean;
   /** True for kinds that came from a CustomResourceDefinition. */
   readonly custom: boolean;
   /** A CRD's additionalPrinterColumns: extra Table columns for `kubectl get`. */

@@ -60,8 +60,8 @@ export interface DeleteResult {
 
 /** Hooks for the few kinds whose writes have side effects beyond storage. */
 export interface KindBehavior {
-  /** Fill server-set fields on create (e.g. namespace phase, CRD conditions). */
-  prepareCreate?(object: KubeObject, resources: Resources): void;
+  /** Fill server-set fields on create (e.g. namespace phase, CRD conditions); `opts.manager` is set for API writes. */
+  prepareCreate?(object: KubeObject, resources: Resources, opts: WriteOptions): void;
   /** Called after an object of this kind was stored (create or update). */
   afterWrite?(object: KubeObject, previous: KubeObject | undefined, resources: Resources): void;
   /**
@@ -104,7 +104,7 @@ export class Resources {
     const ns = scope(kind, namespace);
     const schema = customResourceSchema(this.store, kind);
     const behavior = this.behaviors.get(storageKey(kind));
-    const created = schema || behavior || opts.manager !== undefined ? cloneObject(body) : cloneSharingFrozen(body);
+    const created = schema || behavior?.prepareCreate || opts.manager !== undefined ? cloneObject(body) : cloneSharingFrozen(body);
     rejectWrongTypes(kind, created);
     checkTypeMeta(kind, created);
     // kube-apiserver drops a custom resource's status on create when the status subresource is on;
@@ -135,12 +135,12 @@ export class Resources {
     meta.uid = newUid();
     meta.creationTimestamp = kubeTime(this.now());
     if (opts.manager !== undefined) admitCreate(kind, obj, this.store);
-    if (tracksGeneration(kind)) meta.generation = 1;
+    if (kind.tracksGeneration) meta.generation = 1;
     else delete meta.generation;
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
     if (meta.finalizers?.length === 0) delete meta.finalizers;
-    behavior?.prepareCreate?.(obj, this);
+    behavior?.prepareCreate?.(obj, this, opts);
     if (opts.dryRun) {
       meta.resourceVersion = String(this.store.resourceVersion);
       return obj;
@@ -400,34 +400,6 @@ function checkTypeMeta(kind: KindInfo, body: KubeObject): void {
   }
 }
 
-/**
- * Kinds whose strategy keeps metadata.generation (kube-apiserver v1.34):
- * workloads, pods (PodObservedGenerationTracking), policy and networking
- * objects, webhooks, CRDs and every custom resource. Others have none.
- */
-const GENERATION_TRACKED = new Set([
-  '/pods',
-  '/replicationcontrollers',
-  'apps/deployments',
-  'apps/daemonsets',
-  'apps/replicasets',
-  'apps/statefulsets',
-  'batch/jobs',
-  'batch/cronjobs',
-  'policy/poddisruptionbudgets',
-  'apiextensions.k8s.io/customresourcedefinitions',
-  'discovery.k8s.io/endpointslices',
-  'networking.k8s.io/networkpolicies',
-  'networking.k8s.io/ingresses',
-  'admissionregistration.k8s.io/mutatingwebhookconfigurations',
-  'admissionregistration.k8s.io/validatingwebhookconfigurations',
-  'scheduling.k8s.io/priorityclasses',
-]);
-
-export function tracksGeneration(kind: Pick<KindInfo, 'group' | 'plural' | 'custom'>): boolean {
-  return kind.custom || GENERATION_TRACKED.has(`${kind.group}/${kind.plural}`);
-}
-
 /** Anything but metadata and status changed: what bumps metadata.generation. */
 function specChanged(a: KubeObject, b: KubeObject): boolean {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
@@ -467,8 +439,8 @@ function typeFirst(kind: KindInfo, obj: KubeObject): KubeObject {
  * The copy a create stores: frozen parts of the body (the unchanging parts
  * of a workload template, shared by every cluster) are kept by reference.
  * Create changes nothing below the top level but metadata, which is always
- * copied; kinds whose create does more (CRD defaults and pruning, kind
- * behaviors) get a full copy instead.
+ * copied; kinds whose create does more (CRD defaults and pruning, a kind
+ * behavior that prepares the object) get a full copy instead.
  */
 function cloneSharingFrozen(body: KubeObject): KubeObject {
   const obj = cloneObject(body, { shareFrozen: true });

@@ -17,6 +17,7 @@ import { addFinalizer, removeFinalizer, setCondition } from '../../kube/objects.
 import { withProgress } from '../../kube/progress-conditions.js';
 import type { ReconcileResult } from '../../queue/work-queue.js';
 import { renderTemplate } from '../../workload/templates.js';
+import { dnsServiceIP, settleKubeadmAddons, watchKubeadmCluster } from '../../workload/kubeadm-addons.js';
 import { nodeSpecProblems } from './spec.js';
 
 /**
@@ -128,6 +129,8 @@ export function registerNode(ctx: OperatorContext, served: ServedCluster, fn: Fa
   if (fn.spec.uuid) labels[METAL3_UUID_LABEL] = fn.spec.uuid;
   if (role === 'control-plane') labels[NODE_ROLE_CONTROL_PLANE_LABEL] = '';
   const now = kubeTime(ctx.now());
+  // Before the Node is written: its creation records its Events and settles the addons.
+  watchKubeadmCluster(cluster, { podCIDR: POD_CIDR });
   const desired = nodeObject(
     {
       name: nodeName,
@@ -175,6 +178,7 @@ export function registerNode(ctx: OperatorContext, served: ServedCluster, fn: Fa
           controlPlaneEndpoint: `${served.host}:${served.port}`,
           podCIDR: POD_CIDR,
           serviceCIDR: SERVICE_CIDR,
+          dnsServiceIP: dnsServiceIP(SERVICE_CIDR),
           caCertBase64: Buffer.from(ctx.simulator.caOf(cluster.name)?.certPem ?? '').toString('base64'),
           now,
         },
@@ -187,6 +191,7 @@ export function registerNode(ctx: OperatorContext, served: ServedCluster, fn: Fa
     for (const c of ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler']) cluster.deleteObject('v1', 'Pod', 'kube-system', `${c}-${nodeName}`);
     cluster.etcd.removeMemberByName(nodeName);
   }
+  settleKubeadmAddons(cluster, now);
 }
 
 /** Objects that clients may change after we create them (CAPI upgrades images): create only. */

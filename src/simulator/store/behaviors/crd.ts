@@ -66,6 +66,9 @@ export function kindsOfCrd(crd: KubeObject): { info: KindInfo; storage: boolean 
           ...(isPlainObject(v.subresources) && v.subresources.status !== undefined ? ['status'] : []),
           ...(isPlainObject(v.subresources) && v.subresources.scale !== undefined ? ['scale'] : []),
         ],
+        // Custom resources keep a generation and answer DELETE with the object, as every CR does.
+        tracksGeneration: true,
+        deleteReturnsObject: true,
         custom: true,
         printerColumns: printerColumns(v.additionalPrinterColumns),
       },
