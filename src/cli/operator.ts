@@ -15,6 +15,7 @@ import { componentLogger } from '../telemetry/logger.js';
 import { STORE_FORMS, storageFromFlag } from '../simulator/storage/parse.js';
 import { REQUEST_METRICS_MODES, type RequestMetricsMode } from '../operator/request-metrics.js';
 import { parseDuration } from '../util/duration.js';
+import { CLUSTER_CONTENTS, DEFAULT_CLUSTER_CONTENTS, type ClusterContents } from '../operator/workload/kubeadm-addons.js';
 
 /**
  * `fkas operator`: the main job. Against the cluster of --kubeconfig,
@@ -39,6 +40,8 @@ const USAGE = `usage: fkas operator [--kubeconfig PATH | --embedded] [options]
   --install-crds             create or update the CRDs at start (default: on with --embedded)
   --service-selector k=v,..  operator pod labels, for exposure: Service
   --workload-templates DIR   your templates for what fake clusters contain
+  --cluster-contents C       kubeadm (default): a settled kubeadm cluster, with addon Pods, kube-dns endpoints and Node
+                             events; minimal: only what CAPI reads (~35 KiB less per cluster, ~9 KiB less per Node)
   --store S                  where fake-cluster contents live: ${STORE_FORMS} (default memory);
                              file:<dir> keeps every acknowledged write through a crash (put <dir> on a volume);
                              etcd:<url>[,<url>…] keeps them in a real etcd v3 cluster any replica can load from
@@ -79,6 +82,7 @@ export async function operator(argv: string[]): Promise<void> {
       'install-crds': { type: 'boolean' },
       'service-selector': { type: 'string' },
       'workload-templates': { type: 'string' },
+      'cluster-contents': { type: 'string', default: DEFAULT_CLUSTER_CONTENTS },
       'ca-key-algorithm': { type: 'string', default: DEFAULT_CA_KEY_ALGORITHM },
       store: { type: 'string', default: 'memory' },
       'etcd-cafile': { type: 'string' },
@@ -143,6 +147,7 @@ export async function operator(argv: string[]): Promise<void> {
     resyncMs,
     ...(values['service-selector'] ? { serviceSelector: parseSelector(values['service-selector']) } : {}),
     ...(values['workload-templates'] ? { workloadTemplateDir: values['workload-templates'] } : {}),
+    clusterContents: clusterContents(values['cluster-contents']),
     caKeyAlgorithm: caKeyAlgorithm(values['ca-key-algorithm']),
     storage,
     requestMetrics: requestMetricsMode(values['request-metrics']),
@@ -218,6 +223,12 @@ function shardingConfig(store: string, leaderElect: boolean, replicaId: string |
 
 function envFlag(name: string): boolean {
   return /^(1|true|yes|on)$/i.test(process.env[name] ?? '');
+}
+
+function clusterContents(v: string): ClusterContents {
+  const contents = CLUSTER_CONTENTS.find((c) => c === v);
+  if (!contents) throw new Error(`--cluster-contents ${v} must be one of ${CLUSTER_CONTENTS.join(', ')}\n${USAGE}`);
+  return contents;
 }
 
 function caKeyAlgorithm(v: string): CaKeyAlgorithm {

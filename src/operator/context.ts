@@ -12,6 +12,7 @@ import type { Informer } from './kube/informer.js';
 import type { WorkQueue } from './queue/work-queue.js';
 import type { RequestMetrics } from './request-metrics.js';
 import type { ShardOwnership } from './sharding/ownership.js';
+import type { ClusterContents } from './workload/kubeadm-addons.js';
 
 /** A fake cluster the operator serves for one FakeAPIServer. */
 export interface ServedCluster {
@@ -46,6 +47,8 @@ export interface OperatorContext {
   /** Labels of the operator's pods, for per-FakeAPIServer Services (exposure: Service). */
   readonly serviceSelector?: Readonly<Record<string, string>>;
   readonly workloadTemplateDir?: string;
+  /** `--cluster-contents`: minimal leaves addon Pods, endpoints and Node events out. */
+  readonly clusterContents: ClusterContents;
   /** Key type of the CAs the operator generates when CAPI's Secrets do not exist yet. */
   readonly caKeyAlgorithm?: CaKeyAlgorithm;
   /** CA Secrets already parsed, by resourceVersion. */

@@ -17,6 +17,7 @@ import type { RequestMetricsMode } from './request-metrics.js';
 import { wireOperator } from './wiring.js';
 import { ShardMembership } from './sharding/membership.js';
 import { ShardOwnership } from './sharding/ownership.js';
+import type { ClusterContents } from './workload/kubeadm-addons.js';
 
 /**
  * The operator: informers feed per-key work queues, reconcilers drive the
@@ -43,6 +44,8 @@ export interface ManagerConfig {
   readonly statusCoalesceMs?: number;
   readonly serviceSelector?: Readonly<Record<string, string>>;
   readonly workloadTemplateDir?: string;
+  /** What fake clusters hold beyond what CAPI reads (default kubeadm: a settled kubeadm cluster). */
+  readonly clusterContents?: ClusterContents;
   readonly caKeyAlgorithm?: CaKeyAlgorithm;
   readonly logger?: Logger;
   /** Where fake-cluster contents outlive the process (`--store`); opened by the caller. Memory by default. */

@@ -15,6 +15,7 @@ import type { ManagerConfig } from './manager.js';
 import { WorkQueue } from './queue/work-queue.js';
 import { RequestMetrics } from './request-metrics.js';
 import type { ShardOwnership } from './sharding/ownership.js';
+import { DEFAULT_CLUSTER_CONTENTS } from './workload/kubeadm-addons.js';
 
 /**
  * How the operator's parts are connected: informer events → the index, the
@@ -95,6 +96,7 @@ export function wireOperator(deps: WiringDeps): OperatorContext {
     advertiseHost: c.advertiseHost,
     ...(c.serviceSelector ? { serviceSelector: c.serviceSelector } : {}),
     ...(c.workloadTemplateDir ? { workloadTemplateDir: c.workloadTemplateDir } : {}),
+    clusterContents: c.clusterContents ?? DEFAULT_CLUSTER_CONTENTS,
     ...(c.caKeyAlgorithm ? { caKeyAlgorithm: c.caKeyAlgorithm } : {}),
     caSecrets: new CaSecretCache(),
     index,

@@ -39,6 +39,17 @@ const MAX_SETTLE_ROUNDS = 3;
 /** kubeadm gives kube-dns the tenth address of the service network (10.96.0.10 for 10.96.0.0/12). */
 const DNS_SERVICE_OFFSET = 10;
 
+/**
+ * What a fake cluster holds beyond what CAPI reads (`--cluster-contents`): `kubeadm` settles it as
+ * a running kubeadm cluster (this module: addon Pods, kube-dns endpoints, Node events); `minimal`
+ * keeps the kubeadm objects CAPI reads (ConfigMaps, RBAC, static Pods, Nodes) and the addons'
+ * DaemonSet and Deployment unsettled: ~35 KiB less per cluster and ~9 KiB less per Node, for
+ * scale tests where nobody lists Pods or Events.
+ */
+export const CLUSTER_CONTENTS = ['kubeadm', 'minimal'] as const;
+export type ClusterContents = (typeof CLUSTER_CONTENTS)[number];
+export const DEFAULT_CLUSTER_CONTENTS: ClusterContents = 'kubeadm';
+
 export interface AddonSettings {
   /** The cluster's pod network (kubeadm's podSubnet): coredns Pods get addresses from it. */
   readonly podCIDR: string;

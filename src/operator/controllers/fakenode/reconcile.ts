@@ -130,7 +130,7 @@ export function registerNode(ctx: OperatorContext, served: ServedCluster, fn: Fa
   if (role === 'control-plane') labels[NODE_ROLE_CONTROL_PLANE_LABEL] = '';
   const now = kubeTime(ctx.now());
   // Before the Node is written: its creation records its Events and settles the addons.
-  watchKubeadmCluster(cluster, { podCIDR: POD_CIDR });
+  if (ctx.clusterContents === 'kubeadm') watchKubeadmCluster(cluster, { podCIDR: POD_CIDR });
   const desired = nodeObject(
     {
       name: nodeName,
