@@ -18,6 +18,7 @@ import { benchDir, buildAnchor, pinning, removeDir, rssBytes, startSystem, SYSTE
  * BENCH_FKAS_MAX         a second, larger N for the anchor and fkas-embedded (e.g. 10000)
  * BENCH_ANCHOR_SYSTEMS   which of anchor,fkas-embedded,fkas-kube to run (default all)
  * FKAS_BENCH_NODE_FLAGS  extra node flags for the fkas operator (profiling: --cpu-prof --cpu-prof-dir=DIR)
+ * FKAS_BENCH_OPERATOR_FLAGS extra fkas operator flags (e.g. --cluster-contents minimal)
  * BENCH_ANCHOR_PORT_BASE first port of the fake clusters' range (default 20000; keep
  *                        N + 100 ports below the kernel's ephemeral range, 32768)
  */

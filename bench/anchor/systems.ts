@@ -190,6 +190,11 @@ function operatorCommand(): { args: string[]; description: string } {
   return { args: [bundle], description: `node ${bundle} (the bundle npm start runs)` };
 }
 
+/** Extra operator flags, e.g. FKAS_BENCH_OPERATOR_FLAGS='--cluster-contents minimal' to price what a scale test can leave out. */
+function operatorFlags(): string[] {
+  return (process.env.FKAS_BENCH_OPERATOR_FLAGS ?? '').split(' ').filter(Boolean);
+}
+
 /** Extra flags for the operator's node, e.g. FKAS_BENCH_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile it. */
 function nodeFlags(): string[] {
   return (process.env.FKAS_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
@@ -223,6 +228,7 @@ async function startFkas(name: 'fkas-embedded' | 'fkas-kube', opts: StartOptions
     ...(cp ? ['--kubeconfig', kubeconfig] : ['--embedded', '--embedded-port', String(embeddedPort), '--embedded-kubeconfig', kubeconfig]),
     '--port-range', `${opts.portBase}-${opts.portBase + opts.clusters + PORT_MARGIN}`,
     '--probe-port', String(probePort), '--shim-port', String(shimPort),
+    ...operatorFlags(),
   ]), join(dir, `${name}${starts++ ? `-${starts}` : ''}.log`), { ...process.env, FKAS_LOG_LEVEL: LOG_LEVEL, FKAS_BENCH_HOOKS_PORT: String(hooksPort), FKAS_BENCH_MANAGEMENT: management });
   let proc = operatorProcess();
   const hooks = `http://127.0.0.1:${hooksPort}`;
@@ -242,7 +248,7 @@ async function startFkas(name: 'fkas-embedded' | 'fkas-kube', opts: StartOptions
   const kube = client;
   return {
     name,
-    description: `${description}, against ${cp ? `a real kube-apiserver ${versions().KUBERNETES_VERSION} (test/harness)` : 'its embedded management API'}`,
+    description: `${description}${operatorFlags().length ? ` ${operatorFlags().join(' ')}` : ''}, against ${cp ? `a real kube-apiserver ${versions().KUBERNETES_VERSION} (test/harness)` : 'its embedded management API'}`,
     shimUrl: `http://127.0.0.1:${shimPort}`,
     get pid() {
       return proc.pid!;
