@@ -66,6 +66,9 @@ interface Kinds {
   readonly endpointSlice: KindInfo;
 }
 
+/** Pods, ReplicaSets and endpoints made here come from stored (type-checked) templates and our own code. */
+const BUILT_FROM_STORED = { builtFromStored: true } as const;
+
 /** Clusters already watched: the observer is set once per cluster. */
 const watched = new WeakMap<FakeCluster, AddonSettings>();
 /** Clusters being settled right now, and whether a change arrived meanwhile (settling writes, and writes tell the observer). */
@@ -266,7 +269,7 @@ function ensureReplicaSet(cluster: FakeCluster, kinds: Kinds, deploy: KubeObject
     return (probe.metadata.managedFields as ManagedFieldsEntry[])[0]!.fieldsV1 as Obj;
   });
   rs.metadata.managedFields = [{ manager: CONTROLLER_MANAGER, operation: 'Update', apiVersion: 'apps/v1', time: now, fieldsType: 'FieldsV1', fieldsV1: withKeys(fields, new Map([[STAND_IN_OWNER_UID, owner]])) }];
-  const created = cluster.resources.create(kinds.replicaSet, KUBE_SYSTEM, rs);
+  const created = cluster.resources.create(kinds.replicaSet, KUBE_SYSTEM, rs, BUILT_FROM_STORED);
   // The Deployment controller records the revision on the Deployment too.
   const current = cluster.resources.get(kinds.deployment, KUBE_SYSTEM, deploy.metadata.name!);
   if (current.metadata.annotations?.[DEPLOYMENT_REVISION] !== revision) {
@@ -382,7 +385,7 @@ function writeOwned(cluster: FakeCluster, kind: KindInfo, existing: KubeObject |
     return;
   }
   asCreatedBy(kind, desired, { manager: CONTROLLER_MANAGER }, now, { share: true });
-  cluster.resources.create(kind, KUBE_SYSTEM, desired);
+  cluster.resources.create(kind, KUBE_SYSTEM, desired, BUILT_FROM_STORED);
 }
 
 function stripVolatile(o: KubeObject): KubeObject {
@@ -413,7 +416,7 @@ function createPod(cluster: FakeCluster, kinds: Kinds, pod: KubeObject, template
     { manager: CONTROLLER_MANAGER, operation: 'Update', apiVersion: 'v1', time: now, fieldsType: 'FieldsV1', fieldsV1: withKeys(sets.main, names) },
     { manager: KUBELET, operation: 'Update', apiVersion: 'v1', time: now, fieldsType: 'FieldsV1', fieldsV1: withKeys(sets.status, names), subresource: 'status' },
   ];
-  cluster.resources.create(kinds.pod, KUBE_SYSTEM, pod);
+  cluster.resources.create(kinds.pod, KUBE_SYSTEM, pod, BUILT_FROM_STORED);
 }
 
 /**

@@ -39,6 +39,9 @@ const READY_EVENT = status('NodeReady');
 /** Event names must be unique: nanoseconds of the wall clock, made strictly increasing. */
 let lastNanos = 0n;
 
+/** Events are made here from the Node just stored: no client's JSON to type-check. */
+const BUILT_BY_US = { builtFromStored: true } as const;
+
 /** Records the Events of a Node's registration (NodeReady too when it registers Ready). */
 export function recordNodeRegistration(cluster: FakeCluster, node: KubeObject, now: string): void {
   const kind = cluster.kind('', 'v1', 'events');
@@ -56,7 +59,7 @@ export function recordNodeRegistration(cluster: FakeCluster, node: KubeObject, n
     source: Object.freeze({ component: NODE_CONTROLLER }),
     managedFields: managedFieldsOf(kind, NODE_CONTROLLER, now),
   };
-  for (const e of events) cluster.resources.create(kind, EVENT_NAMESPACE, eventObject(name, e, e.component === KUBELET ? kubelet : controller, now));
+  for (const e of events) cluster.resources.create(kind, EVENT_NAMESPACE, eventObject(name, e, e.component === KUBELET ? kubelet : controller, now), BUILT_BY_US);
 }
 
 interface EventSource {
@@ -141,7 +144,7 @@ export function recordReadinessChange(cluster: FakeCluster, node: KubeObject, pr
   if (!cluster.resources.find(cluster.kind('', 'v1', 'namespaces'), undefined, EVENT_NAMESPACE)) return;
   const name = node.metadata.name!;
   const from = { involvedObject: { kind: 'Node', name, uid: name }, source: { component: KUBELET, host: name }, managedFields: managedFieldsOf(kind, KUBELET, now) };
-  cluster.resources.create(kind, EVENT_NAMESPACE, eventObject(name, status(ready ? 'NodeReady' : 'NodeNotReady'), from, now));
+  cluster.resources.create(kind, EVENT_NAMESPACE, eventObject(name, status(ready ? 'NodeReady' : 'NodeNotReady'), from, now), BUILT_BY_US);
 }
 
 /**
