@@ -67,7 +67,7 @@ interface Kinds {
 }
 
 /** Pods, ReplicaSets and endpoints made here come from stored (type-checked) templates and our own code. */
-const BUILT_FROM_STORED = { builtFromStored: true } as const;
+const BUILT_FROM_STORED = { typesChecked: true } as const;
 
 /** Clusters already watched: the observer is set once per cluster. */
 const watched = new WeakMap<FakeCluster, AddonSettings>();

@@ -40,7 +40,7 @@ const READY_EVENT = status('NodeReady');
 let lastNanos = 0n;
 
 /** Events are made here from the Node just stored: no client's JSON to type-check. */
-const BUILT_BY_US = { builtFromStored: true } as const;
+const BUILT_BY_US = { typesChecked: true } as const;
 
 /** Records the Events of a Node's registration (NodeReady too when it registers Ready). */
 export function recordNodeRegistration(cluster: FakeCluster, node: KubeObject, now: string): void {

@@ -39,11 +39,12 @@ export interface WriteOptions extends SchemaWriteOptions {
   /** 'Apply' when server-side apply already computed managedFields; default 'Update'. */
   readonly operation?: 'Apply' | 'Update';
   /**
-   * The simulator built the object itself from objects already stored (a controller's Pod from its
-   * template, an Event): the JSON type check, there to answer a client's mistake, is skipped. It
-   * costs more than the rest of such a create. Never set for a write a client sent.
+   * The simulator built the object from objects whose JSON types were checked when stored (a
+   * controller's Pod from its stored template, an Event about a stored Node): the check, there to
+   * answer a client's mistake with kube's 400, is skipped. It costs more than the
+   * rest of such a create. Never set for a write a client sent.
    */
-  readonly builtFromStored?: true;
+  readonly typesChecked?: true;
 }
 
 export interface UpdateOptions extends WriteOptions {
@@ -111,7 +112,7 @@ export class Resources {
     const schema = customResourceSchema(this.store, kind);
     const behavior = this.behaviors.get(storageKey(kind));
     const created = schema || behavior?.prepareCreate || opts.manager !== undefined ? cloneObject(body) : cloneSharingFrozen(body);
-    if (!opts.builtFromStored) rejectWrongTypes(kind, created);
+    if (!opts.typesChecked) rejectWrongTypes(kind, created);
     checkTypeMeta(kind, created);
     // kube-apiserver drops a custom resource's status on create when the status subresource is on;
     // defaulting then fills it from the schema (a CRD's status default shows on a new object).
@@ -164,7 +165,7 @@ export class Resources {
   update(kind: KindInfo, namespace: string | undefined, name: string, body: KubeObject, opts: UpdateOptions = {}): KubeObject {
     const ns = scope(kind, namespace);
     const ref = { group: kind.group, resource: kind.plural, kind: kind.kind, name };
-    rejectWrongTypes(kind, body);
+    if (!opts.typesChecked) rejectWrongTypes(kind, body);
     checkTypeMeta(kind, body);
     if (!isPlainObject(body.metadata)) throw invalid(ref, [{ field: 'metadata', message: 'Required value' }]);
     if (body.metadata.name !== undefined && body.metadata.name !== name) {
