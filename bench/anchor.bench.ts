@@ -97,7 +97,7 @@ async function measure(name: SystemName, clusters: number, portBase: number): Pr
       steady = await system.managementWrites();
     }
     const measured: Measured = { system: name, load, startMs: system.startMs, rssBytes: rss, ...(heap ? { heap } : {}), ...(restartMs !== undefined ? { restartMs } : {}), ...(before && after ? { writes: difference(after.byMethod, before.byMethod), writesByResource: difference(after.byResource, before.byResource) } : {}),
-      ...(steady ? { steadyWrites: steady.byMethod } : {}),
+      ...(steady ? { steadyWrites: steady.byMethod, steadyByResource: steady.byResource } : {}),
       ...(serverBefore !== undefined && serverAfter !== undefined ? { serverWrites: serverAfter - serverBefore } : {}),
     };
     if (measured.writes) console.log(`    ${name}: ${writesTotal(measured.writes)} management-API writes`);

@@ -20,6 +20,7 @@ export interface Measured {
   readonly serverWrites?: number;
   /** Requests by method of the restarted process, which reconciled every object again (steady state: what a resync costs). */
   readonly steadyWrites?: Record<string, number>;
+  readonly steadyByResource?: Record<string, number>;
 }
 
 export type Outcome = Measured | { readonly system: SystemName; readonly error: string; readonly skipped?: boolean };
@@ -104,6 +105,10 @@ export function notes(outcomes: readonly Outcome[]): string[] {
       parts.push(`writes per cluster by resource: ${writes.sort().map(([k, n]) => `${k} ${format(n / o.load.clusters, 2)}`).join(', ') || 'none'}`);
     }
     if (o.steadyWrites) parts.push(`steady state (the restarted process reconciling every object again): management-API requests by method ${Object.entries(o.steadyWrites).sort().map(([m, n]) => `${m} ${n}`).join(', ') || 'none'}`);
+    if (o.steadyByResource) {
+      const writes = Object.entries(o.steadyByResource).filter(([k]) => WRITE_METHODS.includes(k.split(' ')[0]!));
+      parts.push(`steady-state writes by resource: ${writes.sort().map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}`);
+    }
     if (o.serverWrites !== undefined) parts.push(`kube-apiserver's apiserver_request_total counted ${o.serverWrites} writes (Leases left out)`);
     if (o.load.gatewayTimeouts) parts.push(`${o.load.gatewayTimeouts} calls answered 504 and were asked again (their latency counts from the first try)`);
     if (o.load.answeredOnRetry) parts.push(`${o.load.answeredOnRetry} clusters did not list their node at the first GET`);
