@@ -1,5 +1,5 @@
 import { isPlainObject, jsonEqual, type KubeObject } from './object.js';
-import { compareFields, fieldsV1Has, fromFieldsV1, rootType, toFieldsV1, type FieldPathSet, type FieldScope } from './field-sets.js';
+import { compareFields, fieldsV1Has, fromFieldsV1, isCanonicalFieldsV1, rootType, toFieldsV1, type FieldPathSet, type FieldScope } from './field-sets.js';
 
 /**
  * metadata.managedFields as kube-apiserver keeps it: one entry per manager,
@@ -84,28 +84,58 @@ export function managedFieldsAfterUpdate(
   const diff = compareFields(withoutManaged(before), withoutManaged(after), rootType(apiVersion, kind), scope);
   const changed = new Set([...diff.added, ...diff.modified]);
   const taken = [...changed, ...diff.removed];
-  const isMine = (e: ManagedFieldsEntry): boolean => e.manager === who.manager && e.operation === 'Update' && e.apiVersion === apiVersion && (e.subresource ?? undefined) === who.subresource;
   const out: ManagedFieldsEntry[] = [];
   let mine: FieldPathSet | undefined;
+  // The writer's entry when it already owns every field it changed (a status heartbeat): its FieldsV1 is kept as it is.
+  let mineKept: Record<string, unknown> | undefined;
   for (const e of entries) {
+    const own = changed.size > 0 && isOwnEntry(e, who, apiVersion);
+    if (own && ownsAlready(e.fieldsV1, changed, diff.removed)) {
+      mineKept = e.fieldsV1;
+      mine = undefined;
+      continue;
+    }
     // An entry nothing was taken from is kept as it is: its FieldsV1 is neither parsed nor rebuilt.
     const touched = taken.some((p) => fieldsV1Has(e.fieldsV1, p));
-    if (!touched && !(changed.size > 0 && isMine(e))) {
+    if (!touched && !own) {
       out.push(e);
       continue;
     }
     const set = fromFieldsV1(e.fieldsV1 ?? {});
     for (const p of taken) set.delete(p);
-    if (changed.size > 0 && isMine(e)) mine = set;
-    else if (set.size > 0) out.push({ ...e, fieldsV1: toFieldsV1(set) });
+    if (own) {
+      mine = set;
+      mineKept = undefined;
+    } else if (set.size > 0) out.push({ ...e, fieldsV1: toFieldsV1(set) });
   }
   if (changed.size > 0) {
-    const set = mine ?? new Set<string>();
-    for (const p of changed) set.add(p);
-    out.push({ manager: who.manager, operation: 'Update', apiVersion, time: now, fieldsType: 'FieldsV1', fieldsV1: toFieldsV1(set), ...(who.subresource ? { subresource: who.subresource } : {}) });
+    let fieldsV1 = mineKept;
+    if (!fieldsV1) {
+      const set = mine ?? new Set<string>();
+      for (const p of changed) set.add(p);
+      fieldsV1 = toFieldsV1(set);
+    }
+    out.push({ manager: who.manager, operation: 'Update', apiVersion, time: now, fieldsType: 'FieldsV1', fieldsV1, ...(who.subresource ? { subresource: who.subresource } : {}) });
   }
   out.sort(compareEntries);
   return out.length > 0 ? out : undefined;
+}
+
+/** The writer's own Update entry: same manager, apiVersion and subresource. */
+function isOwnEntry(e: ManagedFieldsEntry, who: FieldManager, apiVersion: string): boolean {
+  return e.manager === who.manager && e.operation === 'Update' && e.apiVersion === apiVersion && (e.subresource ?? undefined) === who.subresource;
+}
+
+/**
+ * Whether an entry's FieldsV1 already holds every changed field and none
+ * of the removed ones, written as toFieldsV1 writes it: then the entry
+ * after the write holds the same set, and that FieldsV1 is its FieldsV1.
+ */
+function ownsAlready(tree: Record<string, unknown> | undefined, changed: ReadonlySet<string>, removed: ReadonlySet<string>): tree is Record<string, unknown> {
+  if (!isPlainObject(tree)) return false;
+  for (const p of changed) if (!fieldsV1Has(tree, p)) return false;
+  for (const p of removed) if (fieldsV1Has(tree, p)) return false;
+  return isCanonicalFieldsV1(tree);
 }
 
 function entriesOf(obj: KubeObject | undefined): ManagedFieldsEntry[] {
