@@ -76,7 +76,8 @@ export function rootType(apiVersion: string, kind: string): NodeType {
   return t;
 }
 
-function childType(parent: NodeType, key: string, atRoot: boolean): NodeType {
+/** The node type of a struct's or map's field (`atRoot`: a field of the object itself). */
+export function childType(parent: NodeType, key: string, atRoot: boolean): NodeType {
   if (parent.t === 'map') return parent.value;
   if (parent.t !== 'struct') return ATOMIC;
   if (!parent.message) {
@@ -195,7 +196,8 @@ export interface FieldScope {
   readonly part: 'all' | 'main' | 'status';
 }
 
-function skipped(path: string, key: string, scope: FieldScope): boolean {
+/** Whether a field below `path` (encoded) is one no manager owns in this scope. */
+export function skipped(path: string, key: string, scope: FieldScope): boolean {
   if (path === ROOT) {
     if (key === 'apiVersion' || key === 'kind') return true;
     if (scope.part === 'main' && key === 'status') return true;

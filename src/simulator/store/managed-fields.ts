@@ -1,5 +1,5 @@
 import { isPlainObject, jsonEqual, type KubeObject } from './object.js';
-import { compareFields, fieldsV1Has, fromFieldsV1, isCanonicalFieldsV1, rootType, toFieldsV1, type FieldPathSet, type FieldScope } from './field-sets.js';
+import { compareFields, fieldsV1Has, fromFieldsV1, isCanonicalFieldsV1, rootType, toFieldsV1, type Comparison, type FieldPathSet, type FieldScope } from './field-sets.js';
 
 /**
  * metadata.managedFields as kube-apiserver keeps it: one entry per manager,
@@ -82,6 +82,17 @@ export function managedFieldsAfterUpdate(
   } else entries = entriesOf(before);
   const scope: FieldScope = { part: who.subresource === 'status' ? 'status' : hasStatusSubresource ? 'main' : 'all' };
   const diff = compareFields(withoutManaged(before), withoutManaged(after), rootType(apiVersion, kind), scope);
+  const out = updatedEntries(entries, diff, who, apiVersion, now);
+  out.sort(compareEntries);
+  return out.length > 0 ? out : undefined;
+}
+
+/**
+ * The entries after an Update (unsorted): each entry the write took fields
+ * from loses them (kept as it is when nothing was taken), and the writer's
+ * own entry owns what it changed, stamped `now`.
+ */
+export function updatedEntries(entries: readonly ManagedFieldsEntry[], diff: Comparison, who: FieldManager, apiVersion: string, now: string): ManagedFieldsEntry[] {
   const changed = new Set([...diff.added, ...diff.modified]);
   const taken = [...changed, ...diff.removed];
   const out: ManagedFieldsEntry[] = [];
@@ -117,8 +128,7 @@ export function managedFieldsAfterUpdate(
     }
     out.push({ manager: who.manager, operation: 'Update', apiVersion, time: now, fieldsType: 'FieldsV1', fieldsV1, ...(who.subresource ? { subresource: who.subresource } : {}) });
   }
-  out.sort(compareEntries);
-  return out.length > 0 ? out : undefined;
+  return out;
 }
 
 /** The writer's own Update entry: same manager, apiVersion and subresource. */
