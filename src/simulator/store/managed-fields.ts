@@ -64,7 +64,7 @@ const seconds = (t: string | undefined): number => (t ? Math.floor(Date.parse(t)
  * about to be stored. Returns the entries to store; `after`'s own
  * managedFields, when it brings non-empty ones, replace the live ones first
  * (clients may rewrite them; `[{}]` clears them), except through a
- * subresource.
+ * subresource. An update of an object without entries records none.
  */
 export function managedFieldsAfterUpdate(
   before: KubeObject | undefined,
@@ -80,6 +80,10 @@ export function managedFieldsAfterUpdate(
   if (Array.isArray(sent) && sent.length > 0 && !(before && jsonEqual(sent, before.metadata.managedFields))) {
     entries = sent.every((e) => isPlainObject(e) && Object.keys(e).length === 0) ? [] : entriesOf(after);
   } else entries = entriesOf(before);
+  // As kube-apiserver (its skip-non-applied manager): an object that has no managedFields gets
+  // none from an update; only a create, or an apply, starts tracking. (A create's `before`,
+  // the zero object, has no uid.)
+  if (entries.length === 0 && before?.metadata?.uid) return undefined;
   const scope: FieldScope = { part: who.subresource === 'status' ? 'status' : hasStatusSubresource ? 'main' : 'all' };
   const diff = compareFields(withoutManaged(before), withoutManaged(after), rootType(apiVersion, kind), scope);
   const out = updatedEntries(entries, diff, who, apiVersion, now);

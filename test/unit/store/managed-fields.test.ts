@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { compareFields, fieldSetOf, rootType, toFieldsV1, type FieldScope } from '../../../src/simulator/store/field-sets.js';
 import { managedFieldsAfterUpdate, updatedEntries, type ManagedFieldsEntry } from '../../../src/simulator/store/managed-fields.js';
+import { zeroObjectOf } from '../../../src/simulator/store/typed-zeros.js';
 import { referenceUpdateEntries } from './field-diff-reference.js';
 import { edited, edits, SEEDS, sharing } from './random-writes.js';
 
@@ -38,6 +39,16 @@ describe('managedFields after an Update', () => {
     const before = node('heartbeat 1', [kubelet({ 'f:status': { 'f:conditions': { 'k:{"type":"Ready"}': { 'f:status': {} } } } })]);
     const [entry] = managedFieldsAfterUpdate(before, node('heartbeat 2'), status, 'v1', 'Node', true, NOW)!;
     expect(entry!.fieldsV1).to.deep.equal({ 'f:status': { 'f:conditions': { 'k:{"type":"Ready"}': { 'f:message': {}, 'f:status': {} } } } });
+  });
+
+  it('an update of an object that has none records none, as kube-apiserver; a create does', () => {
+    const live = { ...node('heartbeat 1'), metadata: { name: 'n', uid: 'u' } };
+    expect(managedFieldsAfterUpdate(live, node('heartbeat 2'), status, 'v1', 'Node', true, NOW)).to.equal(undefined);
+    const tracked = { ...live, metadata: { ...live.metadata, managedFields: [kubelet(heartbeat)] } };
+    expect(managedFieldsAfterUpdate(tracked, node('heartbeat 2'), status, 'v1', 'Node', true, NOW)).to.have.length(1);
+    const labelled = { ...node('heartbeat 1'), metadata: { name: 'n', labels: { role: 'worker' } } };
+    const created = managedFieldsAfterUpdate(zeroObjectOf('v1', 'Node'), labelled, { manager: 'kubelet' }, 'v1', 'Node', true, NOW);
+    expect(created?.map((e) => e.manager)).to.deep.equal(['kubelet']);
   });
 
   describe('the lean entries are the plain ones', () => {
