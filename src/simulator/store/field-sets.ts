@@ -479,8 +479,13 @@ export function isCanonicalFieldsV1(tree: Record<string, unknown>): boolean {
 
 /** Whether a FieldsV1 tree holds a path as a member, found by walking it (no set is built). */
 export function fieldsV1Has(tree: unknown, path: string): boolean {
+  return fieldsV1HasElements(tree, decodePath(path));
+}
+
+/** fieldsV1Has for a path already decoded (a write asks it of every entry for the same paths). */
+export function fieldsV1HasElements(tree: unknown, elements: readonly string[]): boolean {
   let node = tree;
-  for (const e of decodePath(path)) {
+  for (const e of elements) {
     if (!isPlainObject(node)) return false;
     node = node[e];
   }

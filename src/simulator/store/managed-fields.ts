@@ -1,5 +1,5 @@
 import { isPlainObject, jsonEqual, type KubeObject } from './object.js';
-import { compareFields, fieldsV1Has, fromFieldsV1, isCanonicalFieldsV1, rootType, toFieldsV1, type Comparison, type FieldPathSet, type FieldScope } from './field-sets.js';
+import { compareFields, decodePath, fieldsV1Has, fieldsV1HasElements, fromFieldsV1, isCanonicalFieldsV1, rootType, toFieldsV1, type Comparison, type FieldPathSet, type FieldScope } from './field-sets.js';
 
 /**
  * metadata.managedFields as kube-apiserver keeps it: one entry per manager,
@@ -97,8 +97,11 @@ export function managedFieldsAfterUpdate(
  * own entry owns what it changed, stamped `now`.
  */
 export function updatedEntries(entries: readonly ManagedFieldsEntry[], diff: Comparison, who: FieldManager, apiVersion: string, now: string): ManagedFieldsEntry[] {
-  const changed = new Set([...diff.added, ...diff.modified]);
+  const changed = new Set(diff.added);
+  for (const p of diff.modified) changed.add(p);
   const taken = [...changed, ...diff.removed];
+  // Decoded once: every entry is asked about every taken path.
+  const takenElements = taken.map(decodePath);
   const out: ManagedFieldsEntry[] = [];
   let mine: FieldPathSet | undefined;
   // The writer's entry when it already owns every field it changed (a status heartbeat): its FieldsV1 is kept as it is.
@@ -111,7 +114,7 @@ export function updatedEntries(entries: readonly ManagedFieldsEntry[], diff: Com
       continue;
     }
     // An entry nothing was taken from is kept as it is: its FieldsV1 is neither parsed nor rebuilt.
-    const touched = taken.some((p) => fieldsV1Has(e.fieldsV1, p));
+    const touched = takenElements.some((p) => fieldsV1HasElements(e.fieldsV1, p));
     if (!touched && !own) {
       out.push(e);
       continue;

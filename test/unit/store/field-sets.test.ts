@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { compareFields, type Comparison, decodePath, displayPath, encodePath, fieldSetOf, fromFieldsV1, rootType, toFieldsV1 } from '../../../src/simulator/store/field-sets.js';
 import { zeroObjectOf } from '../../../src/simulator/store/typed-zeros.js';
-import { referenceCompareFields } from './field-diff-reference.js';
+import { referenceCompareFields } from './write-path-reference.js';
 import { edited, edits, SEEDS, sharing } from './random-writes.js';
 
 /** Field sets as kube-apiserver's managedFields see objects (structured-merge-diff semantics). */

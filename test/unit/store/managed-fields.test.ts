@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { compareFields, fieldSetOf, rootType, toFieldsV1, type FieldScope } from '../../../src/simulator/store/field-sets.js';
 import { managedFieldsAfterUpdate, updatedEntries, type ManagedFieldsEntry } from '../../../src/simulator/store/managed-fields.js';
 import { zeroObjectOf } from '../../../src/simulator/store/typed-zeros.js';
-import { referenceUpdateEntries } from './field-diff-reference.js';
+import { referenceUpdateEntries } from './write-path-reference.js';
 import { edited, edits, SEEDS, sharing } from './random-writes.js';
 
 /** The managedFields an Update leaves (kube-apiserver's managedFieldsUpdater), on the lean path the write path takes. */

@@ -59,6 +59,21 @@ export const SEEDS: readonly { apiVersion: string; kind: string; object: KubeObj
   },
   {
     apiVersion: 'v1',
+    kind: 'Pod',
+    object: {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p', namespace: 'default', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'r', uid: 'u' }] },
+      spec: {
+        containers: [{ name: 'c', image: 'i', resources: { limits: { cpu: '1' } }, volumeMounts: [{ name: 'v', mountPath: '/v' }] }],
+        volumes: [{ name: 'v', configMap: { name: 'cm', items: [{ key: 'k', path: 'p' }] } }],
+        affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'k', operator: 'In', values: ['a'] }] }] } } },
+      },
+      status: { phase: 'Running', containerStatuses: [{ name: 'c', ready: true, state: { running: { startedAt: '2026-01-01T00:00:00Z' } } }] },
+    },
+  },
+  {
+    apiVersion: 'v1',
     kind: 'ConfigMap',
     object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm', namespace: 'default' }, data: { a: '1', b: '2' } },
   },

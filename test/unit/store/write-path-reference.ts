@@ -1,12 +1,15 @@
 import { childPath, childType, fieldsV1Has, fromFieldsV1, skipped, toFieldsV1, type Comparison, type FieldScope, type NodeType } from '../../../src/simulator/store/field-sets.js';
 import type { FieldManager, ManagedFieldsEntry } from '../../../src/simulator/store/managed-fields.js';
 import { isPlainObject, jsonEqual, type KubeObject } from '../../../src/simulator/store/object.js';
+import { flatFields, zeroField } from '../../../src/simulator/store/typed-zeros.js';
+import { messageType, typeSchemaFor, type MessageType } from '../../../src/simulator/schema/index.js';
 
 /**
- * The plain forms of the field diff and of an Update's managedFields, as
- * they were before the write path was made lean: every field visited with
- * its path, every list item named by the JSON of its key, the writer's
- * FieldsV1 always rebuilt. The specs hold the lean ones to these.
+ * The plain forms of the field diff, of an Update's managedFields and of
+ * Go's zero values, as they were before the write path was made lean:
+ * every field visited with its path, every list item named by the JSON of
+ * its key, the writer's FieldsV1 always rebuilt, every field of every
+ * message looked at. The specs hold the lean ones to these.
  */
 
 const ROOT = '';
@@ -134,4 +137,34 @@ export function referenceUpdateEntries(
 export function entriesOf(obj: KubeObject | undefined): ManagedFieldsEntry[] {
   const list = obj?.metadata.managedFields;
   return Array.isArray(list) ? (list.filter(isPlainObject) as unknown as ManagedFieldsEntry[]) : [];
+}
+
+const MAX_ZERO_DEPTH = 16;
+
+export function referenceFillTypedZeros(obj: KubeObject, apiVersion: string, kind: string): void {
+  const top = typeSchemaFor(apiVersion, kind);
+  if (!top) return;
+  const stack: { value: Record<string, unknown>; message: MessageType; depth: number }[] = [{ value: obj, message: top, depth: 0 }];
+  while (stack.length > 0) {
+    const { value, message, depth } = stack.pop()!;
+    for (const field of flatFields(message)) {
+      const v = value[field.name];
+      if (v === undefined) {
+        const zero = zeroField(field, depth);
+        if (zero !== undefined) value[field.name] = zero === null || typeof zero !== 'object' ? zero : (JSON.parse(JSON.stringify(zero)) as unknown);
+        continue;
+      }
+      if (field.type === 'message' && field.ref && v !== null) {
+        const inner = messageType(field.ref);
+        if (!inner || inner.format || depth >= MAX_ZERO_DEPTH) continue;
+        if (field.repeated && Array.isArray(v)) {
+          for (const item of v) if (isPlainObject(item)) stack.push({ value: item, message: inner, depth: depth + 1 });
+        } else if (!field.repeated && isPlainObject(v)) stack.push({ value: v, message: inner, depth: depth + 1 });
+      } else if (field.type === 'map' && field.value === 'message' && field.ref && isPlainObject(v)) {
+        const inner = messageType(field.ref);
+        if (!inner || inner.format) continue;
+        for (const item of Object.values(v)) if (isPlainObject(item)) stack.push({ value: item, message: inner, depth: depth + 1 });
+      }
+    }
+  }
 }
