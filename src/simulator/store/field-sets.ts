@@ -266,14 +266,22 @@ export function compareFields(before: unknown, after: unknown, type: NodeType, s
     if (t.t === 'struct' || t.t === 'map') {
       const ao = isPlainObject(a) ? a : undefined;
       const bo = isPlainObject(b) ? b : undefined;
-      if ((a !== undefined && a !== null && !ao) || (b !== undefined && b !== null && !bo) || ((!ao || isEmptyObject(ao)) && (!bo || isEmptyObject(bo)))) {
+      // Each side's keys once: they tell emptiness too.
+      const ak = ao ? Object.keys(ao) : NO_KEYS;
+      const bk = bo ? Object.keys(bo) : NO_KEYS;
+      if ((a !== undefined && a !== null && !ao) || (b !== undefined && b !== null && !bo) || (ak.length === 0 && bk.length === 0)) {
         if (v.parent) compareLeaf(cmp, v, a, b);
         continue;
       }
       if (v.parent) markContainer(cmp, v, a, b);
-      if (ao) for (const k of Object.keys(ao)) compareMember(cmp, stack, v, scope, k, ao[k], bo ? bo[k] : undefined);
+      for (const k of ak) {
+        const av = ao![k];
+        const bv = bo ? bo[k] : undefined;
+        // Most fields are unchanged (the same value, or a shared subtree): decided here, without a call.
+        if (av !== bv) compareMember(cmp, stack, v, scope, k, av, bv);
+      }
       // A null field is present (Go wrote it): only a missing one is added or removed.
-      if (bo) for (const k of Object.keys(bo)) if (!ao || !Object.hasOwn(ao, k)) compareMember(cmp, stack, v, scope, k, ao ? ao[k] : undefined, bo[k]);
+      for (const k of bk) if (!ao || !Object.hasOwn(ao, k)) compareMember(cmp, stack, v, scope, k, ao ? ao[k] : undefined, bo![k]);
     } else if (t.t === 'keyed' || t.t === 'set') {
       const al = Array.isArray(a) ? a : undefined;
       const bl = Array.isArray(b) ? b : undefined;
@@ -287,6 +295,8 @@ export function compareFields(before: unknown, after: unknown, type: NodeType, s
   }
   return cmp;
 }
+
+const NO_KEYS: readonly string[] = [];
 
 /**
  * A pair of values compareFields visits, and where: its path is built on
