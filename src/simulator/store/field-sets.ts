@@ -457,8 +457,17 @@ export function toFieldsV1(set: Iterable<string>): Record<string, unknown> {
     for (const k of [...node.children.keys()].sort(compareElements)) out[k] = render(node.children.get(k)!);
     return out;
   };
-  return render(root);
+  const tree = render(root);
+  canonicalTrees.add(tree);
+  return tree;
 }
+
+/**
+ * Trees toFieldsV1 wrote, or isCanonicalFieldsV1 checked: canonical as long
+ * as they live (stored objects are not changed in place). A writer's kept
+ * FieldsV1 is the same object from write to write.
+ */
+const canonicalTrees = new WeakSet<object>();
 
 /**
  * Whether a FieldsV1 tree is exactly what toFieldsV1 writes for the set it
@@ -467,6 +476,13 @@ export function toFieldsV1(set: Iterable<string>): Record<string, unknown> {
  * and only beside other keys below the root.
  */
 export function isCanonicalFieldsV1(tree: Record<string, unknown>): boolean {
+  if (canonicalTrees.has(tree)) return true;
+  if (!isCanonicalTree(tree)) return false;
+  canonicalTrees.add(tree);
+  return true;
+}
+
+function isCanonicalTree(tree: Record<string, unknown>): boolean {
   const stack: { node: Record<string, unknown>; root: boolean }[] = [{ node: tree, root: true }];
   while (stack.length > 0) {
     const { node, root } = stack.pop()!;

@@ -56,7 +56,20 @@ function compareEntries(p: ManagedFieldsEntry, q: ManagedFieldsEntry): number {
 }
 
 const cmp = <T extends string | number>(a: T, b: T): number => (a < b ? -1 : a > b ? 1 : 0);
-const seconds = (t: string | undefined): number => (t ? Math.floor(Date.parse(t) / 1000) : 0);
+function seconds(t: string | undefined): number {
+  if (!t) return 0;
+  // Entries are sorted on every write, and their times repeat: each text is parsed once.
+  let s = parsedSeconds.get(t);
+  if (s === undefined) {
+    if (parsedSeconds.size >= MAX_PARSED_TIMES) parsedSeconds.clear();
+    parsedSeconds.set(t, (s = Math.floor(Date.parse(t) / 1000)));
+  }
+  return s;
+}
+
+/** Bound of the parsed-time cache (a write adds at most its own second). */
+const MAX_PARSED_TIMES = 4096;
+const parsedSeconds = new Map<string, number>();
 
 /**
  * The managed fields an object gets from one non-apply write: `before` is
@@ -85,7 +98,11 @@ export function managedFieldsAfterUpdate(
   // the zero object, has no uid.)
   if (entries.length === 0 && before?.metadata?.uid) return undefined;
   const scope: FieldScope = { part: who.subresource === 'status' ? 'status' : hasStatusSubresource ? 'main' : 'all' };
-  const diff = compareFields(withoutManaged(before), withoutManaged(after), rootType(apiVersion, kind), scope);
+  // Through status only status is compared: metadata (and its managedFields) is not looked at.
+  const diff =
+    scope.part === 'status'
+      ? compareFields(before, after, rootType(apiVersion, kind), scope)
+      : compareFields(withoutManaged(before), withoutManaged(after), rootType(apiVersion, kind), scope);
   const out = updatedEntries(entries, diff, who, apiVersion, now);
   out.sort(compareEntries);
   return out.length > 0 ? out : undefined;
