@@ -87,6 +87,8 @@ export function managedFieldsAfterUpdate(
   kind: string,
   hasStatusSubresource: boolean,
   now: string,
+  /** `after`, or an object of the same value sharing the live object's unchanged parts (compared faster). */
+  compared: KubeObject = after,
 ): ManagedFieldsEntry[] | undefined {
   const sent = who.subresource ? undefined : after.metadata.managedFields;
   let entries: ManagedFieldsEntry[];
@@ -101,8 +103,8 @@ export function managedFieldsAfterUpdate(
   // Through status only status is compared: metadata (and its managedFields) is not looked at.
   const diff =
     scope.part === 'status'
-      ? compareFields(before, after, rootType(apiVersion, kind), scope)
-      : compareFields(withoutManaged(before), withoutManaged(after), rootType(apiVersion, kind), scope);
+      ? compareFields(before, compared, rootType(apiVersion, kind), scope)
+      : compareFields(withoutManaged(before), withoutManaged(compared), rootType(apiVersion, kind), scope);
   const out = updatedEntries(entries, diff, who, apiVersion, now);
   out.sort(compareEntries);
   return out.length > 0 ? out : undefined;

@@ -71,10 +71,12 @@ export function flatFields(message: MessageType): FieldSchema[] {
  * Adds, in place, the fields Go would write that the object leaves out,
  * everywhere in it (inside list items and map values too). The object must
  * be the writer's own copy. Kinds outside the type schema are left as they are.
+ * Returns whether it added any field.
  */
-export function fillTypedZeros(obj: KubeObject, apiVersion: string, kind: string): void {
+export function fillTypedZeros(obj: KubeObject, apiVersion: string, kind: string): boolean {
   const top = typeSchemaFor(apiVersion, kind);
-  if (!top) return;
+  if (!top) return false;
+  let added = false;
   const stack: { value: Record<string, unknown>; message: MessageType; depth: number }[] = [{ value: obj, message: top, depth: 0 }];
   while (stack.length > 0) {
     const { value, message, depth } = stack.pop()!;
@@ -82,7 +84,10 @@ export function fillTypedZeros(obj: KubeObject, apiVersion: string, kind: string
       const v = value[step.name];
       if (v === undefined) {
         const zero = step.zero;
-        if (zero !== undefined) value[step.name] = zero === null || typeof zero !== 'object' ? zero : cloneZero(zero);
+        if (zero !== undefined) {
+          value[step.name] = zero === null || typeof zero !== 'object' ? zero : cloneZero(zero);
+          added = true;
+        }
         continue;
       }
       const inner = step.inner;
@@ -96,6 +101,7 @@ export function fillTypedZeros(obj: KubeObject, apiVersion: string, kind: string
       }
     }
   }
+  return added;
 }
 
 /** What fillTypedZeros does with one field of a message: the zero to write when it is absent, the message to visit inside it. */

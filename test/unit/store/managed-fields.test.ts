@@ -3,6 +3,8 @@ import fc from 'fast-check';
 import { compareFields, fieldSetOf, rootType, toFieldsV1, type FieldScope } from '../../../src/simulator/store/field-sets.js';
 import { managedFieldsAfterUpdate, updatedEntries, type ManagedFieldsEntry } from '../../../src/simulator/store/managed-fields.js';
 import { zeroObjectOf } from '../../../src/simulator/store/typed-zeros.js';
+import { FakeCluster } from '../../../src/simulator/cluster.js';
+import { cloneObject, type KubeObject } from '../../../src/simulator/store/object.js';
 import { referenceUpdateEntries } from './write-path-reference.js';
 import { edited, edits, SEEDS, sharing } from './random-writes.js';
 
@@ -49,6 +51,44 @@ describe('managedFields after an Update', () => {
     const labelled = { ...node('heartbeat 1'), metadata: { name: 'n', labels: { role: 'worker' } } };
     const created = managedFieldsAfterUpdate(zeroObjectOf('v1', 'Node'), labelled, { manager: 'kubelet' }, 'v1', 'Node', true, NOW);
     expect(created?.map((e) => e.manager)).to.deep.equal(['kubelet']);
+  });
+
+  it('a status write compares the original that shares the live object\'s parts, and stores what comparing the copy stores', () => {
+    const options = { name: 'c', kubernetesVersion: 'v1.34.0', advertiseHost: '127.0.0.1', now: () => new Date(NOW) };
+    const [lean, plain] = [new FakeCluster(options), new FakeCluster(options)];
+    const nodes = lean.kind('', 'v1', 'nodes');
+    const seed = SEEDS.find((s) => s.kind === 'Node')!.object;
+    let n = 0;
+    fc.assert(
+      fc.property(edits, edits, (first, second) => {
+        const name = `n${n++}`;
+        // Edits within status: the object must stay one the store accepts.
+        const status = edited({ metadata: {}, status: seed.status }, first, false).status;
+        const node = { ...seed, metadata: { ...seed.metadata, name }, status };
+        try {
+          lean.resources.create(nodes, undefined, cloneObject(node), { manager: 'kubelet' });
+        } catch {
+          fc.pre(false); // edits the Node type refuses (kube-apiserver would too)
+        }
+        plain.resources.create(nodes, undefined, cloneObject(node), { manager: 'kubelet' });
+        const live = (c: FakeCluster): KubeObject => c.resources.find(nodes, undefined, name)!;
+        const patched = edited(live(lean), second, true);
+        const next = { ...live(lean), metadata: live(lean).metadata, status: patched.status };
+        const write = { manager: 'heartbeat', subresource: 'status' as const };
+        const comparable = (o: KubeObject): string => JSON.stringify({ ...o, metadata: { ...o.metadata, uid: '', resourceVersion: '' } });
+        const outcome = (write: () => KubeObject): string => {
+          try {
+            return comparable(write());
+          } catch (e) {
+            return `refused: ${(e as Error).message}`;
+          }
+        };
+        const a = outcome(() => lean.resources.commit(nodes, live(lean), cloneObject(next), { ...write, sharedOriginal: next }));
+        const b = outcome(() => plain.resources.commit(nodes, live(plain), cloneObject({ ...next, metadata: live(plain).metadata }), write));
+        expect(a).to.equal(b);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   describe('the lean entries are the plain ones', () => {
