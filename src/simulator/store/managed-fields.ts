@@ -76,7 +76,7 @@ const parsedSeconds = new Map<string, number>();
  * the live object (for a create, the kind's zero value), `after` the object
  * about to be stored. Returns the entries to store; `after`'s own
  * managedFields, when it brings non-empty ones, replace the live ones first
- * (clients may rewrite them; `[{}]` clears them), except through a
+ * (clients may rewrite them; `[]` or `[{}]` clears them), except through a
  * subresource. An update of an object without entries records none.
  */
 export function managedFieldsAfterUpdate(
@@ -92,7 +92,8 @@ export function managedFieldsAfterUpdate(
 ): ManagedFieldsEntry[] | undefined {
   const sent = who.subresource ? undefined : after.metadata.managedFields;
   let entries: ManagedFieldsEntry[];
-  if (Array.isArray(sent) && sent.length > 0 && !(before && jsonEqual(sent, before.metadata.managedFields))) {
+  if (Array.isArray(sent) && !(before && jsonEqual(sent, before.metadata.managedFields))) {
+    // `[]` and `[{}]` clear them (kube-apiserver v1.34 keeps none after either).
     entries = sent.every((e) => isPlainObject(e) && Object.keys(e).length === 0) ? [] : entriesOf(after);
   } else entries = entriesOf(before);
   // As kube-apiserver (its skip-non-applied manager): an object that has no managedFields gets

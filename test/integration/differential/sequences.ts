@@ -129,6 +129,25 @@ export const SEQUENCES: readonly Sequence[] = [
       return send({ as: 'admin', method: 'PATCH', path: '/api/v1/nodes/node-bare?fieldManager=labeller', contentType: 'application/merge-patch+json', body: { metadata: { labels: { role: 'bare' } } } });
     },
   },
+  {
+    name: 'managedFields: a JSON patch setting them to [] or [{}] (with a change) clears them for good',
+    async run(_t, send) {
+      const answers: Answer[] = [];
+      for (const [name, cleared] of [
+        ['mf-empty', []],
+        ['mf-empty-entry', [{}]],
+      ] as const) {
+        await send({ as: 'admin', method: 'POST', path: `${CM}?fieldManager=creator`, body: configMap(name, 'mf') });
+        const ops = [
+          { op: 'replace', path: '/metadata/managedFields', value: cleared },
+          { op: 'replace', path: '/data/a', value: '2' },
+        ];
+        answers.push(await send({ as: 'admin', method: 'PATCH', path: `${CM}/${name}?fieldManager=patcher`, contentType: 'application/json-patch+json', body: ops }));
+        answers.push(await send({ as: 'admin', method: 'PATCH', path: `${CM}/${name}?fieldManager=later`, contentType: 'application/merge-patch+json', body: { data: { b: '3' } } }));
+      }
+      return { status: 200, contentType: 'application/json', body: answers };
+    },
+  },
 ];
 
 const HEARTBEAT_GAP_MS = 1_100;
