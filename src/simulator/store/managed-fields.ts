@@ -1,5 +1,5 @@
 import { isPlainObject, jsonEqual, type KubeObject } from './object.js';
-import { compareFields, decodePath, fieldsV1Has, fieldsV1HasElements, fromFieldsV1, isCanonicalFieldsV1, rootType, toFieldsV1, type Comparison, type FieldPathSet, type FieldScope } from './field-sets.js';
+import { compareFields, decodePath, fieldsV1HasElements, fromFieldsV1, isCanonicalFieldsV1, rootType, toFieldsV1, type Comparison, type FieldPathSet, type FieldScope } from './field-sets.js';
 
 /**
  * metadata.managedFields as kube-apiserver keeps it: one entry per manager,
@@ -122,13 +122,15 @@ export function updatedEntries(entries: readonly ManagedFieldsEntry[], diff: Com
   const taken = [...changed, ...diff.removed];
   // Decoded once: every entry is asked about every taken path.
   const takenElements = taken.map(decodePath);
+  const changedElements = takenElements.slice(0, changed.size);
+  const removedElements = takenElements.slice(changed.size);
   const out: ManagedFieldsEntry[] = [];
   let mine: FieldPathSet | undefined;
   // The writer's entry when it already owns every field it changed (a status heartbeat): its FieldsV1 is kept as it is.
   let mineKept: Record<string, unknown> | undefined;
   for (const e of entries) {
     const own = changed.size > 0 && isOwnEntry(e, who, apiVersion);
-    if (own && ownsAlready(e.fieldsV1, changed, diff.removed)) {
+    if (own && ownsAlready(e.fieldsV1, changedElements, removedElements)) {
       mineKept = e.fieldsV1;
       mine = undefined;
       continue;
@@ -168,16 +170,18 @@ function isOwnEntry(e: ManagedFieldsEntry, who: FieldManager, apiVersion: string
  * of the removed ones, written as toFieldsV1 writes it: then the entry
  * after the write holds the same set, and that FieldsV1 is its FieldsV1.
  */
-function ownsAlready(tree: Record<string, unknown> | undefined, changed: ReadonlySet<string>, removed: ReadonlySet<string>): tree is Record<string, unknown> {
+function ownsAlready(tree: Record<string, unknown> | undefined, changed: readonly string[][], removed: readonly string[][]): tree is Record<string, unknown> {
   if (!isPlainObject(tree)) return false;
-  for (const p of changed) if (!fieldsV1Has(tree, p)) return false;
-  for (const p of removed) if (fieldsV1Has(tree, p)) return false;
+  for (const p of changed) if (!fieldsV1HasElements(tree, p)) return false;
+  for (const p of removed) if (fieldsV1HasElements(tree, p)) return false;
   return isCanonicalFieldsV1(tree);
 }
 
 function entriesOf(obj: KubeObject | undefined): ManagedFieldsEntry[] {
   const list = obj?.metadata.managedFields;
-  return Array.isArray(list) ? (list.filter(isPlainObject) as unknown as ManagedFieldsEntry[]) : [];
+  if (!Array.isArray(list)) return [];
+  // Read only: stored lists (all entries objects) are used as they are.
+  return (list.every(isPlainObject) ? list : list.filter(isPlainObject)) as unknown as ManagedFieldsEntry[];
 }
 
 function withoutManaged(obj: KubeObject | undefined): KubeObject | undefined {
