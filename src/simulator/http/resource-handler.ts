@@ -363,7 +363,8 @@ async function servePatch(ex: Exchange, cluster: ClusterView, kind: KindInfo, in
       if (patched.status === undefined) delete next.status;
       else next.status = patched.status;
       // Metadata changes through /status are ignored, as in kube-apiserver.
-      const stored = r.commit(kind, existing, cloneObject(next), write);
+      // The copy is the store's; the original shares the live object's unchanged parts (for managedFields).
+      const stored = r.commit(kind, existing, cloneObject(next), { ...write, sharedOriginal: next });
       await durable(r);
       return sendObject(ex, kind, stored, 200);
     }

@@ -18,7 +18,7 @@ type NodeType =
   | { readonly t: 'struct'; readonly message?: MessageType }
   /** A map (`map[string]T`): every entry is a member. */
   | { readonly t: 'map'; readonly value: NodeType }
-  /** A list whose items are identified by key fields. */
+  /** A list whose items are identified by key fields (sorted by name, as an item's path element lists them). */
   | { readonly t: 'keyed'; readonly keys: readonly string[]; readonly item: NodeType }
   /** A list of distinct scalars. */
   | { readonly t: 'set' }
@@ -76,7 +76,8 @@ export function rootType(apiVersion: string, kind: string): NodeType {
   return t;
 }
 
-function childType(parent: NodeType, key: string, atRoot: boolean): NodeType {
+/** The node type of a struct's or map's field (`atRoot`: a field of the object itself). */
+export function childType(parent: NodeType, key: string, atRoot: boolean): NodeType {
   if (parent.t === 'map') return parent.value;
   if (parent.t !== 'struct') return ATOMIC;
   if (!parent.message) {
@@ -117,7 +118,7 @@ function buildFieldType(owner: MessageType, field: FieldSchema): NodeType {
   const merge = (field.patchStrategy ?? '').split(',').includes('merge');
   if (!merge) return ATOMIC;
   if (!field.patchMergeKey) return { t: 'set' };
-  return { t: 'keyed', keys: EXTRA_LIST_KEYS[`${owner.name}.${field.name}`] ?? [field.patchMergeKey], item };
+  return { t: 'keyed', keys: [...(EXTRA_LIST_KEYS[`${owner.name}.${field.name}`] ?? [field.patchMergeKey])].sort(), item };
 }
 
 function messageNode(ref: string): NodeType {
@@ -164,17 +165,29 @@ export const decodePath = (s: string): string[] => (s === ROOT ? [] : s.split(SE
 
 const METADATA_PATH = 'f:metadata';
 
-/** The path element of a list item: `k:{…}` of its key fields (sorted by name), `v:…` for a set. */
+/**
+ * The path element of a list item: `k:{…}`, the JSON of its key fields
+ * (sorted by name), or `v:…` for a set. Written out field by field: every
+ * write names every item of every keyed list it compares.
+ */
 function itemElement(t: NodeType, item: unknown): string | undefined {
   if (t.t === 'set') return `v:${JSON.stringify(item)}`;
   if (t.t !== 'keyed' || !isPlainObject(item)) return undefined;
-  const key: Record<string, unknown> = {};
-  for (const k of [...t.keys].sort()) if (item[k] !== undefined) key[k] = item[k];
-  return `k:${JSON.stringify(key)}`;
+  let e = 'k:{';
+  for (const k of t.keys) {
+    const v = item[k];
+    // As JSON.stringify leaves out a member it cannot write.
+    const json = v === undefined ? undefined : (JSON.stringify(v) as string | undefined);
+    if (json === undefined) continue;
+    e += `${e.length > 3 ? ',' : ''}${JSON.stringify(k)}:${json}`;
+  }
+  return `${e}}`;
 }
 
 function isEmptyObject(v: unknown): boolean {
-  return isPlainObject(v) && Object.keys(v).length === 0;
+  if (!isPlainObject(v)) return false;
+  for (const k in v) if (Object.hasOwn(v, k)) return false;
+  return true;
 }
 
 /** Root fields and metadata fields no manager owns; with `status`, the part a write through that subresource owns. */
@@ -183,7 +196,8 @@ export interface FieldScope {
   readonly part: 'all' | 'main' | 'status';
 }
 
-function skipped(path: string, key: string, scope: FieldScope): boolean {
+/** Whether a field below `path` (encoded) is one no manager owns in this scope. */
+export function skipped(path: string, key: string, scope: FieldScope): boolean {
   if (path === ROOT) {
     if (key === 'apiVersion' || key === 'kind') return true;
     if (scope.part === 'main' && key === 'status') return true;
@@ -237,77 +251,177 @@ export interface Comparison {
  * a container that appears or disappears is itself added or removed (its
  * members too); a leaf whose value changed is modified; two empty or absent
  * containers compare as leaves.
+ *
+ * Every write compares the whole object (a patch's answer is a fresh copy),
+ * so the walk is lean: a path string is built only for a field that
+ * differs, scalars are compared where they are met, and only containers
+ * are visited one by one.
  */
 export function compareFields(before: unknown, after: unknown, type: NodeType, scope: FieldScope): Comparison {
   const cmp: Comparison = { added: new Set(), modified: new Set(), removed: new Set() };
-  const stack: { a: unknown; b: unknown; type: NodeType; path: string }[] = [{ a: before, b: after, type, path: ROOT }];
+  const stack: Visit[] = [{ a: before, b: after, type, parent: undefined, element: ROOT, path: ROOT }];
   while (stack.length > 0) {
-    const { a, b, type: t, path } = stack.pop()!;
+    const v = stack.pop()!;
+    const { a, b, type: t } = v;
     if (t.t === 'struct' || t.t === 'map') {
       const ao = isPlainObject(a) ? a : undefined;
       const bo = isPlainObject(b) ? b : undefined;
-      if ((a !== undefined && a !== null && !ao) || (b !== undefined && b !== null && !bo) || ((!ao || isEmptyObject(ao)) && (!bo || isEmptyObject(bo)))) {
-        if (path !== ROOT) compareLeaf(cmp, path, a, b);
+      // Each side's keys once: they tell emptiness too.
+      const ak = ao ? Object.keys(ao) : NO_KEYS;
+      const bk = bo ? Object.keys(bo) : NO_KEYS;
+      if ((a !== undefined && a !== null && !ao) || (b !== undefined && b !== null && !bo) || (ak.length === 0 && bk.length === 0)) {
+        if (v.parent) compareLeaf(cmp, v, a, b);
         continue;
       }
-      if (path !== ROOT) markContainer(cmp, path, a, b);
-      for (const k of unionKeys(ao, bo)) {
-        if (skipped(path, k, scope)) continue;
-        const ak = ao ? ao[k] : undefined;
-        const bk = bo ? bo[k] : undefined;
-        // Shared (frozen template parts, untouched subtrees): nothing below changed.
-        if (ak === bk && ak !== undefined && typeof ak === 'object') continue;
-        // A null field is present (Go wrote it): only a missing one is added or removed.
-        stack.push({ a: ak, b: bk, type: childType(t, k, path === ROOT), path: childPath(path, `f:${k}`) });
+      if (v.parent) markContainer(cmp, v, a, b);
+      for (const k of ak) {
+        const av = ao![k];
+        const bv = bo ? bo[k] : undefined;
+        // Most fields are unchanged (the same value, or a shared subtree): decided here, without a call.
+        if (av !== bv) compareMember(cmp, stack, v, scope, k, av, bv);
       }
+      // A null field is present (Go wrote it): only a missing one is added or removed.
+      for (const k of bk) if (!ao || !Object.hasOwn(ao, k)) compareMember(cmp, stack, v, scope, k, ao ? ao[k] : undefined, bo![k]);
     } else if (t.t === 'keyed' || t.t === 'set') {
       const al = Array.isArray(a) ? a : undefined;
       const bl = Array.isArray(b) ? b : undefined;
       if ((a != null && !al) || (b != null && !bl) || (!al?.length && !bl?.length)) {
-        compareLeaf(cmp, path, a, b);
+        compareLeaf(cmp, v, a, b);
         continue;
       }
-      markContainer(cmp, path, a, b);
-      const items = new Map<string, { a?: unknown; b?: unknown }>();
-      for (const x of al ?? []) {
-        const e = itemElement(t, x);
-        if (e !== undefined) items.set(e, { a: x });
-      }
-      for (const x of bl ?? []) {
-        const e = itemElement(t, x);
-        if (e !== undefined) items.set(e, { ...items.get(e), b: x });
-      }
-      for (const [e, pair] of items) {
-        const p = childPath(path, e);
-        if (t.t === 'set') {
-          if (pair.a === undefined) cmp.added.add(p);
-          else if (pair.b === undefined) cmp.removed.add(p);
-        } else stack.push({ a: pair.a, b: pair.b, type: t.item, path: p });
-      }
-    } else compareLeaf(cmp, path, a, b);
+      markContainer(cmp, v, a, b);
+      compareItems(cmp, stack, v, t, al, bl);
+    } else compareLeaf(cmp, v, a, b);
   }
   return cmp;
 }
 
-function compareLeaf(cmp: Comparison, path: string, a: unknown, b: unknown): void {
-  if (a === undefined && b !== undefined) cmp.added.add(path);
-  else if (a !== undefined && b === undefined) cmp.removed.add(path);
-  else if (a !== b && !jsonEqual(a, b)) cmp.modified.add(path);
+const NO_KEYS: readonly string[] = [];
+
+/**
+ * A pair of values compareFields visits, and where: its path is built on
+ * demand (pathOf) from its parent's, so a field that did not change costs
+ * no string. The root's children have theirs from the start (metadata is
+ * recognised by it).
+ */
+interface Visit {
+  readonly a: unknown;
+  readonly b: unknown;
+  readonly type: NodeType;
+  /** undefined at the root. */
+  readonly parent: Visit | undefined;
+  /** Its path element; undefined for an item of a keyed list until it is needed. */
+  readonly element: string | undefined;
+  path: string | undefined;
 }
 
-function markContainer(cmp: Comparison, path: string, a: unknown, b: unknown): void {
+function pathOf(v: Visit): string {
+  if (v.path !== undefined) return v.path;
+  const pending: Visit[] = [];
+  let cur: Visit = v;
+  while (cur.path === undefined) {
+    pending.push(cur);
+    cur = cur.parent!;
+  }
+  let path = cur.path;
+  for (let i = pending.length - 1; i >= 0; i--) {
+    const p = pending[i]!;
+    // An item paired in place: both sides have its key.
+    p.path = path = childPath(path, p.element ?? itemElement(p.parent!.type, p.b)!);
+  }
+  return path;
+}
+
+/** One field of a struct or map visited by compareFields. */
+function compareMember(cmp: Comparison, stack: Visit[], parent: Visit, scope: FieldScope, key: string, a: unknown, b: unknown): void {
+  // The same value (shared: frozen template parts, untouched subtrees): nothing below changed.
+  if (a === b) return;
+  const atRoot = parent.parent === undefined;
+  // Only the root and metadata (a child of the root: its path is known) have fields no one owns.
+  if ((atRoot || parent.path === METADATA_PATH) && skipped(atRoot ? ROOT : METADATA_PATH, key, scope)) return;
+  const element = `f:${key}`;
+  // Scalars or absent on both sides: a leaf, whatever the type says.
+  if ((typeof a !== 'object' || a === null) && (typeof b !== 'object' || b === null)) {
+    const set = a === undefined ? cmp.added : b === undefined ? cmp.removed : cmp.modified;
+    set.add(childPath(pathOf(parent), element));
+    return;
+  }
+  const type = childType(parent.type, key, atRoot);
+  stack.push({ a, b, type, parent, element, path: atRoot ? childPath(ROOT, element) : undefined });
+}
+
+/** The items of two keyed lists or sets, paired by their keys (the last of duplicates wins, as structured-merge-diff reads them). */
+function compareItems(cmp: Comparison, stack: Visit[], list: Visit, t: NodeType & { t: 'keyed' | 'set' }, al: unknown[] | undefined, bl: unknown[] | undefined): void {
+  if (t.t === 'keyed' && al && bl && pairedInPlace(t.keys, al, bl)) {
+    // The same items in the same order (a status patch rewrites conditions in place): paired by position, named only if they differ.
+    for (let i = 0; i < al.length; i++) if (al[i] !== bl[i]) stack.push({ a: al[i], b: bl[i], type: t.item, parent: list, element: undefined, path: undefined });
+    return;
+  }
+  const items = new Map<string, { a?: unknown; b?: unknown }>();
+  if (al) {
+    for (const x of al) {
+      const e = itemElement(t, x);
+      if (e !== undefined) items.set(e, { a: x });
+    }
+  }
+  if (bl) {
+    for (const x of bl) {
+      const e = itemElement(t, x);
+      if (e === undefined) continue;
+      const pair = items.get(e);
+      if (pair) pair.b = x;
+      else items.set(e, { b: x });
+    }
+  }
+  for (const [e, pair] of items) {
+    if (t.t === 'set') {
+      if (pair.a === undefined) cmp.added.add(childPath(pathOf(list), e));
+      else if (pair.b === undefined) cmp.removed.add(childPath(pathOf(list), e));
+    } else if (pair.a !== pair.b) stack.push({ a: pair.a, b: pair.b, type: t.item, parent: list, element: e, path: undefined });
+  }
+}
+
+/** Lists longer than this are paired through their keys' JSON (pairing in place checks keys pairwise). */
+const MAX_PAIRED_IN_PLACE = 16;
+
+/**
+ * Whether two keyed lists hold items with the same keys at the same
+ * positions, all distinct: then pairing by key pairs by position. Keys of
+ * plain scalars only (equal as JSON exactly when equal as values).
+ */
+function pairedInPlace(keys: readonly string[], al: unknown[], bl: unknown[]): boolean {
+  const n = al.length;
+  if (n === 0 || n !== bl.length || n > MAX_PAIRED_IN_PLACE) return false;
+  for (let i = 0; i < n; i++) {
+    const x = al[i];
+    const y = bl[i];
+    if (!isPlainObject(x) || !isPlainObject(y)) return false;
+    for (const k of keys) if (x[k] !== y[k] || !isPlainScalar(x[k])) return false;
+    for (let j = 0; j < i; j++) if (sameKeys(keys, x, al[j] as Record<string, unknown>)) return false;
+  }
+  return true;
+}
+
+function sameKeys(keys: readonly string[], x: Record<string, unknown>, y: Record<string, unknown>): boolean {
+  for (const k of keys) if (x[k] !== y[k]) return false;
+  return true;
+}
+
+function isPlainScalar(v: unknown): boolean {
+  return v === undefined || v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
+}
+
+function compareLeaf(cmp: Comparison, v: Visit, a: unknown, b: unknown): void {
+  if (a === undefined && b !== undefined) cmp.added.add(pathOf(v));
+  else if (a !== undefined && b === undefined) cmp.removed.add(pathOf(v));
+  else if (a !== b && !jsonEqual(a, b)) cmp.modified.add(pathOf(v));
+}
+
+function markContainer(cmp: Comparison, v: Visit, a: unknown, b: unknown): void {
   // metadata itself is never owned (every object has it).
-  if (path === METADATA_PATH) return;
-  if (a === undefined && b !== undefined) cmp.added.add(path);
-  else if (a !== undefined && b === undefined) cmp.removed.add(path);
-}
-
-function unionKeys(a: Record<string, unknown> | undefined, b: Record<string, unknown> | undefined): string[] {
-  if (!a) return b ? Object.keys(b) : [];
-  if (!b) return Object.keys(a);
-  const keys = Object.keys(a);
-  for (const k of Object.keys(b)) if (!Object.hasOwn(a, k)) keys.push(k);
-  return keys;
+  if (v.path === METADATA_PATH) return;
+  if (a === undefined && b !== undefined) cmp.added.add(pathOf(v));
+  else if (a !== undefined && b === undefined) cmp.removed.add(pathOf(v));
 }
 
 /** Order of path elements in FieldsV1, as structured-merge-diff sorts them: fields, keys, values, indexes. */
@@ -343,13 +457,61 @@ export function toFieldsV1(set: Iterable<string>): Record<string, unknown> {
     for (const k of [...node.children.keys()].sort(compareElements)) out[k] = render(node.children.get(k)!);
     return out;
   };
-  return render(root);
+  const tree = render(root);
+  canonicalTrees.add(tree);
+  return tree;
+}
+
+/**
+ * Trees toFieldsV1 wrote, or isCanonicalFieldsV1 checked: canonical as long
+ * as they live (stored objects are not changed in place). A writer's kept
+ * FieldsV1 is the same object from write to write.
+ */
+const canonicalTrees = new WeakSet<object>();
+
+/**
+ * Whether a FieldsV1 tree is exactly what toFieldsV1 writes for the set it
+ * holds (so it can stand for that set's FieldsV1 without being rebuilt):
+ * objects all the way down, keys in toFieldsV1's order, `.` first, empty,
+ * and only beside other keys below the root.
+ */
+export function isCanonicalFieldsV1(tree: Record<string, unknown>): boolean {
+  if (canonicalTrees.has(tree)) return true;
+  if (!isCanonicalTree(tree)) return false;
+  canonicalTrees.add(tree);
+  return true;
+}
+
+function isCanonicalTree(tree: Record<string, unknown>): boolean {
+  const stack: { node: Record<string, unknown>; root: boolean }[] = [{ node: tree, root: true }];
+  while (stack.length > 0) {
+    const { node, root } = stack.pop()!;
+    const keys = Object.keys(node);
+    let i = 0;
+    if (keys[0] === '.') {
+      if (root || keys.length === 1 || !isEmptyObject(node['.'])) return false;
+      i = 1;
+    }
+    for (; i < keys.length; i++) {
+      const k = keys[i]!;
+      const v = node[k];
+      if (k === '' || k === '.' || !isPlainObject(v)) return false;
+      if (i > 0 && keys[i - 1] !== '.' && compareElements(keys[i - 1]!, k) >= 0) return false;
+      stack.push({ node: v, root: false });
+    }
+  }
+  return true;
 }
 
 /** Whether a FieldsV1 tree holds a path as a member, found by walking it (no set is built). */
 export function fieldsV1Has(tree: unknown, path: string): boolean {
+  return fieldsV1HasElements(tree, decodePath(path));
+}
+
+/** fieldsV1Has for a path already decoded (a write asks it of every entry for the same paths). */
+export function fieldsV1HasElements(tree: unknown, elements: readonly string[]): boolean {
   let node = tree;
-  for (const e of decodePath(path)) {
+  for (const e of elements) {
     if (!isPlainObject(node)) return false;
     node = node[e];
   }

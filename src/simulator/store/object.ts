@@ -130,11 +130,19 @@ export function objectKey(namespace: string | undefined, name: string): string {
 
 /** RFC 3339 with seconds precision, as metav1.Time serializes. */
 export function kubeTime(date: Date): string {
+  // Every API write stamps its managedFields entry: the second's text is made once.
+  const second = Math.floor(date.getTime() / MS_PER_SECOND);
+  if (second === lastKubeTime.second) return lastKubeTime.text;
   // Upper-casing (a no-op on these characters) copies the result into one flat string: a
   // timestamp is stored in every object of every cluster, and the replaced string would keep
   // its parts (113 bytes instead of 40).
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z').toUpperCase();
+  const text = date.toISOString().replace(/\.\d{3}Z$/, 'Z').toUpperCase();
+  lastKubeTime = { second, text };
+  return text;
 }
+
+const MS_PER_SECOND = 1000;
+let lastKubeTime = { second: Number.NaN, text: '' };
 
 /**
  * A fresh object uid. Node assembles randomUUID()'s result from ~20 concatenated parts, which

@@ -50,6 +50,14 @@ export interface WriteOptions extends SchemaWriteOptions {
 export interface UpdateOptions extends WriteOptions {
   /** 'status' writes only .status; undefined writes everything but .status (when the kind has a status subresource). */
   readonly subresource?: 'status';
+  /**
+   * For a status write of a built-in kind: the written object before the
+   * caller's own deep copy, sharing the live object's unchanged parts (a
+   * patch's result). When Go's zeros add nothing to the copy, the two are
+   * equal, and managedFields compares this one: shared parts are skipped
+   * at once instead of walked.
+   */
+  readonly sharedOriginal?: KubeObject;
 }
 
 export type PropagationPolicy = 'Orphan' | 'Background' | 'Foreground';
@@ -352,11 +360,13 @@ export class Resources {
   private recordWriter(kind: KindInfo, existing: KubeObject | undefined, next: KubeObject, opts: UpdateOptions): void {
     const apiVersion = apiVersionOf(kind);
     if (opts.subresource !== 'status') applyDefaults(kind, next, existing === undefined);
-    if (!kind.custom) fillTypedZeros(next, apiVersion, kind.kind);
+    const zerosAdded = !kind.custom && fillTypedZeros(next, apiVersion, kind.kind);
     if (opts.operation === 'Apply') return;
     const before = existing ?? (kind.custom ? undefined : zeroObjectOf(apiVersion, kind.kind));
     const who = { manager: opts.manager!, ...(opts.subresource ? { subresource: opts.subresource } : {}) };
-    const managed = managedFieldsAfterUpdate(before, next, who, apiVersion, kind.kind, kind.subresources.includes('status'), kubeTime(this.now()));
+    // Only status is compared through the status subresource, and only zeros changed it since the copy.
+    const shared = opts.sharedOriginal && opts.subresource === 'status' && !kind.custom && !zerosAdded ? opts.sharedOriginal : next;
+    const managed = managedFieldsAfterUpdate(before, next, who, apiVersion, kind.kind, kind.subresources.includes('status'), kubeTime(this.now()), shared);
     if (managed) next.metadata.managedFields = managed;
     else delete next.metadata.managedFields;
   }

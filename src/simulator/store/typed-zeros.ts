@@ -39,7 +39,7 @@ function zeroOf(message: MessageType, depth: number): Record<string, unknown> {
 }
 
 /** The zero JSON of one field, or undefined when Go leaves it out. */
-function zeroField(field: FieldSchema, depth: number): unknown {
+export function zeroField(field: FieldSchema, depth: number): unknown {
   if (field.pointer) return undefined;
   if (field.repeated || field.type === 'map') return field.omitempty ? undefined : null;
   if (field.type === 'message') {
@@ -56,7 +56,7 @@ function zeroField(field: FieldSchema, depth: number): unknown {
 }
 
 /** Fields of a message with inline (embedded) messages' fields in their place. */
-function flatFields(message: MessageType): FieldSchema[] {
+export function flatFields(message: MessageType): FieldSchema[] {
   const out: FieldSchema[] = [];
   for (const field of message.fields) {
     if (field.inline) {
@@ -67,44 +67,82 @@ function flatFields(message: MessageType): FieldSchema[] {
   return out;
 }
 
-const flatCache = new Map<string, FieldSchema[]>();
-function cachedFlatFields(message: MessageType): FieldSchema[] {
-  let f = flatCache.get(message.name);
-  if (!f) flatCache.set(message.name, (f = flatFields(message)));
-  return f;
-}
-
 /**
  * Adds, in place, the fields Go would write that the object leaves out,
  * everywhere in it (inside list items and map values too). The object must
  * be the writer's own copy. Kinds outside the type schema are left as they are.
+ * Returns whether it added any field.
  */
-export function fillTypedZeros(obj: KubeObject, apiVersion: string, kind: string): void {
+export function fillTypedZeros(obj: KubeObject, apiVersion: string, kind: string): boolean {
   const top = typeSchemaFor(apiVersion, kind);
-  if (!top) return;
+  if (!top) return false;
+  let added = false;
   const stack: { value: Record<string, unknown>; message: MessageType; depth: number }[] = [{ value: obj, message: top, depth: 0 }];
   while (stack.length > 0) {
     const { value, message, depth } = stack.pop()!;
-    for (const field of cachedFlatFields(message)) {
-      const v = value[field.name];
+    for (const step of zeroPlanOf(message, depth)) {
+      const v = value[step.name];
       if (v === undefined) {
-        const zero = zeroField(field, depth);
-        if (zero !== undefined) value[field.name] = zero === null || typeof zero !== 'object' ? zero : cloneZero(zero);
+        const zero = step.zero;
+        if (zero !== undefined) {
+          value[step.name] = zero === null || typeof zero !== 'object' ? zero : cloneZero(zero);
+          added = true;
+        }
         continue;
       }
-      if (field.type === 'message' && field.ref && v !== null) {
-        const inner = messageType(field.ref);
-        if (!inner || inner.format || depth >= MAX_ZERO_DEPTH) continue;
-        if (field.repeated && Array.isArray(v)) {
-          for (const item of v) if (isPlainObject(item)) stack.push({ value: item, message: inner, depth: depth + 1 });
-        } else if (!field.repeated && isPlainObject(v)) stack.push({ value: v, message: inner, depth: depth + 1 });
-      } else if (field.type === 'map' && field.value === 'message' && field.ref && isPlainObject(v)) {
-        const inner = messageType(field.ref);
-        if (!inner || inner.format) continue;
+      const inner = step.inner;
+      if (!inner) continue;
+      if (step.shape === 'list') {
+        if (Array.isArray(v)) for (const item of v) if (isPlainObject(item)) stack.push({ value: item, message: inner, depth: depth + 1 });
+      } else if (step.shape === 'one') {
+        if (isPlainObject(v)) stack.push({ value: v, message: inner, depth: depth + 1 });
+      } else if (isPlainObject(v)) {
         for (const item of Object.values(v)) if (isPlainObject(item)) stack.push({ value: item, message: inner, depth: depth + 1 });
       }
     }
   }
+  return added;
+}
+
+/** What fillTypedZeros does with one field of a message: the zero to write when it is absent, the message to visit inside it. */
+interface ZeroStep {
+  readonly name: string;
+  /** Go's zero for the field when absent (undefined: left out); shared, so copied when written. */
+  readonly zero: unknown;
+  readonly inner?: MessageType;
+  /** The field holds one message, a list of them, or a map to them. */
+  readonly shape?: 'one' | 'list' | 'map';
+}
+
+/**
+ * The steps for a message's fields at one depth, built once: only fields
+ * that have a zero or hold messages (every write walks every object, and
+ * most fields are omitempty scalars with nothing to do).
+ */
+const zeroPlans = new Map<MessageType, (readonly ZeroStep[])[]>();
+
+function zeroPlanOf(message: MessageType, depth: number): readonly ZeroStep[] {
+  let byDepth = zeroPlans.get(message);
+  if (!byDepth) zeroPlans.set(message, (byDepth = []));
+  return (byDepth[depth] ??= buildZeroPlan(message, depth));
+}
+
+function buildZeroPlan(message: MessageType, depth: number): ZeroStep[] {
+  const plan: ZeroStep[] = [];
+  for (const field of flatFields(message)) {
+    const zero = deepFreeze(zeroField(field, depth));
+    let inner: MessageType | undefined;
+    let shape: ZeroStep['shape'];
+    if (field.type === 'message' && field.ref) {
+      const m = messageType(field.ref);
+      if (m && !m.format && depth < MAX_ZERO_DEPTH) [inner, shape] = [m, field.repeated ? 'list' : 'one'];
+    } else if (field.type === 'map' && field.value === 'message' && field.ref) {
+      const m = messageType(field.ref);
+      if (m && !m.format) [inner, shape] = [m, 'map'];
+    }
+    if (zero !== undefined || inner) plan.push({ name: field.name, zero, ...(inner ? { inner, shape } : {}) });
+  }
+  return plan;
 }
 
 function cloneZero(v: object): unknown {

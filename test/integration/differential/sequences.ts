@@ -2,6 +2,7 @@ import { decodeKubernetesProtobuf, PROTOBUF_CONTENT_TYPE } from '../../../src/si
 import { normaliseAnswer, type Answer } from './normalise.js';
 import type { Request } from './scenarios.js';
 import type { Target } from './targets.js';
+import type { RawResponse } from '../../support/raw-client.js';
 
 /**
  * Scenarios of several requests whose last answer is compared: watch event
@@ -97,7 +98,65 @@ export const SEQUENCES: readonly Sequence[] = [
       return watch(t, `${CM}?watch=true&fieldSelector=metadata.name%3Dw4&resourceVersion=${rv}&${WATCH_END}`);
     },
   },
+  {
+    name: 'managedFields: a status heartbeat from the manager that owns the fields keeps them, and its time moves on',
+    async run(t, send) {
+      // With a label, so the create records a manager: an object without managedFields gets none from updates.
+      await send({ as: 'admin', method: 'POST', path: '/api/v1/nodes', body: { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-hb', labels: { role: 'heartbeat' } } } });
+      const first = await heartbeat(t, 1);
+      // Past the second (managedFields times have seconds precision), so a new stamp shows.
+      await new Promise((r) => setTimeout(r, HEARTBEAT_GAP_MS));
+      const second = await heartbeat(t, 2);
+      const third = await heartbeat(t, 2);
+      const entry = (res: RawResponse): { time?: string; fieldsV1?: unknown } | undefined =>
+        res.json<{ metadata: { managedFields?: { manager: string; time?: string; fieldsV1?: unknown }[] } }>().metadata.managedFields?.find((e) => e.manager === 'kubelet');
+      const [a, b, c] = [entry(first), entry(second), entry(third)];
+      const facts = {
+        sameFields: JSON.stringify(a?.fieldsV1) === JSON.stringify(b?.fieldsV1),
+        timeMovedOn: (a?.time ?? '') < (b?.time ?? ''),
+        unchangedWriteKeepsTime: b?.time === c?.time,
+        answer: JSON.parse(second.text) as unknown,
+      };
+      return normaliseAnswer(second.status, 'application/json', JSON.stringify(facts));
+    },
+  },
+  {
+    name: 'managedFields: an update of an object that has none records none',
+    async run(_t, send) {
+      await send({ as: 'admin', method: 'POST', path: '/api/v1/nodes', body: { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-bare' } } });
+      const body = { status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'up' }] } };
+      await send({ as: 'admin', method: 'PATCH', path: '/api/v1/nodes/node-bare/status?fieldManager=kubelet', contentType: 'application/strategic-merge-patch+json', body });
+      return send({ as: 'admin', method: 'PATCH', path: '/api/v1/nodes/node-bare?fieldManager=labeller', contentType: 'application/merge-patch+json', body: { metadata: { labels: { role: 'bare' } } } });
+    },
+  },
+  {
+    name: 'managedFields: a JSON patch setting them to [] or [{}] (with a change) clears them for good',
+    async run(_t, send) {
+      const answers: Answer[] = [];
+      for (const [name, cleared] of [
+        ['mf-empty', []],
+        ['mf-empty-entry', [{}]],
+      ] as const) {
+        await send({ as: 'admin', method: 'POST', path: `${CM}?fieldManager=creator`, body: configMap(name, 'mf') });
+        const ops = [
+          { op: 'replace', path: '/metadata/managedFields', value: cleared },
+          { op: 'replace', path: '/data/a', value: '2' },
+        ];
+        answers.push(await send({ as: 'admin', method: 'PATCH', path: `${CM}/${name}?fieldManager=patcher`, contentType: 'application/json-patch+json', body: ops }));
+        answers.push(await send({ as: 'admin', method: 'PATCH', path: `${CM}/${name}?fieldManager=later`, contentType: 'application/merge-patch+json', body: { data: { b: '3' } } }));
+      }
+      return { status: 200, contentType: 'application/json', body: answers };
+    },
+  },
 ];
+
+const HEARTBEAT_GAP_MS = 1_100;
+
+/** A kubelet-style status heartbeat: the Ready condition's message changes each time. */
+function heartbeat(t: Target, n: number): Promise<RawResponse> {
+  const body = { status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: `heartbeat ${n}` }] } };
+  return t.clients.admin.request('PATCH', '/api/v1/nodes/node-hb/status?fieldManager=kubelet', { body: JSON.stringify(body), contentType: 'application/strategic-merge-patch+json' });
+}
 
 /** A protobuf watch: length-prefixed WatchEvents, each object decoded by the simulator's decoder, as one JSON array. */
 async function protobufWatch(t: Target, path: string): Promise<Answer> {

@@ -1,6 +1,9 @@
 import { expect } from 'chai';
-import { compareFields, decodePath, displayPath, encodePath, fieldSetOf, fromFieldsV1, rootType, toFieldsV1 } from '../../../src/simulator/store/field-sets.js';
+import fc from 'fast-check';
+import { compareFields, type Comparison, decodePath, displayPath, encodePath, fieldSetOf, fromFieldsV1, rootType, toFieldsV1 } from '../../../src/simulator/store/field-sets.js';
 import { zeroObjectOf } from '../../../src/simulator/store/typed-zeros.js';
+import { referenceCompareFields } from './write-path-reference.js';
+import { edited, edits, SEEDS, sharing } from './random-writes.js';
 
 /** Field sets as kube-apiserver's managedFields see objects (structured-merge-diff semantics). */
 describe('field sets and FieldsV1', () => {
@@ -46,4 +49,38 @@ describe('field sets and FieldsV1', () => {
     expect(decodePath(encodePath(path))).to.deep.equal(path);
     expect(displayPath(encodePath(path))).to.equal('.spec[name="c"][="x"]');
   });
+
+  describe('the lean comparison finds what the plain walk finds', () => {
+    const sorted = (c: Comparison): Record<string, string[]> => ({ added: [...c.added].sort(), modified: [...c.modified].sort(), removed: [...c.removed].sort() });
+    const parts = fc.constantFrom('all' as const, 'main' as const, 'status' as const);
+
+    it('on random writes to typed objects: leaves, maps, sets, keyed lists reordered, duplicated or re-keyed, shared or copied subtrees', () => {
+      fc.assert(
+        fc.property(fc.nat({ max: SEEDS.length - 1 }), edits, edits, sharing, parts, (seed, first, second, share, part) => {
+          const { apiVersion, kind, object } = SEEDS[seed]!;
+          const before = edited(object, first, false);
+          const after = edited(before, second, share);
+          const type = rootType(apiVersion, kind);
+          expect(sorted(compareFields(before, after, type, { part }))).to.deep.equal(sorted(referenceCompareFields(before, after, type, { part })));
+        }),
+        { numRuns: 2_000 },
+      );
+    });
+
+    it('pairs keyed-list items by key, not position, when keys repeat or move: the last of duplicates wins', () => {
+      const node = (conditions: unknown[]) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'n' }, status: { conditions } });
+      const nodes = rootType('v1', 'Node');
+      const ready = (message: string) => ({ type: 'Ready', status: 'True', message });
+      const cases = [
+        [node([ready('a'), ready('b')]), node([ready('c'), ready('b')])],
+        [node([ready('a'), { type: 'X', status: 'True' }]), node([{ type: 'X', status: 'False' }, ready('a')])],
+        [node([{ type: 'Ready', status: 'True' }]), node([{ type: 'Ready', status: 'False', message: 'now' }])],
+      ];
+      for (const [a, b] of cases) expect(sorted(compareFields(a, b, nodes, { part: 'all' }))).to.deep.equal(sorted(referenceCompareFields(a, b, nodes, { part: 'all' })));
+      // Duplicates: only the last item of a key is compared, as structured-merge-diff reads the list.
+      expect(sorted(compareFields(cases[0]![0], cases[0]![1], nodes, { part: 'all' })).modified).to.deep.equal([]);
+      expect([...compareFields(cases[2]![0], cases[2]![1], nodes, { part: 'all' }).modified].map(displayPath)).to.deep.equal(['.status.conditions[type="Ready"].status']);
+    });
+  });
 });
+
