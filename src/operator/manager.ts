@@ -118,6 +118,9 @@ export class FkasOperator extends Operator {
     ctx = wireOperator({ config: c, client: this.client, simulator: this.simulator, metrics: this.metrics, log: this.log, ...(shard ? { shard } : {}) });
     const { fakeApiServers, fakeNodes, fasQueue, nodeQueue, served } = ctx;
     this.ctx = ctx;
+    // Restoring every object decides statuses on the way (a cluster counts 0 nodes until its
+    // FakeNodes are back); only what still differs once all is restored is written.
+    const releases = [ctx.statuses.fakeApiServers.hold(), ctx.statuses.fakeNodes.hold()];
     fakeApiServers.start();
     fakeNodes.start();
     await Promise.all([fakeApiServers.synced, fakeNodes.synced]);
@@ -137,6 +140,7 @@ export class FkasOperator extends Operator {
     await fasQueue.drain();
     await nodeQueue.drain();
     await fasQueue.drain();
+    for (const release of releases) release();
     this.ready = true;
     this.resyncTimer = setInterval(() => {
       for (const k of fakeApiServers.keys()) fasQueue.add(k);

@@ -98,6 +98,21 @@ describe('StatusWriter: decided statuses, written in batches', () => {
     expect(retried).to.deep.equal(['b']);
   });
 
+  it('writes nothing while held (an operator start restoring every object): a decision withdrawn meanwhile never reaches the server', async () => {
+    const release = writer.hold();
+    const writes = await client.count(async () => {
+      decide('a', condition('False', 'Restoring'));
+      decide('b', condition('True', 'Changed'));
+      await sleep(COALESCE_MS * 3);
+      expect(await readyOf('b')).to.not.include({ reason: 'Changed' });
+      writer.withdraw('a'); // restored: what the server holds again
+      release();
+      await sleep(COALESCE_MS * 3);
+    });
+    expect(writes.filter((w) => w.startsWith('PATCH'))).to.deep.equal(['PATCH /api/v1/nodes/b/status']);
+    expect(await readyOf('b')).to.include({ status: 'True', reason: 'Changed' });
+  });
+
   it('writes every decision on flush() without waiting for the window', async () => {
     const slow = new StatusWriter<NodeStatus>({ client, log: componentLogger('spec'), retry: () => undefined, coalesceMs: 60_000 });
     slow.decide('a', nodePath('a'), condition('True', 'Flushed'), 'flushed');

@@ -55,6 +55,7 @@ export class StatusWriter<S> {
   private readonly inFlight = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
+  private holds = 0;
   private readonly coalesceMs: number;
 
   constructor(private readonly opts: StatusWriterOptions) {
@@ -120,6 +121,23 @@ export class StatusWriter<S> {
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * Writes nothing until the returned release is called: decisions pile up, and those that
+   * return to what the server holds are withdrawn meanwhile. An operator start holds while it
+   * restores every object: a FakeAPIServer restored before its FakeNodes counts 0 nodes for a
+   * while, which is no news for the management API.
+   */
+  hold(): () => void {
+    this.holds++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.holds--;
+      this.arm();
+    };
+  }
+
   /** Writes every decision now (on shutdown). */
   async flush(): Promise<void> {
     clearTimeout(this.timer);
@@ -129,7 +147,7 @@ export class StatusWriter<S> {
   }
 
   private arm(): void {
-    if (this.timer || this.flushing) return;
+    if (this.timer || this.flushing || this.holds > 0) return;
     const next = this.nextDue();
     if (next === undefined) return;
     this.timer = setTimeout(() => {
