@@ -77,4 +77,13 @@ describe('a fake kubeadm cluster seen through the real kubectl', function () {
     expect(out).to.match(/manager: kube-controller-manager\n\s+operation: Update\n\s+subresource: status/);
     expect(out).to.match(/manager: kubeadm\n\s+operation: Update/);
   });
+
+  it('kubectl scale deploy/coredns --replicas=3 runs a third CoreDNS Pod, and scaling back leaves two', async () => {
+    expect(await f.kubectl(['scale', '-n', 'kube-system', 'deploy/coredns', '--replicas=3'])).to.match(/deployment\.apps\/coredns scaled/);
+    const running = async (): Promise<number> => (await f.kubectl(['get', 'pods', '-n', 'kube-system', '-l', 'k8s-app=kube-dns', '--no-headers'])).trim().split('\n').filter((r) => /\sRunning\s/.test(r)).length;
+    expect(await running()).to.equal(3);
+    expect(await f.kubectl(['get', 'deploy', '-n', 'kube-system', 'coredns', '-o', 'jsonpath={.spec.replicas} {.status.readyReplicas}'])).to.equal('3 3');
+    await f.kubectl(['scale', '-n', 'kube-system', 'deploy/coredns', '--replicas=2']);
+    expect(await running()).to.equal(2);
+  });
 });

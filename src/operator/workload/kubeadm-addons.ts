@@ -244,7 +244,7 @@ function ensureReplicaSet(cluster: FakeCluster, kinds: Kinds, deploy: KubeObject
   const existing = owned.find((rs) => rs.metadata.labels?.['pod-template-hash'] === hash);
   // The rollout to the current template is over: older ReplicaSets are scaled to zero, their Pods gone.
   for (const old of owned) if (old !== existing) scaleToZero(cluster, kinds, old, now);
-  if (existing) return { object: existing, createdAt: existing.metadata.creationTimestamp ?? now };
+  if (existing) return { object: scaledToDeployment(cluster, kinds, existing, deploy), createdAt: existing.metadata.creationTimestamp ?? now };
   const revision = String(1 + Math.max(0, ...owned.map((rs) => Number(rs.metadata.annotations?.[DEPLOYMENT_REVISION] ?? 0))));
   const spec = deploy.spec as Obj;
   const replicas = Number(spec.replicas ?? 1);
@@ -280,6 +280,15 @@ function ensureReplicaSet(cluster: FakeCluster, kinds: Kinds, deploy: KubeObject
 }
 
 /** An old ReplicaSet after a finished rollout: no replicas, no Pods. */
+/** The current ReplicaSet follows the Deployment's replicas (`kubectl scale deploy`), as the Deployment controller scales it. */
+function scaledToDeployment(cluster: FakeCluster, kinds: Kinds, rs: KubeObject, deploy: KubeObject): KubeObject {
+  const spec = deploy.spec as Obj;
+  const replicas = Number(spec.replicas ?? 1);
+  if ((rs.spec as Obj | undefined)?.replicas === replicas) return rs;
+  const annotations = { ...rs.metadata.annotations, 'deployment.kubernetes.io/desired-replicas': String(replicas), 'deployment.kubernetes.io/max-replicas': String(replicas + maxSurge(spec, replicas)) };
+  return cluster.resources.commit(kinds.replicaSet, rs, { ...rs, metadata: { ...rs.metadata, annotations }, spec: { ...(rs.spec as Obj), replicas } });
+}
+
 function scaleToZero(cluster: FakeCluster, kinds: Kinds, rs: KubeObject, now: string): void {
   for (const { object } of cluster.resources.store.list(storageKey(kinds.pod), KUBE_SYSTEM)) {
     if (isControlledBy(object, rs)) cluster.deleteObject('v1', 'Pod', KUBE_SYSTEM, object.metadata.name!);

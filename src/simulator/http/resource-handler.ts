@@ -22,6 +22,7 @@ import type { ResourceRequest } from './request-info.js';
 import { responseShape, shapeList, shapeObject } from './response-shape.js';
 import { evictPod } from './eviction.js';
 import { servePodLog } from './pod-log.js';
+import { patchScale, scaleOf, updateScale } from './scale.js';
 import { PROTOBUF_MEDIA_TYPE, prefersProtobuf } from './negotiation.js';
 import { canEncodeProtobuf, encodeKubernetesProtobuf, encodeStatusProtobuf, encodeWatchEventProtobuf } from '../protobuf/encode.js';
 import { parseFieldValidation, type SchemaWriteOptions } from '../store/crd-schema/index.js';
@@ -47,19 +48,23 @@ export async function handleResource(ex: Exchange, cluster: ClusterView, info: R
     throw new StatusError(404, 'NotFound', `${kind.plural} is a namespaced resource; use /namespaces/<namespace>/${kind.plural}/${info.name}`);
   }
   if (info.subresource !== undefined && !kind.subresources.includes(info.subresource)) {
-    throw new StatusError(404, 'NotFound', SUBRESOURCE_NOT_FOUND, { name: info.name, group: kind.group, kind: kind.plural });
+    // No route serves it: kube-apiserver's answer names nothing (verified for configmaps/…/scale).
+    throw new StatusError(404, 'NotFound', SUBRESOURCE_NOT_FOUND, {});
   }
   const r = cluster.resources;
   const ns = info.namespace;
   const dryRun = ex.query.getAll('dryRun').includes('All');
   const sub = info.subresource;
+  // A custom resource's scale follows its CRD's replica and selector paths, which are not served yet.
+  if (sub === 'scale' && kind.custom) throw methodNotAllowed(ex, kind, sub);
 
   switch (info.verb) {
     case 'get': {
       if (sub === 'log' && kind.group === '' && kind.plural === 'pods') return servePodLog(ex, cluster, kind, ns!, info.name!);
-      if (sub !== undefined && sub !== 'status') throw methodNotAllowed(ex, kind, sub);
+      if (sub !== undefined && sub !== 'status' && sub !== 'scale') throw methodNotAllowed(ex, kind, sub);
       await awaitFreshEnough(r, ex.query.get('resourceVersion'));
-      return sendObject(ex, kind, r.get(kind, ns, info.name!), 200);
+      const obj = r.get(kind, ns, info.name!);
+      return sub === 'scale' ? ex.sendJson(200, scaleOf(kind, obj)) : sendObject(ex, kind, obj, 200);
     }
     case 'list':
       return sendList(ex, cluster, kind, ns);
@@ -81,8 +86,13 @@ export async function handleResource(ex: Exchange, cluster: ClusterView, info: R
       return sendObject(ex, kind, created, 201);
     }
     case 'update': {
-      if (sub !== undefined && sub !== 'status' && sub !== 'finalize') throw methodNotAllowed(ex, kind, sub);
+      if (sub !== undefined && sub !== 'status' && sub !== 'finalize' && sub !== 'scale') throw methodNotAllowed(ex, kind, sub);
       const fields = schemaOptions(ex, 'UpdateOptions');
+      if (sub === 'scale') {
+        const scale = updateScale(cluster, kind, r.get(kind, ns, info.name!), await readObjectBody(ex, 'Scale'), { dryRun, ...fields, manager: fieldManagerOf(ex) });
+        await durable(r);
+        return ex.sendJson(200, scale);
+      }
       const body = await readObjectBody(ex, kind.kind);
       const updated = r.update(kind, ns, info.name!, body, { dryRun, ...fields, manager: fieldManagerOf(ex), ...(sub === 'status' ? { subresource: 'status' as const } : {}) });
       await durable(r);
@@ -319,7 +329,7 @@ function serveWatch(ex: Exchange, cluster: ClusterView, kind: KindInfo, ns: stri
 async function servePatch(ex: Exchange, cluster: ClusterView, kind: KindInfo, info: ResourceRequest, dryRun: boolean): Promise<void> {
   const r = cluster.resources;
   const sub = info.subresource;
-  if (sub !== undefined && sub !== 'status') throw methodNotAllowed(ex, kind, sub);
+  if (sub !== undefined && sub !== 'status' && sub !== 'scale') throw methodNotAllowed(ex, kind, sub);
   const contentType = mediaType(ex.header('content-type'));
   if (!(PATCH_CONTENT_TYPES as readonly string[]).includes(contentType)) {
     throw new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${PATCH_CONTENT_TYPES.join(', ')}`);
@@ -352,6 +362,12 @@ async function servePatch(ex: Exchange, cluster: ClusterView, kind: KindInfo, in
     const created = r.create(kind, info.namespace, { ...applied, metadata: { ...applied.metadata, name: info.name! } }, write);
     await durable(r);
     return sendObject(ex, kind, created, 201);
+  }
+  if (sub === 'scale') {
+    if (isApply) throw new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${PATCH_CONTENT_TYPES.filter((t) => t !== 'application/apply-patch+yaml').join(', ')}`);
+    const scale = patchScale(cluster, kind, existing, contentType, PATCH_TYPES[contentType]!, body, opts, { ...write, subresource: 'scale' });
+    await durable(r);
+    return ex.sendJson(200, scale);
   }
   const patched = applyPatch(contentType, existing, body, opts);
   rejectWrongPatchResult(kind, PATCH_TYPES[contentType]!, () => JSON.parse(body.toString('utf8')), patched, info.name!);

@@ -22,7 +22,7 @@ export interface ManagedFieldsEntry {
 /** Who writes: the field manager (the fieldManager parameter, else the User-Agent's product) and the subresource used. */
 export interface FieldManager {
   readonly manager: string;
-  readonly subresource?: 'status';
+  readonly subresource?: 'status' | 'scale';
 }
 
 export interface ManagedEntryWithSet {
@@ -155,7 +155,9 @@ export function updatedEntries(entries: readonly ManagedFieldsEntry[], diff: Com
       for (const p of changed) set.add(p);
       fieldsV1 = toFieldsV1(set);
     }
-    out.push({ manager: who.manager, operation: 'Update', apiVersion, time: now, fieldsType: 'FieldsV1', fieldsV1, ...(who.subresource ? { subresource: who.subresource } : {}) });
+    // kube-apiserver v1.34 records a write through the scale subresource without a time.
+    const time = who.subresource === 'scale' ? {} : { time: now };
+    out.push({ manager: who.manager, operation: 'Update', apiVersion, ...time, fieldsType: 'FieldsV1', fieldsV1, ...(who.subresource ? { subresource: who.subresource } : {}) });
   }
   return out;
 }

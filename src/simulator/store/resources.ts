@@ -48,8 +48,12 @@ export interface WriteOptions extends SchemaWriteOptions {
 }
 
 export interface UpdateOptions extends WriteOptions {
-  /** 'status' writes only .status; undefined writes everything but .status (when the kind has a status subresource). */
-  readonly subresource?: 'status';
+  /**
+   * 'status' writes only .status; undefined writes everything but .status (when the kind has a
+   * status subresource); 'scale' is a write of spec.replicas through the scale subresource (the
+   * caller changed nothing else), recorded as such in managedFields.
+   */
+  readonly subresource?: 'status' | 'scale';
   /**
    * For a status write of a built-in kind: the written object before the
    * caller's own deep copy, sharing the live object's unchanged parts (a

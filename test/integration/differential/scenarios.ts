@@ -267,6 +267,20 @@ export const SCENARIOS: readonly Scenario[] = [
   { name: 'bodies: JSON nested 200 levels in a data value', as: 'admin', method: 'POST', path: `/api/v1/namespaces/${NS}/configmaps`, rawBody: nested(200) },
   { name: 'configmaps: a number as a data value', as: 'admin', method: 'POST', path: `/api/v1/namespaces/${NS}/configmaps`, body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'typed2' }, data: { a: 1 } } },
   { name: 'configmaps: a string as data', as: 'admin', method: 'POST', path: `/api/v1/namespaces/${NS}/configmaps`, body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'typed3' }, data: 'x' } },
+
+  // The scale subresource (kubectl scale), in this order: each write changes what the next one sees.
+  { name: 'scale: a Deployment as a Scale', as: 'admin', method: 'GET', path: `/apis/apps/v1/namespaces/${NS}/deployments/web/scale` },
+  { name: 'scale: kubectl scale (merge patch of spec.replicas)', as: 'admin', method: 'PATCH', path: `/apis/apps/v1/namespaces/${NS}/deployments/web/scale`, contentType: mergePatch, body: { spec: { replicas: 3 } } },
+  { name: 'scale: the Deployment after it (generation, managedFields through scale)', as: 'admin', method: 'GET', path: `/apis/apps/v1/namespaces/${NS}/deployments/web` },
+  { name: 'scale: a JSON patch of spec.replicas', as: 'admin', method: 'PATCH', path: `/apis/apps/v1/namespaces/${NS}/deployments/web/scale`, contentType: 'application/json-patch+json', body: [{ op: 'replace', path: '/spec/replicas', value: 4 }] },
+  { name: 'scale: negative replicas are invalid', as: 'admin', method: 'PATCH', path: `/apis/apps/v1/namespaces/${NS}/deployments/web/scale`, contentType: mergePatch, body: { spec: { replicas: -1 } } },
+  { name: 'scale: replicas that are not a number', as: 'admin', method: 'PATCH', path: `/apis/apps/v1/namespaces/${NS}/deployments/web/scale`, contentType: mergePatch, body: { spec: { replicas: 'x' } } },
+  { name: 'scale: PUT of a Scale', as: 'admin', method: 'PUT', path: `/apis/apps/v1/namespaces/${NS}/deployments/web/scale`, body: { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'web', namespace: NS }, spec: { replicas: 2 } } },
+  { name: 'scale: PUT with a stale resourceVersion', as: 'admin', method: 'PUT', path: `/apis/apps/v1/namespaces/${NS}/deployments/web/scale`, body: { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'web', namespace: NS, resourceVersion: '1' }, spec: { replicas: 5 } } },
+  { name: 'scale: PUT of replicas that are not a number', as: 'admin', method: 'PUT', path: `/apis/apps/v1/namespaces/${NS}/deployments/web/scale`, body: { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'web', namespace: NS }, spec: { replicas: 'x' } } },
+  { name: 'scale: to zero (spec.replicas left out of the Scale)', as: 'admin', method: 'PATCH', path: `/apis/apps/v1/namespaces/${NS}/deployments/web/scale`, contentType: mergePatch, body: { spec: { replicas: 0 } } },
+  { name: 'scale: a kind without it', as: 'admin', method: 'GET', path: `/api/v1/namespaces/${NS}/configmaps/cm1/scale` },
+  { name: 'scale: of a Deployment that does not exist', as: 'admin', method: 'GET', path: `/apis/apps/v1/namespaces/${NS}/deployments/nope/scale` },
 ];
 
 export const JSON_TYPE = json;

@@ -12,8 +12,8 @@ import { validateResource, validateStatus } from './validate.js';
 export interface SchemaWriteOptions {
   readonly fieldValidation?: FieldValidation;
   readonly warnings?: string[];
-  /** A write of the status subresource: only the status schema is checked. */
-  readonly subresource?: 'status';
+  /** A write of the status subresource: only the status schema is checked (scale: all of it, as a main write). */
+  readonly subresource?: 'status' | 'scale';
   /**
    * How the written object was made, when not from a whole body: kube-apiserver
    * reports a patch's unknown fields under Strict as a 422 on `patch`, and
@@ -76,7 +76,7 @@ export class CustomResourceSchema {
   }
 
   /** The schema's causes for `obj`; with `old` (an update) errors about unchanged values are dropped (ratcheting). */
-  validate(obj: KubeObject, old?: KubeObject, subresource?: 'status'): StatusCause[] {
+  validate(obj: KubeObject, old?: KubeObject, subresource?: 'status' | 'scale'): StatusCause[] {
     const errors = subresource === 'status' ? validateStatus(obj, this.root) : validateResource(obj, this.root);
     return (old ? ratchet(errors, obj, old) : errors).map(toCause);
   }
