@@ -2,7 +2,7 @@ import type { FakeCluster } from '../../src/simulator/cluster.js';
 import { kubeTime } from '../../src/simulator/store/object.js';
 import { nodeObject } from '../../src/simulator/templates/node.js';
 import { renderTemplate } from '../../src/operator/workload/templates.js';
-import { dnsServiceIP, settleKubeadmAddons, watchKubeadmCluster } from '../../src/operator/workload/kubeadm-addons.js';
+import { deferSettling, dnsServiceIP, watchKubeadmCluster } from '../../src/operator/workload/kubeadm-addons.js';
 
 /**
  * Registers Nodes in a fake cluster the way the operator's FakeNode
@@ -26,6 +26,10 @@ export interface KubeadmNode {
 export function registerLikeKubeadm(cluster: FakeCluster, spec: KubeadmNode): void {
   const now = kubeTime(new Date());
   watchKubeadmCluster(cluster, { podCIDR: POD_CIDR });
+  deferSettling(cluster, now, () => writeLikeKubeadm(cluster, spec, now));
+}
+
+function writeLikeKubeadm(cluster: FakeCluster, spec: KubeadmNode, now: string): void {
   const node = cluster.applyObject(
     nodeObject(
       {
@@ -47,7 +51,6 @@ export function registerLikeKubeadm(cluster: FakeCluster, spec: KubeadmNode): vo
       for (const obj of renderTemplate('kubeadm-init', init)) cluster.applyObject(obj);
     }
   }
-  settleKubeadmAddons(cluster, now);
 }
 
 /** `nodes` Nodes, the first control-plane, named `<cluster>-cp-0`, `<cluster>-w-1`, … */

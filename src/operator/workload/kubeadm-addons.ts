@@ -73,6 +73,24 @@ const BUILT_FROM_STORED = { typesChecked: true } as const;
 const watched = new WeakMap<FakeCluster, AddonSettings>();
 /** Clusters being settled right now, and whether a change arrived meanwhile (settling writes, and writes tell the observer). */
 const settling = new WeakMap<FakeCluster, { again: boolean }>();
+/** Clusters whose settling waits for a batch of writes to end (deferSettling). */
+const deferred = new WeakSet<FakeCluster>();
+
+/**
+ * Runs `writes` with settling put off until they end, then settles once (when the cluster is
+ * watched): registering a control-plane Node writes the Node, its static Pods and what kubeadm
+ * leaves, and each would otherwise settle the addons again.
+ */
+export function deferSettling(cluster: FakeCluster, now: string, writes: () => void): void {
+  if (deferred.has(cluster)) return writes();
+  deferred.add(cluster);
+  try {
+    writes();
+  } finally {
+    deferred.delete(cluster);
+  }
+  settleKubeadmAddons(cluster, now);
+}
 
 /**
  * Starts keeping the cluster's addons settled as Nodes come and go and the
@@ -112,7 +130,7 @@ export function watchKubeadmCluster(cluster: FakeCluster, settings: AddonSetting
  */
 export function settleKubeadmAddons(cluster: FakeCluster, now: string): void {
   const settings = watched.get(cluster);
-  if (!settings) return;
+  if (!settings || deferred.has(cluster)) return;
   const running = settling.get(cluster);
   if (running) {
     running.again = true;

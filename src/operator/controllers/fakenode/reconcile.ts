@@ -17,7 +17,7 @@ import { addFinalizer, removeFinalizer, setCondition } from '../../kube/objects.
 import { withProgress } from '../../kube/progress-conditions.js';
 import type { ReconcileResult } from '../../queue/work-queue.js';
 import { renderTemplate } from '../../workload/templates.js';
-import { dnsServiceIP, settleKubeadmAddons, watchKubeadmCluster } from '../../workload/kubeadm-addons.js';
+import { deferSettling, dnsServiceIP, watchKubeadmCluster } from '../../workload/kubeadm-addons.js';
 import { nodeSpecProblems } from './spec.js';
 
 /**
@@ -122,6 +122,11 @@ function shardActsForNode(ctx: OperatorContext, fn: FakeNode, fasKey: string | u
 
 /** Creates or updates the Node and what comes with its role. Idempotent. */
 export function registerNode(ctx: OperatorContext, served: ServedCluster, fn: FakeNode): void {
+  // The Node, its static Pods and kubeadm's objects are many writes: the addons settle once, after them.
+  deferSettling(served.cluster, kubeTime(ctx.now()), () => writeNode(ctx, served, fn));
+}
+
+function writeNode(ctx: OperatorContext, served: ServedCluster, fn: FakeNode): void {
   const cluster = served.cluster;
   const role = fn.spec.role ?? 'worker';
   const nodeName = fn.spec.nodeName;
@@ -191,7 +196,6 @@ export function registerNode(ctx: OperatorContext, served: ServedCluster, fn: Fa
     for (const c of ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler']) cluster.deleteObject('v1', 'Pod', 'kube-system', `${c}-${nodeName}`);
     cluster.etcd.removeMemberByName(nodeName);
   }
-  settleKubeadmAddons(cluster, now);
 }
 
 /** Objects that clients may change after we create them (CAPI upgrades images): create only. */
