@@ -2,8 +2,8 @@ import { generateEcKey } from '../src/pki/keys.js';
 import { cpus, loadavg } from 'node:os';
 import { createServer } from 'node:net';
 import { notes, table, writesTotal, type Measured, type Outcome } from './anchor/figures.js';
-import { drive, PARALLEL } from './anchor/load.js';
-import { benchDir, buildAnchor, pinning, removeDir, rssBytes, startSystem, SYSTEM_NAMES, unavailable, type SystemName } from './anchor/systems.js';
+import { drive, PARALLEL, REGISTER_BURST, registerBurst } from './anchor/load.js';
+import { benchDir, buildAnchor, cpuMs, pinLoadGenerator, pinning, removeDir, rssBytes, startSystem, SYSTEM_NAMES, unavailable, type SystemName } from './anchor/systems.js';
 
 /**
  * `npm run bench -- scale-anchor`: metal3-fkas against the anchor, upstream
@@ -20,7 +20,7 @@ import { benchDir, buildAnchor, pinning, removeDir, rssBytes, startSystem, SYSTE
  * FKAS_BENCH_NODE_FLAGS  extra node flags for the fkas operator (profiling: --cpu-prof --cpu-prof-dir=DIR)
  * FKAS_BENCH_OPERATOR_FLAGS extra fkas operator flags (e.g. --cluster-contents minimal)
  * BENCH_ANCHOR_PORT_BASE first port of the fake clusters' range (default 20000; keep
- *                        N + 100 ports below the kernel's ephemeral range, 32768)
+ *                        N + 200 ports below the kernel's ephemeral range, 32768)
  */
 
 const DEFAULT_CLUSTERS = 1000;
@@ -43,6 +43,7 @@ export async function benchScaleAnchor(): Promise<void> {
   console.log(`by the restarted process (below) until ${SETTLE_MS / 1000} s after every cluster answers again: it reconciles every object again, as a resync does.`);
   console.log('Then, where clusters outlive the process (fkas against kube-apiserver), kill -9 and a start with the same flags, timed until every cluster lists its node again.');
   console.log(`  machine: ${cpus().length} cores, load average at start ${loadavg().map((l) => l.toFixed(2)).join(' ')}; node ${process.version}`);
+  pinLoadGenerator();
   console.log(`  cores: ${pinning().description}`);
   if (systems.includes('anchor')) {
     const build = await buildAnchor();
@@ -59,7 +60,7 @@ export async function benchScaleAnchor(): Promise<void> {
         outcomes.push({ system: name, error: why, skipped: true });
         continue;
       }
-      const outcome = await measure(name, count, await freeWindow(portBase, count));
+      const outcome = await measure(name, count, await freeWindow(portBase, count + REGISTER_BURST));
       if ('error' in outcome) failed = true;
       outcomes.push(outcome);
     }
@@ -75,11 +76,12 @@ async function measure(name: SystemName, clusters: number, portBase: number): Pr
   const dir = await benchDir();
   let system;
   try {
-    system = await startSystem(name, { clusters, portBase }, dir);
+    system = await startSystem(name, { clusters: clusters + REGISTER_BURST, portBase }, dir);
     console.log(`  ${name}: ${system.description}; ports from ${portBase}; logs in ${dir}${process.env.FKAS_KEEP_TEST_DIRS ? '' : ' (removed after; FKAS_KEEP_TEST_DIRS=1 keeps them)'}`);
     const before = await system.managementWrites();
     const serverBefore = await system.serverCountedWrites?.();
-    const driven = await drive(system, clusters, await generateEcKey());
+    const pid = system.pid;
+    const driven = await drive(system, clusters, await generateEcKey(), () => cpuMs(pid));
     const load = driven.result;
     await new Promise((r) => setTimeout(r, SETTLE_MS));
     const after = await system.managementWrites();
@@ -96,7 +98,9 @@ async function measure(name: SystemName, clusters: number, portBase: number): Pr
       await new Promise((r) => setTimeout(r, SETTLE_MS));
       steady = await system.managementWrites();
     }
-    const measured: Measured = { system: name, load, startMs: system.startMs, rssBytes: rss, ...(heap ? { heap } : {}), ...(restartMs !== undefined ? { restartMs } : {}), ...(before && after ? { writes: difference(after.byMethod, before.byMethod), writesByResource: difference(after.byResource, before.byResource) } : {}),
+    // Last, so its clusters count in no other figure.
+    const burst = await registerBurst(system, REGISTER_BURST);
+    const measured: Measured = { system: name, load, burst, startMs: system.startMs, rssBytes: rss, ...(heap ? { heap } : {}), ...(restartMs !== undefined ? { restartMs } : {}), ...(before && after ? { writes: difference(after.byMethod, before.byMethod), writesByResource: difference(after.byResource, before.byResource) } : {}),
       ...(steady ? { steadyWrites: steady.byMethod, steadyByResource: steady.byResource } : {}),
       ...(serverBefore !== undefined && serverAfter !== undefined ? { serverWrites: serverAfter - serverBefore } : {}),
     };

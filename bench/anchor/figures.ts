@@ -1,4 +1,4 @@
-import type { LoadResult } from './load.js';
+import { REGISTER_BURST, type BurstResult, type LoadResult } from './load.js';
 import type { HeapFigures, SystemName } from './systems.js';
 
 /** What one system measured at one N, and how the figures are printed against the anchor. */
@@ -6,6 +6,8 @@ import type { HeapFigures, SystemName } from './systems.js';
 export interface Measured {
   readonly system: SystemName;
   readonly load: LoadResult;
+  /** REGISTER_BURST more clusters registered at once, at the end. */
+  readonly burst: BurstResult;
   /** Process start → first answer of its legacy API. */
   readonly startMs: number;
   readonly rssBytes: number;
@@ -50,7 +52,10 @@ const FIGURES: readonly Figure[] = [
   { name: '/register p99', unit: 'ms', value: (m) => percentile(m.load.registerMs, 99) },
   { name: '/updateNode p50', unit: 'ms', value: (m) => percentile(m.load.updateNodeMs, 50) },
   { name: '/updateNode p99', unit: 'ms', value: (m) => percentile(m.load.updateNodeMs, 99) },
+  { name: `/register p50, ${REGISTER_BURST} in flight`, unit: 'ms', value: (m) => percentile(m.burst.registerMs, 50) },
+  { name: `/register p99, ${REGISTER_BURST} in flight`, unit: 'ms', value: (m) => percentile(m.burst.registerMs, 99) },
   { name: 'time until every cluster answers', unit: 's', value: (m) => (m.load.registerWallMs + m.load.answerWallMs) / 1000 },
+  { name: "system's CPU per cluster, register + answer", unit: 'ms', value: (m) => m.load.cpuMs / m.load.clusters },
   { name: 'RSS per idle cluster (process RSS / N)', unit: 'KiB', value: (m) => m.rssBytes / 1024 / m.load.clusters },
   { name: 'process start → legacy API answering', unit: 's', value: (m) => m.startMs / 1000 },
   { name: 'kill -9 and restart → all answer again', unit: 's', value: (m) => (m.restartMs !== undefined ? m.restartMs / 1000 : undefined) },
@@ -59,7 +64,7 @@ const FIGURES: readonly Figure[] = [
 ];
 
 const LABELS: Record<SystemName, string> = { anchor: 'anchor', 'fkas-embedded': 'fkas embedded', 'fkas-kube': 'fkas kube-apiserver' };
-const NAME_WIDTH = 46;
+const NAME_WIDTH = 52;
 const COLUMN_WIDTH = 21;
 const RATIO_WIDTH = 8;
 

@@ -11,8 +11,10 @@
  *                 by method and resource (`PATCH fakeapiservers/status`)
  * The counter listens on Node's diagnostics channels for outgoing requests,
  * so it sees every request the operator and its shim send, whichever client
- * sends it (node:http/https, or fetch through undici), without touching the
- * operator's code. Plain JavaScript: it loads before any TypeScript loader.
+ * sends it (node:http/https, or fetch through undici), and on the channel the
+ * operator's client publishes its in-process calls to an embedded management
+ * API on (fkas:kube-transport:request:start, which never leave the process).
+ * Plain JavaScript: it loads before any TypeScript loader.
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
 import http from 'node:http';
@@ -36,6 +38,8 @@ if (port > 0) {
   };
   diagnosticsChannel.subscribe('http.client.request.start', ({ request }) => count(request.method, String(request.getHeader('host') ?? ''), request.path));
   diagnosticsChannel.subscribe('undici:request:create', ({ request }) => count(request.method, new URL(request.origin).host, request.path));
+  // In-process calls of the operator's KubeClient (src/operator/kube/client.ts): only ever to the management API.
+  diagnosticsChannel.subscribe('fkas:kube-transport:request:start', ({ method, path }) => count(method, management, path));
 
   const server = http.createServer((req, res) => {
     const reply = (status, body) => {

@@ -93,16 +93,33 @@ const BENCH_HOOKS = fileURLToPath(new URL('./operator-hooks.mjs', import.meta.ur
 /**
  * The one core a system under test runs on, as the issue's figures were
  * measured: the Go anchor cannot spread over two cores where Node's event loop
- * uses one. The load generator (and a harness kube-apiserver, which it starts)
- * stay unpinned: pinning this process would pin its children too. Off with
- * BENCH_ANCHOR_PIN=0, or when taskset or a second core is missing.
+ * uses one. Everything else (this process, i.e. the load generator, and the
+ * harness's kube-apiserver and etcd, which inherit its affinity) runs on the
+ * other core, so no other process takes the system's core: unpinned, a
+ * kube-apiserver woken by the system's own request could run on the system's
+ * core and stall it for the whole request. Off with BENCH_ANCHOR_PIN=0, or when
+ * taskset or a second core is missing.
  */
 const SYSTEM_CORE = 1;
+const OTHERS_CORE = 0;
 
 export function pinning(): { system: string[]; description: string } {
   if (process.env.BENCH_ANCHOR_PIN === '0') return { system: [], description: 'not pinned (BENCH_ANCHOR_PIN=0)' };
   if (cpus().length < 2 || !existsSync('/usr/bin/taskset')) return { system: [], description: 'not pinned (needs 2 cores and taskset)' };
-  return { system: ['taskset', '-c', String(SYSTEM_CORE)], description: `system under test pinned to core ${SYSTEM_CORE} (taskset; BENCH_ANCHOR_PIN=0 turns it off), load generator and kube-apiserver unpinned` };
+  return {
+    system: ['taskset', '-c', String(SYSTEM_CORE)],
+    description: `system under test pinned to core ${SYSTEM_CORE}, load generator and harness kube-apiserver + etcd to core ${OTHERS_CORE} (taskset; BENCH_ANCHOR_PIN=0 turns it off)`,
+  };
+}
+
+/**
+ * Moves every thread of this process to the other core; processes started afterwards inherit it
+ * unless started through pinned(). Call before starting anything.
+ */
+export function pinLoadGenerator(): void {
+  if (!pinning().system.length) return;
+  const r = spawnSync('taskset', ['-a', '-p', '-c', String(OTHERS_CORE), String(process.pid)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`taskset could not pin the load generator to core ${OTHERS_CORE}: ${r.stderr || r.error?.message}; set BENCH_ANCHOR_PIN=0 to run unpinned`);
 }
 
 /** `command args` run through taskset when pinning is on. */
@@ -328,6 +345,22 @@ export async function rssBytes(pid: number): Promise<number> {
   const kib = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
   if (!Number.isFinite(kib)) throw new Error(`no VmRSS for pid ${pid} (Linux only)`);
   return kib * 1024;
+}
+
+/** Kernel clock ticks per second in /proc/<pid>/stat (USER_HZ: 100 on every Linux ABI Node runs on). */
+const USER_HZ = 100;
+
+/**
+ * CPU time a process has used so far, every thread (user + system), in ms. Unlike wall times it
+ * hardly moves with what else runs on the machine: the figure to compare when the machine is busy.
+ */
+export async function cpuMs(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command (which may hold spaces) start at state; utime and stime are fields 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  if (!Number.isFinite(ticks)) throw new Error(`no utime/stime in /proc/${pid}/stat (Linux only)`);
+  return (ticks * 1000) / USER_HZ;
 }
 
 /** How often the start-up clock looks for the legacy API. */
