@@ -137,7 +137,7 @@ export async function operator(argv: string[]): Promise<void> {
   }
   const resyncMs = resyncPeriod(values['resync-period']);
   const op = new FkasOperator({
-    ...(management ? { kubeconfigPath: management.kubeconfigPath } : kubeconfig ? { kubeconfigPath: kubeconfig } : {}),
+    ...(management ? { kubeconfigPath: management.kubeconfigPath, managementTransport: management.transport } : kubeconfig ? { kubeconfigPath: kubeconfig } : {}),
     bindHost,
     advertiseHost,
     portRange: { min: min!, max: max! },

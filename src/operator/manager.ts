@@ -9,7 +9,7 @@ import { fakeApiServerKeyFor } from './context.js';
 import { stopServing } from './controllers/fakeapiserver/serving.js';
 import type { CaKeyAlgorithm } from './controllers/fakeapiserver/cluster-cas.js';
 import type { PortRange } from './controllers/fakeapiserver/port-allocator.js';
-import { KubeClient } from './kube/client.js';
+import { KubeClient, type KubeTransport } from './kube/client.js';
 import { installCrds } from './kube/crds.js';
 import { keyOf } from './kube/informer.js';
 import { startProbeServer, type ProbeServer } from './probes.js';
@@ -31,6 +31,8 @@ export interface ManagerConfig {
   /** Management cluster kubeconfig; undefined means the default loading rules (KUBECONFIG, in-cluster). */
   readonly kubeconfigPath?: string;
   readonly kubeConfig?: KubeConfig;
+  /** How calls reach the management API when not over HTTPS (the embedded one answers in-process). */
+  readonly managementTransport?: KubeTransport;
   readonly bindHost: string;
   readonly advertiseHost: string;
   readonly portRange?: PortRange;
@@ -91,7 +93,7 @@ export class FkasOperator extends Operator {
       if (config.kubeconfigPath) kc.loadFromFile(config.kubeconfigPath);
       else kc.loadFromDefault();
     }
-    this.client = new KubeClient(kc);
+    this.client = new KubeClient(kc, undefined, config.managementTransport);
     this.client.observer = (verb, resource, code) => this.metrics.managementRequests.inc({ verb, resource, code: String(code) });
     this.simulator = new Simulator({ bindHost: config.bindHost, logger: componentLogger('simulator'), ...(config.storage ? { storage: config.storage } : {}) });
   }

@@ -41,6 +41,8 @@ export async function startOperatorFixture(opts: { kubeconfigPath?: string; conf
       probeHost: '127.0.0.1',
       installCrds: true,
       resyncMs: 60_000,
+      // As `npm start` runs it: the operator calls its embedded management API in-process; the specs' clients and kubectl use HTTPS.
+      ...(management ? { managementTransport: management.transport } : {}),
       ...opts.config,
     });
   const client = KubeClient.fromFile(kubeconfigPath);

@@ -1,3 +1,4 @@
+import diagnosticsChannel from 'node:diagnostics_channel';
 import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -80,6 +81,31 @@ export interface WatchHandle {
   abort(): void;
 }
 
+/** What a transport tells as an answer arrives: the status once, then chunks, then the end. */
+export interface TransportHandlers {
+  head(statusCode: number): void;
+  data(chunk: Buffer): void;
+  end(): void;
+}
+
+/**
+ * Every call that goes through a KubeTransport is published here as
+ * `{ method, path }` when it starts, as node:http publishes its requests on
+ * `http.client.request.start`: counters of management-API calls (the scale
+ * bench's) see both.
+ */
+export const TRANSPORT_REQUEST_CHANNEL = 'fkas:kube-transport:request:start';
+const transportRequests = diagnosticsChannel.channel(TRANSPORT_REQUEST_CHANNEL);
+
+/**
+ * A way to the API server other than HTTPS: the embedded management API
+ * answers the operator in-process (operator/embedded.ts). `path` carries the
+ * query; the caller is whoever the transport was made for.
+ */
+export interface KubeTransport {
+  call(method: string, path: string, headers: Record<string, string>, body: string | undefined, on: TransportHandlers): { abort(): void };
+}
+
 /** The TLS material of a kubeconfig's cluster and user, as @kubernetes/client-node resolves it. */
 type TlsMaterial = Pick<https.AgentOptions, 'ca' | 'cert' | 'key' | 'pfx' | 'passphrase' | 'rejectUnauthorized' | 'servername'>;
 const TLS_FIELDS = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'] as const;
@@ -101,6 +127,7 @@ export class KubeClient {
   constructor(
     readonly kubeConfig: KubeConfig,
     readonly fieldManager = 'metal3-fkas',
+    private readonly transport?: KubeTransport,
   ) {
     const cluster = kubeConfig.getCurrentCluster();
     if (!cluster) throw new Error('the kubeconfig has no current cluster: set current-context, or pass --kubeconfig');
@@ -146,12 +173,41 @@ export class KubeClient {
   }
 
   async request<T>(method: string, path: string, opts: { body?: unknown; contentType?: string; query?: Record<string, string> } & CallOptions = {}): Promise<T> {
-    const res = await this.send(method, path, opts, opts.timeoutMs ?? REQUEST_TIMEOUT_MS);
-    this.observer?.(method, resourceOfPath(path), res.statusCode ?? 0);
-    const text = await readAll(res);
+    const timeoutMs = opts.timeoutMs ?? REQUEST_TIMEOUT_MS;
+    const { statusCode, text } = this.transport ? await this.callTransport(this.transport, method, path, opts, timeoutMs) : await this.callHttps(method, path, opts, timeoutMs);
+    this.observer?.(method, resourceOfPath(path), statusCode);
     const parsed: unknown = text ? safeJson(text) : undefined;
-    if ((res.statusCode ?? 500) >= 400) throw toError(res.statusCode ?? 500, parsed, text, method, path);
+    if (statusCode >= 400) throw toError(statusCode, parsed, text, method, path);
     return parsed as T;
+  }
+
+  private async callHttps(method: string, path: string, opts: RequestBody, timeoutMs: number): Promise<Answer> {
+    const res = await this.send(method, path, opts, timeoutMs);
+    return { statusCode: res.statusCode ?? 500, text: await readAll(res) };
+  }
+
+  private callTransport(transport: KubeTransport, method: string, path: string, opts: RequestBody, timeoutMs: number): Promise<Answer> {
+    const payload = bodyText(opts.body);
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (payload !== undefined) headers['content-type'] = opts.contentType ?? 'application/json';
+    return new Promise<Answer>((resolve, reject) => {
+      let statusCode = 500;
+      const chunks: Buffer[] = [];
+      const timer = setTimeout(() => {
+        call.abort();
+        reject(new Error(`${method} ${path} timed out after ${timeoutMs} ms`));
+      }, timeoutMs);
+      const target = withQuery(path, opts.query ?? {});
+      if (transportRequests.hasSubscribers) transportRequests.publish({ method, path: target });
+      const call = transport.call(method, target, headers, payload, {
+        head: (code) => (statusCode = code),
+        data: (chunk) => chunks.push(chunk),
+        end: () => {
+          clearTimeout(timer);
+          resolve({ statusCode, text: Buffer.concat(chunks).toString('utf8') });
+        },
+      });
+    });
   }
 
   /**
@@ -159,6 +215,7 @@ export class KubeClient {
    * watch, the connection drops, or abort() is called; then `done` runs once.
    */
   watch(path: string, query: Record<string, string>, onEvent: (type: string, object: Record<string, unknown>) => void, done: (err?: Error) => void): WatchHandle {
+    if (this.transport) return this.watchTransport(this.transport, path, query, onEvent, done);
     let finished = false;
     let req: ReturnType<typeof https.request> | undefined;
     const finish = (err?: Error): void => {
@@ -174,19 +231,9 @@ export class KubeClient {
           void readAll(res).then((text) => finish(toError(res.statusCode ?? 500, safeJson(text), text, 'WATCH', path)));
           return;
         }
-        let buffer = '';
+        const lines = new EventLines(onEvent);
         res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          buffer += chunk;
-          let nl: number;
-          while ((nl = buffer.indexOf('\n')) >= 0) {
-            const line = buffer.slice(0, nl).trim();
-            buffer = buffer.slice(nl + 1);
-            if (!line) continue;
-            const event = safeJson(line) as { type?: string; object?: Record<string, unknown> } | undefined;
-            if (event?.type && event.object) onEvent(event.type, event.object);
-          }
-        });
+        res.on('data', (chunk: string) => lines.push(chunk));
         res.on('end', () => finish());
         res.on('error', (e) => finish(e));
         res.on('aborted', () => finish(new Error('watch connection aborted')));
@@ -202,15 +249,45 @@ export class KubeClient {
     };
   }
 
+  private watchTransport(transport: KubeTransport, path: string, query: Record<string, string>, onEvent: (type: string, object: Record<string, unknown>) => void, done: (err?: Error) => void): WatchHandle {
+    let finished = false;
+    let statusCode = 500;
+    const failure: Buffer[] = [];
+    const lines = new EventLines(onEvent);
+    const target = withQuery(path, { ...query, watch: 'true' });
+    if (transportRequests.hasSubscribers) transportRequests.publish({ method: 'GET', path: target });
+    const call = transport.call('GET', target, { accept: 'application/json' }, undefined, {
+      head: (code) => {
+        statusCode = code;
+        this.observer?.('WATCH', resourceOfPath(path), code);
+      },
+      data: (chunk) => (statusCode >= 400 ? failure.push(chunk) : lines.push(chunk.toString('utf8'))),
+      end: () => {
+        if (finished) return;
+        finished = true;
+        if (statusCode < 400) return done();
+        const text = Buffer.concat(failure).toString('utf8');
+        done(toError(statusCode, safeJson(text), text, 'WATCH', path));
+      },
+    });
+    return {
+      abort: (): void => {
+        if (finished) return;
+        finished = true;
+        call.abort();
+        done();
+      },
+    };
+  }
+
   private async options(method: string, path: string, query: Record<string, string>, contentType?: string): Promise<https.RequestOptions> {
-    const qs = new URLSearchParams(query).toString();
     const credentials = await this.credentials();
     return {
       method,
       protocol: this.server.protocol,
       hostname: this.server.hostname.replace(/^\[|\]$/g, ''),
       port: this.server.port || 443,
-      path: `${this.server.pathname.replace(/\/$/, '')}${path}${qs ? `?${qs}` : ''}`,
+      path: `${this.server.pathname.replace(/\/$/, '')}${withQuery(path, query)}`,
       headers: { ...credentials.headers, accept: 'application/json', ...(contentType ? { 'content-type': contentType } : {}) },
       ...(credentials.auth ? { auth: credentials.auth } : {}),
       agent: this.agentFor(credentials),
@@ -243,8 +320,8 @@ export class KubeClient {
     return this.agent;
   }
 
-  private async send(method: string, path: string, opts: { body?: unknown; contentType?: string; query?: Record<string, string> }, timeoutMs: number): Promise<IncomingMessage> {
-    const payload = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+  private async send(method: string, path: string, opts: RequestBody, timeoutMs: number): Promise<IncomingMessage> {
+    const payload = bodyText(opts.body);
     const options = await this.options(method, path, opts.query ?? {}, payload !== undefined ? (opts.contentType ?? 'application/json') : undefined);
     return new Promise<IncomingMessage>((resolve, reject) => {
       const req = https.request(options, resolve);
@@ -257,6 +334,45 @@ export class KubeClient {
   close(): void {
     this.agent?.destroy();
     for (const a of this.retiredAgents.splice(0)) a.destroy();
+  }
+}
+
+interface RequestBody {
+  readonly body?: unknown;
+  readonly contentType?: string;
+  readonly query?: Record<string, string>;
+}
+
+interface Answer {
+  readonly statusCode: number;
+  readonly text: string;
+}
+
+function bodyText(body: unknown): string | undefined {
+  return body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+}
+
+function withQuery(path: string, query: Record<string, string>): string {
+  const qs = new URLSearchParams(query).toString();
+  return qs ? `${path}?${qs}` : path;
+}
+
+/** Watch events, one JSON object per line, from chunks that may split lines anywhere. */
+class EventLines {
+  private buffer = '';
+
+  constructor(private readonly onEvent: (type: string, object: Record<string, unknown>) => void) {}
+
+  push(chunk: string): void {
+    this.buffer += chunk;
+    let nl: number;
+    while ((nl = this.buffer.indexOf('\n')) >= 0) {
+      const line = this.buffer.slice(0, nl).trim();
+      this.buffer = this.buffer.slice(nl + 1);
+      if (!line) continue;
+      const event = safeJson(line) as { type?: string; object?: Record<string, unknown> } | undefined;
+      if (event?.type && event.object) this.onEvent(event.type, event.object);
+    }
   }
 }
 
