@@ -1,0 +1,133 @@
+import type { FakeCluster } from '../../../simulator/cluster.js';
+import type { KindInfo } from '../../../simulator/kinds/kind.js';
+import type { ManagedFieldsEntry } from '../../../simulator/store/managed-fields.js';
+import { jsonEqual, type KubeObject } from '../../../simulator/store/object.js';
+import { asCreatedBy, managedFieldsAfterStatusWrite } from '../../../simulator/store/seeded-writes.js';
+import { bindPod, templateHash } from '../workload-pods.js';
+import { CONTROLLER_MANAGER, KUBE_SYSTEM, KUBELET, type Kinds, type Obj } from './settling.js';
+
+/**
+ * The writes kube-controller-manager's controllers and the kubelets make for
+ * the addons, with the managedFields real ones leave: Pods a controller
+ * creates and the kubelet runs, status subresource writes, objects the
+ * endpoint controllers own whole.
+ */
+
+/** Pods, ReplicaSets and endpoints made here come from stored (type-checked) templates and our own code. */
+export const BUILT_FROM_STORED = { typesChecked: true } as const;
+
+/** Values no Pod has, standing in for a Pod's own in the shared field sets. */
+const STAND_IN_HOST_IP = '192.0.2.1';
+const STAND_IN_POD_IP = '192.0.2.2';
+export const STAND_IN_OWNER_UID = '00000000-0000-0000-0000-0000000000aa';
+/** Bound on each cache of shared field sets: templates a user changes often must not grow it forever. */
+const MAX_SHARED_FIELD_SETS = 1024;
+
+interface PodFieldSets {
+  readonly main: Obj;
+  readonly status: Obj;
+}
+
+/**
+ * Field sets of the Pods made from one template (same owner kind and name,
+ * same template hash, same phase), shared by every cluster: they differ
+ * only in the keys that name the owner's uid and the Pod's addresses, which
+ * stand-ins hold here.
+ */
+const podFieldSets = new Map<string, PodFieldSets>();
+/** Field sets of other objects made the same way in every cluster (a ReplicaSet of one template), by key. */
+const fieldSets = new Map<string, Obj>();
+
+export function sharedFieldSet(key: string, compute: () => Obj): Obj {
+  let set = fieldSets.get(key);
+  if (!set) {
+    if (fieldSets.size >= MAX_SHARED_FIELD_SETS) fieldSets.clear();
+    fieldSets.set(key, (set = compute()));
+  }
+  return set;
+}
+
+/**
+ * Creates a Pod a controller made from `template`, with the managedFields a
+ * real one has: kube-controller-manager's create, the kubelet's status.
+ * Every Pod of one template and owner has the same field sets but for its
+ * addresses, so they are worked out once (with stand-in addresses) and
+ * shared; a Pod gets the few keys that name its own addresses.
+ */
+export function createPod(cluster: FakeCluster, kinds: Kinds, pod: KubeObject, template: Obj, now: string): void {
+  const owner = pod.metadata.ownerReferences![0]!;
+  const key = `${owner.kind}/${owner.name}/${templateHash(template)}/${pod.status && (pod.status as Obj).phase}`;
+  let sets = podFieldSets.get(key);
+  if (!sets) {
+    if (podFieldSets.size >= MAX_SHARED_FIELD_SETS) podFieldSets.clear();
+    podFieldSets.set(key, (sets = podFieldSetsOf(kinds.pod, pod, now)));
+  }
+  const status = (pod.status ?? {}) as { hostIP?: string; podIP?: string };
+  const names = new Map<string, string>([[STAND_IN_OWNER_UID, owner.uid]]);
+  if (status.hostIP) names.set(STAND_IN_HOST_IP, status.hostIP);
+  if (status.podIP) names.set(STAND_IN_POD_IP, status.podIP);
+  pod.metadata.managedFields = [
+    { manager: CONTROLLER_MANAGER, operation: 'Update', apiVersion: 'v1', time: now, fieldsType: 'FieldsV1', fieldsV1: withKeys(sets.main, names) },
+    { manager: KUBELET, operation: 'Update', apiVersion: 'v1', time: now, fieldsType: 'FieldsV1', fieldsV1: withKeys(sets.status, names), subresource: 'status' },
+  ];
+  cluster.resources.create(kinds.pod, KUBE_SYSTEM, pod, BUILT_FROM_STORED);
+}
+
+function podFieldSetsOf(podKind: KindInfo, pod: KubeObject, now: string): PodFieldSets {
+  const owner = { ...pod.metadata.ownerReferences![0]!, uid: STAND_IN_OWNER_UID };
+  const phase = (pod.status as Obj | undefined)?.phase;
+  const status = phase === 'Running' ? bindPod(pod, { nodeName: 'stand-in', hostIP: STAND_IN_HOST_IP, podIP: STAND_IN_POD_IP }, now).status : pod.status;
+  const probe: KubeObject = { ...pod, metadata: { ...pod.metadata, ownerReferences: [owner] }, status };
+  asCreatedBy(podKind, probe, { manager: CONTROLLER_MANAGER, statusManager: KUBELET }, now, { share: true });
+  const entries = probe.metadata.managedFields as ManagedFieldsEntry[];
+  return { main: entries.find((e) => !e.subresource)!.fieldsV1 as Obj, status: (entries.find((e) => e.subresource === 'status')?.fieldsV1 ?? {}) as Obj };
+}
+
+/** `tree` with every key naming a stand-in address naming the real one; unchanged subtrees are shared. */
+export function withKeys(tree: Obj, addresses: ReadonlyMap<string, string>): Obj {
+  if (addresses.size === 0) return tree;
+  let changed = false;
+  const out: Obj = {};
+  for (const [k, v] of Object.entries(tree)) {
+    let key = k;
+    for (const [from, to] of addresses) if (key.includes(from)) key = key.replace(from, to);
+    const value = typeof v === 'object' && v !== null ? withKeys(v as Obj, addresses) : v;
+    if (key !== k || value !== v) changed = true;
+    out[key] = value;
+  }
+  return changed ? out : tree;
+}
+
+/** A Pod's status as its kubelet writes it (status subresource). */
+export function commitPod(cluster: FakeCluster, kinds: Kinds, existing: KubeObject, next: KubeObject, now: string): void {
+  const managedFields = managedFieldsAfterStatusWrite(kinds.pod, existing, next, KUBELET, now);
+  cluster.resources.commit(kinds.pod, existing, { ...next, metadata: { ...next.metadata, ...(managedFields ? { managedFields } : {}) } });
+}
+
+/** Writes a workload's status as kube-controller-manager does (status subresource), unless it says that already. */
+export function writeStatus(cluster: FakeCluster, kind: KindInfo, existing: KubeObject, status: Obj, now: string): void {
+  if (jsonEqual(existing.status, status)) return;
+  const next: KubeObject = { ...existing, status };
+  const managedFields = managedFieldsAfterStatusWrite(kind, existing, next, CONTROLLER_MANAGER, now);
+  cluster.resources.commit(kind, existing, { ...next, metadata: { ...existing.metadata, ...(managedFields ? { managedFields } : {}) } });
+}
+
+/** Creates or replaces an object kube-controller-manager owns whole (its fields, its managedFields). */
+export function writeOwned(cluster: FakeCluster, kind: KindInfo, existing: KubeObject | undefined, desired: KubeObject, now: string): void {
+  if (existing) {
+    const { managedFields: _m, ...meta } = existing.metadata;
+    const body = { ...desired, metadata: { ...meta, labels: desired.metadata.labels } };
+    const current = { ...existing, metadata: meta };
+    if (jsonEqual(stripVolatile(current), stripVolatile(body))) return;
+    asCreatedBy(kind, body, { manager: CONTROLLER_MANAGER }, now, { share: true });
+    cluster.resources.commit(kind, existing, body);
+    return;
+  }
+  asCreatedBy(kind, desired, { manager: CONTROLLER_MANAGER }, now, { share: true });
+  cluster.resources.create(kind, KUBE_SYSTEM, desired, BUILT_FROM_STORED);
+}
+
+function stripVolatile(o: KubeObject): KubeObject {
+  const { resourceVersion: _rv, generation: _g, ...meta } = o.metadata;
+  return { ...o, metadata: meta };
+}
