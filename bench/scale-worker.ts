@@ -10,7 +10,7 @@ import { populateLikeKubeadm } from '../test/support/kubeadm-cluster.js';
 
 const count = Number(process.argv[2] ?? '1000');
 const mode = (process.argv[3] ?? 'shared-ca') as 'shared-ca' | 'own-ca';
-/** Nodes per cluster, registered as the operator does (0: empty clusters). */
+/** Nodes per cluster, registered through the FakeNode reconciler's registration (0: empty clusters). */
 const nodes = Number(process.argv[4] ?? '0');
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -24,7 +24,7 @@ const sim = new Simulator();
 // Warm up code paths and the shared serving key, so the baseline includes them.
 const caKey = await generateRsaKey();
 const ca = await createCertificateAuthority({ commonName: 'kubernetes', key: caKey });
-populateLikeKubeadm(await sim.createCluster({ name: 'warmup', ca }), nodes);
+populateLikeKubeadm(await sim.createCluster({ name: 'warmup', ca }), nodes, { caCertPem: ca.certPem });
 await sim.closeCluster('warmup');
 const before = settle();
 const start = performance.now();
@@ -33,7 +33,7 @@ const BATCH = 100;
 for (let i = 0; i < count; i += BATCH) {
   const batch: Promise<unknown>[] = [];
   for (let j = i; j < Math.min(count, i + BATCH); j++) {
-    batch.push(sim.createCluster({ name: `c${j}`, ...(mode === 'shared-ca' ? { ca } : {}) }).then((c) => populateLikeKubeadm(c, nodes)));
+    batch.push(sim.createCluster({ name: `c${j}`, ...(mode === 'shared-ca' ? { ca } : {}) }).then((c) => populateLikeKubeadm(c, nodes, { caCertPem: sim.caOf(c.name)?.certPem ?? '' })));
   }
   await Promise.all(batch);
 }

@@ -1,0 +1,174 @@
+import type { FakeCluster } from '../../../simulator/cluster.js';
+import { cloneObject, isPlainObject, jsonEqual, kubeTime, type KubeObject } from '../../../simulator/store/object.js';
+import { nodeObject } from '../../../simulator/templates/node.js';
+import { METAL3_UUID_LABEL, NODE_ROLE_CONTROL_PLANE_LABEL, type FakeNodeSpec } from '../../api/v1alpha1.js';
+import { deferSettling, dnsServiceIP, watchKubeadmCluster, type ClusterContents } from '../../workload/kubeadm-addons.js';
+import { renderTemplate } from '../../workload/templates.js';
+
+/**
+ * A FakeNode's spec → a Node in its fake cluster (plus, for control-plane
+ * nodes, the static pods kubeadm would run and, on the first one, what
+ * `kubeadm init` leaves behind), then the addons settle. Needs no operator:
+ * the FakeNode reconciler calls it with what it serves, the engine bench
+ * and the specs with a bare fake cluster, so both price the same path.
+ * Fields CAPI adds to the Node (labels, annotations, taints,
+ * spec.unschedulable) are kept: we only own what the spec says.
+ */
+
+const NODE_LEASE_DURATION_SECONDS = 40;
+const CONTROL_PLANE_TAINT = { key: NODE_ROLE_CONTROL_PLANE_LABEL, effect: 'NoSchedule' };
+/** kubeadm's defaults, used in the rendered kubeadm ClusterConfiguration. */
+export const POD_CIDR = '10.244.0.0/16';
+export const SERVICE_CIDR = '10.96.0.0/12';
+/** What a Node without spec.internalIP reports as its address. */
+const DEFAULT_NODE_IP = '127.0.0.1';
+/** The static Pods kubeadm runs on a control-plane node, named `<component>-<node>`. */
+const STATIC_POD_COMPONENTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler'] as const;
+
+/** What the fake cluster is, as `kubeadm init` on its first control-plane node saw it. */
+export interface ServingFacts {
+  /** The Kubernetes version the cluster serves (a node's own kubernetesVersion wins for its kubelet). */
+  readonly kubernetesVersion: string;
+  /** host:port clients reach the cluster at. */
+  readonly controlPlaneEndpoint: string;
+  /** The cluster CA's certificate (PEM), for the cluster-info ConfigMap; empty when unknown. */
+  readonly caCertPem: string;
+  readonly contents: ClusterContents;
+  /** --workload-templates: a directory of the user's templates, ours for those it lacks. */
+  readonly templateDir?: string;
+}
+
+/** Creates or updates the Node and what comes with its role. Idempotent. */
+export function registerNode(cluster: FakeCluster, facts: ServingFacts, spec: FakeNodeSpec, at: Date): void {
+  const now = kubeTime(at);
+  // Before the Node is written: its creation records its Events and settles the addons.
+  if (facts.contents === 'kubeadm') watchKubeadmCluster(cluster, { podCIDR: POD_CIDR });
+  // The Node, its static Pods and kubeadm's objects are many writes: the addons settle once, after them.
+  deferSettling(cluster, now, () => writeNode(cluster, facts, spec, now));
+}
+
+function writeNode(cluster: FakeCluster, facts: ServingFacts, spec: FakeNodeSpec, now: string): void {
+  const controlPlane = (spec.role ?? 'worker') === 'control-plane';
+  const nodeUID = ensureNodeObject(cluster, facts, spec, controlPlane, now);
+  cluster.applyObject(nodeLease(spec.nodeName, nodeUID, now));
+  if (controlPlane) ensureControlPlane(cluster, facts, spec, nodeUID, now);
+  else removeControlPlane(cluster, spec.nodeName);
+}
+
+/** The Node as the spec says, merged into the one there is; returns its uid. */
+function ensureNodeObject(cluster: FakeCluster, facts: ServingFacts, spec: FakeNodeSpec, controlPlane: boolean, now: string): string {
+  const labels: Record<string, string> = { ...spec.labels };
+  if (spec.uuid) labels[METAL3_UUID_LABEL] = spec.uuid;
+  if (controlPlane) labels[NODE_ROLE_CONTROL_PLANE_LABEL] = '';
+  const desired = nodeObject(
+    {
+      name: spec.nodeName,
+      ...(spec.providerID ? { providerID: spec.providerID } : {}),
+      ...(spec.uuid ? { uuid: spec.uuid } : {}),
+      labels,
+      kubeletVersion: spec.kubernetesVersion || facts.kubernetesVersion,
+      ready: spec.ready ?? true,
+      ...(spec.internalIP ? { internalIP: spec.internalIP } : {}),
+      ...(controlPlane ? { taints: [CONTROL_PLANE_TAINT] } : {}),
+    },
+    now,
+  );
+  const nodeKind = cluster.kind('', 'v1', 'nodes');
+  const existing = cluster.resources.find(nodeKind, undefined, spec.nodeName);
+  if (!existing) return cluster.applyObject(desired).metadata.uid!;
+  const node = mergeNode(existing, desired, controlPlane);
+  if (!jsonEqual(existing, node)) {
+    const main = cluster.resources.update(nodeKind, undefined, spec.nodeName, { ...node, metadata: { ...node.metadata, resourceVersion: '' } });
+    if (!jsonEqual(main.status, node.status)) cluster.resources.update(nodeKind, undefined, spec.nodeName, { ...node, metadata: { ...node.metadata, resourceVersion: '' } }, { subresource: 'status' });
+  }
+  return existing.metadata.uid!;
+}
+
+/** A control-plane node's static Pods and etcd member; on the cluster's first, what `kubeadm init` leaves. */
+function ensureControlPlane(cluster: FakeCluster, facts: ServingFacts, spec: FakeNodeSpec, nodeUID: string, now: string): void {
+  const nodeName = spec.nodeName;
+  const nodeIP = spec.internalIP ?? DEFAULT_NODE_IP;
+  const vars = { nodeName, nodeUID, nodeIP, kubernetesVersion: spec.kubernetesVersion || facts.kubernetesVersion, clusterName: spec.clusterName, podCIDR: POD_CIDR, serviceCIDR: SERVICE_CIDR, now };
+  const etcdPodExisted = !!cluster.resources.find(cluster.kind('', 'v1', 'pods'), 'kube-system', `etcd-${nodeName}`);
+  for (const obj of renderTemplate('control-plane-node', vars, facts.templateDir)) applyOnce(cluster, obj);
+  // The node's etcd joins once, when its etcd pod first appears; a member that CAPI removed later stays removed.
+  if (!etcdPodExisted) cluster.etcd.addMember(nodeName, { ip: nodeIP });
+  if (cluster.resources.find(cluster.kind('', 'v1', 'configmaps'), 'kube-system', 'kubeadm-config')) return;
+  const init = {
+    clusterName: spec.clusterName,
+    kubernetesVersion: facts.kubernetesVersion,
+    controlPlaneEndpoint: facts.controlPlaneEndpoint,
+    podCIDR: POD_CIDR,
+    serviceCIDR: SERVICE_CIDR,
+    dnsServiceIP: dnsServiceIP(SERVICE_CIDR),
+    caCertBase64: Buffer.from(facts.caCertPem).toString('base64'),
+    now,
+  };
+  for (const obj of renderTemplate('kubeadm-init', init, facts.templateDir)) applyOnce(cluster, obj);
+}
+
+/** A node that stopped being control-plane loses its static pods and its etcd member. */
+function removeControlPlane(cluster: FakeCluster, nodeName: string): void {
+  for (const c of STATIC_POD_COMPONENTS) cluster.deleteObject('v1', 'Pod', 'kube-system', `${c}-${nodeName}`);
+  cluster.etcd.removeMemberByName(nodeName);
+}
+
+/** Objects that clients may change after we create them (CAPI upgrades images): create only. */
+function applyOnce(cluster: FakeCluster, obj: KubeObject): void {
+  const k = cluster.registry.byKind(obj.apiVersion ?? '', obj.kind ?? '');
+  if (!k) throw new Error(`workload template object ${obj.kind ?? '?'}/${obj.metadata?.name ?? '?'} has a kind the fake cluster does not serve`);
+  if (cluster.resources.find(k, obj.metadata.namespace, obj.metadata.name!)) return;
+  cluster.applyObject(obj);
+}
+
+/** Our fields from `desired`, everything else from `existing`. */
+function mergeNode(existing: KubeObject, desired: KubeObject, controlPlane: boolean): KubeObject {
+  const node = cloneObject(existing);
+  node.metadata.labels = { ...existing.metadata.labels, ...desired.metadata.labels };
+  if (!controlPlane && node.metadata.labels[NODE_ROLE_CONTROL_PLANE_LABEL] !== undefined && desired.metadata.labels?.[NODE_ROLE_CONTROL_PLANE_LABEL] === undefined) {
+    delete node.metadata.labels[NODE_ROLE_CONTROL_PLANE_LABEL];
+  }
+  node.metadata.annotations = { ...desired.metadata.annotations, ...existing.metadata.annotations };
+  const spec = isPlainObject(node.spec) ? node.spec : {};
+  const want = desired.spec as { providerID?: string; taints?: Record<string, string>[] };
+  if (want.providerID && !spec.providerID) spec.providerID = want.providerID; // providerID is immutable once set
+  const taints = Array.isArray(spec.taints) ? (spec.taints as Record<string, string>[]) : [];
+  const hasCpTaint = taints.some((t) => t.key === CONTROL_PLANE_TAINT.key);
+  if (controlPlane && !hasCpTaint) spec.taints = [...taints, CONTROL_PLANE_TAINT];
+  if (!controlPlane && hasCpTaint) spec.taints = taints.filter((t) => t.key !== CONTROL_PLANE_TAINT.key);
+  node.spec = spec;
+  const status = isPlainObject(node.status) ? node.status : {};
+  const wantStatus = desired.status as { conditions: Record<string, string>[]; nodeInfo: Record<string, string>; addresses: unknown[] };
+  const wantReady = wantStatus.conditions.find((c) => c.type === 'Ready')!;
+  const conds = Array.isArray(status.conditions) ? (status.conditions as Record<string, string>[]) : [];
+  const ready = conds.find((c) => c.type === 'Ready');
+  if (!ready || ready.status !== wantReady.status) {
+    status.conditions = [...conds.filter((c) => c.type !== 'Ready'), wantReady];
+  }
+  const info = isPlainObject(status.nodeInfo) ? status.nodeInfo : {};
+  if (info.kubeletVersion !== wantStatus.nodeInfo.kubeletVersion) {
+    status.nodeInfo = { ...info, kubeletVersion: wantStatus.nodeInfo.kubeletVersion, kubeProxyVersion: wantStatus.nodeInfo.kubeletVersion };
+  }
+  if (!jsonEqual(status.addresses, wantStatus.addresses)) status.addresses = wantStatus.addresses;
+  node.status = status;
+  return node;
+}
+
+function nodeLease(nodeName: string, nodeUID: string, now: string): KubeObject {
+  return {
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata: {
+      name: nodeName,
+      namespace: 'kube-node-lease',
+      ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: nodeName, uid: nodeUID }],
+    },
+    spec: { holderIdentity: nodeName, leaseDurationSeconds: NODE_LEASE_DURATION_SECONDS, renewTime: now.replace('Z', '.000000Z') },
+  };
+}
+
+/** Removes a node; its static pods and lease go with it (owner references), and its etcd member leaves. */
+export function removeNode(cluster: FakeCluster, nodeName: string): void {
+  cluster.removeNode(nodeName);
+  cluster.etcd.removeMemberByName(nodeName);
+}
