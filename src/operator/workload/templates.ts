@@ -90,7 +90,36 @@ export function renderTemplate(name: TemplateName, vars: Readonly<Record<string,
           return v;
         })
       : text;
-  return t.objects.map((o) => substitute(o, fill) as KubeObject);
+  return t.objects.map((o) => {
+    const rendered = substitute(o, fill) as KubeObject;
+    sourceOf.set(rendered, o as object);
+    return rendered;
+  });
+}
+
+/** Each rendered object's parsed template object. */
+const sourceOf = new WeakMap<KubeObject, object>();
+/** Parsed template objects a render of which passed kube-apiserver's type checks. */
+const typesPassed = new WeakSet<object>();
+
+/**
+ * Whether a render of the same template object passed kube-apiserver's type
+ * checks already, so this one may skip them (WriteOptions.typesChecked).
+ * Renders of one template object differ only in the strings placeholders
+ * fill, and every variable has one format whatever its value (names,
+ * addresses, versions, RFC 3339 times, base64): what passed once passes
+ * again. A template object whose render failed is checked every time, so
+ * its error is the one kube-apiserver would give.
+ */
+export function typesCheckedBefore(rendered: KubeObject): boolean {
+  const source = sourceOf.get(rendered);
+  return source !== undefined && typesPassed.has(source);
+}
+
+/** Records that `rendered` passed the type checks (its create succeeded). */
+export function recordTypesPassed(rendered: KubeObject): void {
+  const source = sourceOf.get(rendered);
+  if (source) typesPassed.add(source);
 }
 
 /**

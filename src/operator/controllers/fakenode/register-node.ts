@@ -3,7 +3,7 @@ import { cloneObject, isPlainObject, jsonEqual, kubeTime, type KubeObject } from
 import { nodeObject } from '../../../simulator/templates/node.js';
 import { METAL3_UUID_LABEL, NODE_ROLE_CONTROL_PLANE_LABEL, type FakeNodeSpec } from '../../api/v1alpha1.js';
 import { deferSettling, dnsServiceIP, watchKubeadmCluster, type ClusterContents } from '../../workload/kubeadm-addons.js';
-import { renderTemplate } from '../../workload/templates.js';
+import { recordTypesPassed, renderTemplate, typesCheckedBefore } from '../../workload/templates.js';
 
 /**
  * A FakeNode's spec → a Node in its fake cluster (plus, for control-plane
@@ -22,6 +22,11 @@ export const POD_CIDR = '10.244.0.0/16';
 export const SERVICE_CIDR = '10.96.0.0/12';
 /** What a Node without spec.internalIP reports as its address. */
 const DEFAULT_NODE_IP = '127.0.0.1';
+/**
+ * The Node and its Lease are built here from a spec nodeSpecProblems passed (strings where kube
+ * wants strings): kube-apiserver's type checks, there for a client's JSON, would find nothing.
+ */
+const BUILT_BY_US = { typesChecked: true } as const;
 /** The static Pods kubeadm runs on a control-plane node, named `<component>-<node>`. */
 const STATIC_POD_COMPONENTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler'] as const;
 
@@ -50,7 +55,7 @@ export function registerNode(cluster: FakeCluster, facts: ServingFacts, spec: Fa
 function writeNode(cluster: FakeCluster, facts: ServingFacts, spec: FakeNodeSpec, now: string): void {
   const controlPlane = (spec.role ?? 'worker') === 'control-plane';
   const nodeUID = ensureNodeObject(cluster, facts, spec, controlPlane, now);
-  cluster.applyObject(nodeLease(spec.nodeName, nodeUID, now));
+  ensureLease(cluster, nodeLease(spec.nodeName, nodeUID, now));
   if (controlPlane) ensureControlPlane(cluster, facts, spec, nodeUID, now);
   else removeControlPlane(cluster, spec.nodeName);
 }
@@ -75,7 +80,7 @@ function ensureNodeObject(cluster: FakeCluster, facts: ServingFacts, spec: FakeN
   );
   const nodeKind = cluster.kind('', 'v1', 'nodes');
   const existing = cluster.resources.find(nodeKind, undefined, spec.nodeName);
-  if (!existing) return cluster.applyObject(desired).metadata.uid!;
+  if (!existing) return cluster.resources.create(nodeKind, undefined, desired, BUILT_BY_US).metadata.uid!;
   const node = mergeNode(existing, desired, controlPlane);
   if (!jsonEqual(existing, node)) {
     const main = cluster.resources.update(nodeKind, undefined, spec.nodeName, { ...node, metadata: { ...node.metadata, resourceVersion: '' } });
@@ -118,7 +123,10 @@ function applyOnce(cluster: FakeCluster, obj: KubeObject): void {
   const k = cluster.registry.byKind(obj.apiVersion ?? '', obj.kind ?? '');
   if (!k) throw new Error(`workload template object ${obj.kind ?? '?'}/${obj.metadata?.name ?? '?'} has a kind the fake cluster does not serve`);
   if (cluster.resources.find(k, obj.metadata.namespace, obj.metadata.name!)) return;
-  cluster.applyObject(obj);
+  // Custom kinds are checked by their cluster's own CRD schema, which may differ between clusters.
+  const checked = !k.custom && typesCheckedBefore(obj);
+  cluster.resources.create(k, obj.metadata.namespace, obj, checked ? BUILT_BY_US : {});
+  if (!k.custom) recordTypesPassed(obj);
 }
 
 /** Our fields from `desired`, everything else from `existing`. */
@@ -152,6 +160,13 @@ function mergeNode(existing: KubeObject, desired: KubeObject, controlPlane: bool
   if (!jsonEqual(status.addresses, wantStatus.addresses)) status.addresses = wantStatus.addresses;
   node.status = status;
   return node;
+}
+
+/** The kubelet's Lease: created, or renewed when the node registers again. */
+function ensureLease(cluster: FakeCluster, lease: KubeObject): void {
+  const kind = cluster.kind('coordination.k8s.io', 'v1', 'leases');
+  if (cluster.resources.find(kind, lease.metadata.namespace, lease.metadata.name!)) cluster.applyObject(lease);
+  else cluster.resources.create(kind, lease.metadata.namespace, lease, BUILT_BY_US);
 }
 
 function nodeLease(nodeName: string, nodeUID: string, now: string): KubeObject {

@@ -83,15 +83,47 @@ function podFieldSetsOf(podKind: KindInfo, pod: KubeObject, now: string): PodFie
   return { main: entries.find((e) => !e.subresource)!.fieldsV1 as Obj, status: (entries.find((e) => e.subresource === 'status')?.fieldsV1 ?? {}) as Obj };
 }
 
-/** `tree` with every key naming a stand-in address naming the real one; unchanged subtrees are shared. */
-export function withKeys(tree: Obj, addresses: ReadonlyMap<string, string>): Obj {
-  if (addresses.size === 0) return tree;
+/**
+ * Where the stand-ins sit in a shared field set: for each key on a path to
+ * one, whether the key names one itself and the plan below it. Made once
+ * per field set, so a Pod's copy rebuilds only the few levels on those
+ * paths instead of walking the whole tree.
+ */
+type KeyPlan = ReadonlyMap<string, { readonly namesStandIn: boolean; readonly below: KeyPlan | undefined }>;
+const STAND_INS = [STAND_IN_HOST_IP, STAND_IN_POD_IP, STAND_IN_OWNER_UID] as const;
+const plans = new WeakMap<Obj, KeyPlan | undefined>();
+
+function planOf(tree: Obj): KeyPlan | undefined {
+  if (plans.has(tree)) return plans.get(tree);
+  const plan = new Map<string, { namesStandIn: boolean; below: KeyPlan | undefined }>();
+  for (const [k, v] of Object.entries(tree)) {
+    const namesStandIn = STAND_INS.some((s) => k.includes(s));
+    const below = typeof v === 'object' && v !== null ? planOf(v as Obj) : undefined;
+    if (namesStandIn || below) plan.set(k, { namesStandIn, below });
+  }
+  const result = plan.size ? plan : undefined;
+  plans.set(tree, result);
+  return result;
+}
+
+/** `tree` with every key naming a stand-in naming the real value instead; unchanged subtrees are shared. */
+export function withKeys(tree: Obj, names: ReadonlyMap<string, string>): Obj {
+  const plan = names.size ? planOf(tree) : undefined;
+  return plan ? renamed(tree, plan, names) : tree;
+}
+
+function renamed(tree: Obj, plan: KeyPlan, names: ReadonlyMap<string, string>): Obj {
   let changed = false;
   const out: Obj = {};
   for (const [k, v] of Object.entries(tree)) {
+    const step = plan.get(k);
+    if (!step) {
+      out[k] = v;
+      continue;
+    }
     let key = k;
-    for (const [from, to] of addresses) if (key.includes(from)) key = key.replace(from, to);
-    const value = typeof v === 'object' && v !== null ? withKeys(v as Obj, addresses) : v;
+    if (step.namesStandIn) for (const [from, to] of names) if (key.includes(from)) key = key.replace(from, to);
+    const value = step.below ? renamed(v as Obj, step.below, names) : v;
     if (key !== k || value !== v) changed = true;
     out[key] = value;
   }
