@@ -1,9 +1,10 @@
 import type { FakeCluster } from '../../../simulator/cluster.js';
 import { cloneObject, isPlainObject, jsonEqual, kubeTime, type KubeObject } from '../../../simulator/store/object.js';
-import { nodeObject } from '../../../simulator/templates/node.js';
+import { nodeObject, type NodeSpec } from '../../../simulator/templates/node.js';
 import { METAL3_UUID_LABEL, NODE_ROLE_CONTROL_PLANE_LABEL, type FakeNodeSpec } from '../../api/v1alpha1.js';
 import { deferSettling, dnsServiceIP, watchKubeadmCluster, type ClusterContents } from '../../workload/kubeadm-addons.js';
 import { recordTypesPassed, renderTemplate, typesCheckedBefore } from '../../workload/templates.js';
+import { asRegisteredByKubelet } from './node-fields.js';
 
 /**
  * A FakeNode's spec → a Node in its fake cluster (plus, for control-plane
@@ -65,22 +66,23 @@ function ensureNodeObject(cluster: FakeCluster, facts: ServingFacts, spec: FakeN
   const labels: Record<string, string> = { ...spec.labels };
   if (spec.uuid) labels[METAL3_UUID_LABEL] = spec.uuid;
   if (controlPlane) labels[NODE_ROLE_CONTROL_PLANE_LABEL] = '';
-  const desired = nodeObject(
-    {
-      name: spec.nodeName,
-      ...(spec.providerID ? { providerID: spec.providerID } : {}),
-      ...(spec.uuid ? { uuid: spec.uuid } : {}),
-      labels,
-      kubeletVersion: spec.kubernetesVersion || facts.kubernetesVersion,
-      ready: spec.ready ?? true,
-      ...(spec.internalIP ? { internalIP: spec.internalIP } : {}),
-      ...(controlPlane ? { taints: [CONTROL_PLANE_TAINT] } : {}),
-    },
-    now,
-  );
+  const nodeSpec: NodeSpec = {
+    name: spec.nodeName,
+    ...(spec.providerID ? { providerID: spec.providerID } : {}),
+    ...(spec.uuid ? { uuid: spec.uuid } : {}),
+    labels,
+    kubeletVersion: spec.kubernetesVersion || facts.kubernetesVersion,
+    ready: spec.ready ?? true,
+    ...(spec.internalIP ? { internalIP: spec.internalIP } : {}),
+    ...(controlPlane ? { taints: [CONTROL_PLANE_TAINT] } : {}),
+  };
+  const desired = nodeObject(nodeSpec, now);
   const nodeKind = cluster.kind('', 'v1', 'nodes');
   const existing = cluster.resources.find(nodeKind, undefined, spec.nodeName);
-  if (!existing) return cluster.resources.create(nodeKind, undefined, desired, BUILT_BY_US).metadata.uid!;
+  if (!existing) {
+    asRegisteredByKubelet(nodeKind, desired, nodeSpec, now);
+    return cluster.resources.create(nodeKind, undefined, desired, BUILT_BY_US).metadata.uid!;
+  }
   const node = mergeNode(existing, desired, controlPlane);
   if (!jsonEqual(existing, node)) {
     const main = cluster.resources.update(nodeKind, undefined, spec.nodeName, { ...node, metadata: { ...node.metadata, resourceVersion: '' } });
