@@ -132,7 +132,7 @@ function renamed(tree: Obj, plan: KeyPlan, names: ReadonlyMap<string, string>): 
 
 /** A Pod's status as its kubelet writes it (status subresource). */
 export function commitPod(cluster: FakeCluster, kinds: Kinds, existing: KubeObject, next: KubeObject, now: string): void {
-  const managedFields = managedFieldsAfterStatusWrite(kinds.pod, existing, next, KUBELET, now);
+  const managedFields = statusWriteFields(kinds.pod, existing, next, KUBELET, now);
   cluster.resources.commit(kinds.pod, existing, { ...next, metadata: { ...next.metadata, ...(managedFields ? { managedFields } : {}) } });
 }
 
@@ -140,8 +140,45 @@ export function commitPod(cluster: FakeCluster, kinds: Kinds, existing: KubeObje
 export function writeStatus(cluster: FakeCluster, kind: KindInfo, existing: KubeObject, status: Obj, now: string): void {
   if (jsonEqual(existing.status, status)) return;
   const next: KubeObject = { ...existing, status };
-  const managedFields = managedFieldsAfterStatusWrite(kind, existing, next, CONTROLLER_MANAGER, now);
+  const managedFields = statusWriteFields(kind, existing, next, CONTROLLER_MANAGER, now);
   cluster.resources.commit(kind, existing, { ...next, metadata: { ...existing.metadata, ...(managedFields ? { managedFields } : {}) } });
+}
+
+/**
+ * The managedFields after a status write, by everything they follow from: the kind, the writer,
+ * the time, the entries there were and the status before and after (a write through the status
+ * subresource looks at nothing else). Clusters settling in the same second make the same writes
+ * (their first node's addons), so most are worked out once and copied.
+ */
+const statusWrites = new Map<string, readonly ManagedFieldsEntry[] | undefined>();
+
+/** Frozen field sets are shared and never change: their identity stands for their content. */
+const frozenIds = new WeakMap<object, number>();
+let nextFrozenId = 0;
+
+function entryKey(e: ManagedFieldsEntry): string {
+  const tree = e.fieldsV1 as object | undefined;
+  let fields: string;
+  if (tree && Object.isFrozen(tree)) {
+    let id = frozenIds.get(tree);
+    if (id === undefined) frozenIds.set(tree, (id = nextFrozenId++));
+    fields = `#${id}`;
+  } else fields = JSON.stringify(tree);
+  return JSON.stringify([e.manager, e.operation, e.apiVersion, e.time, e.fieldsType, e.subresource, fields]);
+}
+
+function statusWriteFields(kind: KindInfo, existing: KubeObject, next: KubeObject, manager: string, now: string): ManagedFieldsEntry[] | undefined {
+  if (jsonEqual(existing.status, next.status)) return existing.metadata.managedFields as ManagedFieldsEntry[] | undefined;
+  const entriesKey = ((existing.metadata.managedFields ?? []) as ManagedFieldsEntry[]).map(entryKey).join('\n');
+  const key = JSON.stringify([kind.group, kind.version, kind.kind, manager, now, existing.metadata.uid !== undefined, entriesKey, existing.status, next.status]);
+  let entries = statusWrites.get(key);
+  if (entries === undefined && !statusWrites.has(key)) {
+    entries = managedFieldsAfterStatusWrite(kind, existing, next, manager, now);
+    if (statusWrites.size >= MAX_SHARED_FIELD_SETS) statusWrites.clear();
+    statusWrites.set(key, entries);
+  }
+  // Entries are copied (their field sets are shared and frozen): no object of one cluster is another's.
+  return entries?.map((e) => ({ ...e }));
 }
 
 /** Creates or replaces an object kube-controller-manager owns whole (its fields, its managedFields). */
