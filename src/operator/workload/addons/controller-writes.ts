@@ -5,6 +5,7 @@ import { jsonEqual, type KubeObject } from '../../../simulator/store/object.js';
 import { asCreatedBy, managedFieldsAfterStatusWrite } from '../../../simulator/store/seeded-writes.js';
 import { bindPod, templateHash } from '../workload-pods.js';
 import { CONTROLLER_MANAGER, KUBE_SYSTEM, KUBELET, type Kinds, type Obj } from './settling.js';
+import { asCreatedByShared, STAND_IN_HOST_IP, STAND_IN_OWNER_UID, STAND_IN_POD_IP, withKeys } from './stand-ins.js';
 
 /**
  * The writes kube-controller-manager's controllers and the kubelets make for
@@ -16,10 +17,6 @@ import { CONTROLLER_MANAGER, KUBE_SYSTEM, KUBELET, type Kinds, type Obj } from '
 /** Pods, ReplicaSets and endpoints made here come from stored (type-checked) templates and our own code. */
 export const BUILT_FROM_STORED = { typesChecked: true } as const;
 
-/** Values no Pod has, standing in for a Pod's own in the shared field sets. */
-const STAND_IN_HOST_IP = '192.0.2.1';
-const STAND_IN_POD_IP = '192.0.2.2';
-export const STAND_IN_OWNER_UID = '00000000-0000-0000-0000-0000000000aa';
 /** Bound on each cache of shared field sets: templates a user changes often must not grow it forever. */
 const MAX_SHARED_FIELD_SETS = 1024;
 
@@ -83,53 +80,6 @@ function podFieldSetsOf(podKind: KindInfo, pod: KubeObject, now: string): PodFie
   return { main: entries.find((e) => !e.subresource)!.fieldsV1 as Obj, status: (entries.find((e) => e.subresource === 'status')?.fieldsV1 ?? {}) as Obj };
 }
 
-/**
- * Where the stand-ins sit in a shared field set: for each key on a path to
- * one, whether the key names one itself and the plan below it. Made once
- * per field set, so a Pod's copy rebuilds only the few levels on those
- * paths instead of walking the whole tree.
- */
-type KeyPlan = ReadonlyMap<string, { readonly namesStandIn: boolean; readonly below: KeyPlan | undefined }>;
-const STAND_INS = [STAND_IN_HOST_IP, STAND_IN_POD_IP, STAND_IN_OWNER_UID] as const;
-const plans = new WeakMap<Obj, KeyPlan | undefined>();
-
-function planOf(tree: Obj): KeyPlan | undefined {
-  if (plans.has(tree)) return plans.get(tree);
-  const plan = new Map<string, { namesStandIn: boolean; below: KeyPlan | undefined }>();
-  for (const [k, v] of Object.entries(tree)) {
-    const namesStandIn = STAND_INS.some((s) => k.includes(s));
-    const below = typeof v === 'object' && v !== null ? planOf(v as Obj) : undefined;
-    if (namesStandIn || below) plan.set(k, { namesStandIn, below });
-  }
-  const result = plan.size ? plan : undefined;
-  plans.set(tree, result);
-  return result;
-}
-
-/** `tree` with every key naming a stand-in naming the real value instead; unchanged subtrees are shared. */
-export function withKeys(tree: Obj, names: ReadonlyMap<string, string>): Obj {
-  const plan = names.size ? planOf(tree) : undefined;
-  return plan ? renamed(tree, plan, names) : tree;
-}
-
-function renamed(tree: Obj, plan: KeyPlan, names: ReadonlyMap<string, string>): Obj {
-  let changed = false;
-  const out: Obj = {};
-  for (const [k, v] of Object.entries(tree)) {
-    const step = plan.get(k);
-    if (!step) {
-      out[k] = v;
-      continue;
-    }
-    let key = k;
-    if (step.namesStandIn) for (const [from, to] of names) if (key.includes(from)) key = key.replace(from, to);
-    const value = step.below ? renamed(v as Obj, step.below, names) : v;
-    if (key !== k || value !== v) changed = true;
-    out[key] = value;
-  }
-  return changed ? out : tree;
-}
-
 /** A Pod's status as its kubelet writes it (status subresource). */
 export function commitPod(cluster: FakeCluster, kinds: Kinds, existing: KubeObject, next: KubeObject, now: string): void {
   const managedFields = statusWriteFields(kinds.pod, existing, next, KUBELET, now);
@@ -181,19 +131,29 @@ function statusWriteFields(kind: KindInfo, existing: KubeObject, next: KubeObjec
   return entries?.map((e) => ({ ...e }));
 }
 
-/** Creates or replaces an object kube-controller-manager owns whole (its fields, its managedFields). */
-export function writeOwned(cluster: FakeCluster, kind: KindInfo, existing: KubeObject | undefined, desired: KubeObject, now: string): void {
+/**
+ * Creates or replaces an object kube-controller-manager owns whole (its fields, its managedFields).
+ * `own` are its strings no other cluster's copy has (names, uids): its field sets are shared with
+ * the copies of other clusters (asCreatedByShared).
+ */
+export function writeOwned(cluster: FakeCluster, kind: KindInfo, existing: KubeObject | undefined, desired: KubeObject, now: string, own: readonly string[]): void {
   if (existing) {
     const { managedFields: _m, ...meta } = existing.metadata;
     const body = { ...desired, metadata: { ...meta, labels: desired.metadata.labels } };
     const current = { ...existing, metadata: meta };
     if (jsonEqual(stripVolatile(current), stripVolatile(body))) return;
-    asCreatedBy(kind, body, { manager: CONTROLLER_MANAGER }, now, { share: true });
+    asCreatedByShared(kind, body, CONTROLLER_MANAGER, now, [...own, ...ownOfStored(existing)]);
     cluster.resources.commit(kind, existing, body);
     return;
   }
-  asCreatedBy(kind, desired, { manager: CONTROLLER_MANAGER }, now, { share: true });
+  asCreatedByShared(kind, desired, CONTROLLER_MANAGER, now, own);
   cluster.resources.create(kind, KUBE_SYSTEM, desired, BUILT_FROM_STORED);
+}
+
+/** What a stored object has of its own: its name, uid, resourceVersion and creation time. */
+function ownOfStored(o: KubeObject): string[] {
+  const m = o.metadata;
+  return [m.name, m.uid, m.resourceVersion, m.creationTimestamp].filter((v): v is string => typeof v === 'string');
 }
 
 function stripVolatile(o: KubeObject): KubeObject {

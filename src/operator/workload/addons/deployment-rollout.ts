@@ -3,7 +3,8 @@ import { storageKey } from '../../../simulator/kinds/registry.js';
 import type { KubeObject } from '../../../simulator/store/object.js';
 import { asCreatedBy } from '../../../simulator/store/seeded-writes.js';
 import { frozenTemplate, templateHash } from '../workload-pods.js';
-import { BUILT_FROM_STORED, sharedFieldSet, STAND_IN_OWNER_UID, withKeys, writeStatus } from './controller-writes.js';
+import { BUILT_FROM_STORED, sharedFieldSet, writeStatus } from './controller-writes.js';
+import { STAND_IN_OWNER_UID, withKeys } from './stand-ins.js';
 import { CONTROLLER_MANAGER, controllerRef, isControlledBy, KUBE_SYSTEM, templateLabels, templateOf, type Obj, type Settling } from './settling.js';
 
 /**

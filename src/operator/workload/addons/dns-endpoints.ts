@@ -28,8 +28,10 @@ export function ensureDnsEndpoints(s: Settling): void {
     .list(storageKey(kinds.endpointSlice), KUBE_SYSTEM)
     .map((e) => e.object)
     .find((o) => o.metadata.labels?.[SERVICE_NAME_LABEL] === KUBE_DNS);
-  writeOwned(cluster, kinds.endpointSlice, existing, endpointSlice(service, pods, ports), now);
-  writeOwned(cluster, kinds.endpoints, cluster.resources.find(kinds.endpoints, KUBE_SYSTEM, KUBE_DNS), endpoints(service, pods, ports), now);
+  // Strings of this cluster's own (the Service's uid, the Pods' names, uids and nodes): the field sets are shared.
+  const own = [service.metadata.uid, ...pods.flatMap((p) => [p.metadata.name, p.metadata.uid, nodeNameOf(p)])].filter((v): v is string => typeof v === 'string');
+  writeOwned(cluster, kinds.endpointSlice, existing, endpointSlice(service, pods, ports), now, own);
+  writeOwned(cluster, kinds.endpoints, cluster.resources.find(kinds.endpoints, KUBE_SYSTEM, KUBE_DNS), endpoints(service, pods, ports), now, own);
 }
 
 interface Port {
