@@ -14,10 +14,12 @@ const mode = (process.argv[3] ?? 'shared-ca') as 'shared-ca' | 'own-ca';
 const nodes = Number(process.argv[4] ?? '0');
 const gc = (globalThis as { gc?: () => void }).gc;
 
-function settle(): number {
+/** RSS and V8's live heap after a forced GC: RSS is what the issue's targets count; the heap says what objects hold, without allocator slack. */
+function settle(): { rss: number; heap: number } {
   gc?.();
   gc?.();
-  return process.memoryUsage().rss;
+  const m = process.memoryUsage();
+  return { rss: m.rss, heap: m.heapUsed };
 }
 
 const sim = new Simulator();
@@ -44,7 +46,17 @@ const cpu = process.cpuUsage(cpuStart);
 const createCpuMs = (cpu.user + cpu.system) / 1000;
 const after = settle();
 process.stdout.write(
-  JSON.stringify({ count, mode, nodes, createMs, createCpuMs, rssBeforeMiB: before / 2 ** 20, rssAfterMiB: after / 2 ** 20, rssPerClusterKiB: (after - before) / count / 1024 }) + '\n',
+  JSON.stringify({
+    count,
+    mode,
+    nodes,
+    createMs,
+    createCpuMs,
+    rssBeforeMiB: before.rss / 2 ** 20,
+    rssAfterMiB: after.rss / 2 ** 20,
+    rssPerClusterKiB: (after.rss - before.rss) / count / 1024,
+    heapPerClusterKiB: (after.heap - before.heap) / count / 1024,
+  }) + '\n',
 );
 await sim.close();
 process.exit(0);

@@ -4,7 +4,6 @@ import { nodeObject, type NodeSpec } from '../../../simulator/templates/node.js'
 import { METAL3_UUID_LABEL, NODE_ROLE_CONTROL_PLANE_LABEL, type FakeNodeSpec } from '../../api/v1alpha1.js';
 import { deferSettling, dnsServiceIP, watchKubeadmCluster, type ClusterContents } from '../../workload/kubeadm-addons.js';
 import { recordTypesPassed, renderTemplate, typesCheckedBefore } from '../../workload/templates.js';
-import { asRegisteredByKubelet } from './node-fields.js';
 
 /**
  * A FakeNode's spec → a Node in its fake cluster (plus, for control-plane
@@ -79,10 +78,8 @@ function ensureNodeObject(cluster: FakeCluster, facts: ServingFacts, spec: FakeN
   const desired = nodeObject(nodeSpec, now);
   const nodeKind = cluster.kind('', 'v1', 'nodes');
   const existing = cluster.resources.find(nodeKind, undefined, spec.nodeName);
-  if (!existing) {
-    asRegisteredByKubelet(nodeKind, desired, nodeSpec, now);
-    return cluster.resources.create(nodeKind, undefined, desired, BUILT_BY_US).metadata.uid!;
-  }
+  // Its managedFields are the kubelet's, set by the Node kind's own create (shared field sets).
+  if (!existing) return cluster.resources.create(nodeKind, undefined, desired, BUILT_BY_US).metadata.uid!;
   const node = mergeNode(existing, desired, controlPlane);
   if (!jsonEqual(existing, node)) {
     const main = cluster.resources.update(nodeKind, undefined, spec.nodeName, { ...node, metadata: { ...node.metadata, resourceVersion: '' } });

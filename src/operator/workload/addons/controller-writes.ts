@@ -106,30 +106,31 @@ const statusWrites = new Map<string, readonly ManagedFieldsEntry[] | undefined>(
 const frozenIds = new WeakMap<object, number>();
 let nextFrozenId = 0;
 
-function entryKey(e: ManagedFieldsEntry): string {
-  const tree = e.fieldsV1 as object | undefined;
-  let fields: string;
-  if (tree && Object.isFrozen(tree)) {
-    let id = frozenIds.get(tree);
-    if (id === undefined) frozenIds.set(tree, (id = nextFrozenId++));
-    fields = `#${id}`;
-  } else fields = JSON.stringify(tree);
-  return JSON.stringify([e.manager, e.operation, e.apiVersion, e.time, e.fieldsType, e.subresource, fields]);
+function frozenId(tree: object): number {
+  let id = frozenIds.get(tree);
+  if (id === undefined) frozenIds.set(tree, (id = nextFrozenId++));
+  return id;
 }
 
 function statusWriteFields(kind: KindInfo, existing: KubeObject, next: KubeObject, manager: string, now: string): ManagedFieldsEntry[] | undefined {
   if (jsonEqual(existing.status, next.status)) return existing.metadata.managedFields as ManagedFieldsEntry[] | undefined;
-  const entriesKey = ((existing.metadata.managedFields ?? []) as ManagedFieldsEntry[]).map(entryKey).join('\n');
+  const entries = (existing.metadata.managedFields ?? []) as ManagedFieldsEntry[];
+  // Only entries of shared (frozen) field sets make a short key; others (a ReplicaSet's, naming its owner's uid) are worked out each time.
+  if (!entries.every((e) => e.fieldsV1 === undefined || Object.isFrozen(e.fieldsV1))) return managedFieldsAfterStatusWrite(kind, existing, next, manager, now);
+  const entriesKey = entries.map((e) => [e.manager, e.operation, e.apiVersion, e.time, e.fieldsType, e.subresource, e.fieldsV1 && frozenId(e.fieldsV1)]);
   const key = JSON.stringify([kind.group, kind.version, kind.kind, manager, now, existing.metadata.uid !== undefined, entriesKey, existing.status, next.status]);
-  let entries = statusWrites.get(key);
-  if (entries === undefined && !statusWrites.has(key)) {
-    entries = managedFieldsAfterStatusWrite(kind, existing, next, manager, now);
+  let result = statusWrites.get(key);
+  if (result === undefined && !statusWrites.has(key)) {
+    result = managedFieldsAfterStatusWrite(kind, existing, next, manager, now);
+    // Handed to many clusters: frozen whole (below the top they are shared and frozen already).
+    for (const e of result ?? []) if (e.fieldsV1) Object.freeze(e.fieldsV1);
     if (statusWrites.size >= MAX_SHARED_FIELD_SETS) statusWrites.clear();
-    statusWrites.set(key, entries);
+    statusWrites.set(key, result);
   }
-  // Entries are copied (their field sets are shared and frozen): no object of one cluster is another's.
-  return entries?.map((e) => ({ ...e }));
+  // Entries are copied, their frozen field sets shared: no object of one cluster is another's.
+  return result?.map((e) => ({ ...e }));
 }
+
 
 /**
  * Creates or replaces an object kube-controller-manager owns whole (its fields, its managedFields).
