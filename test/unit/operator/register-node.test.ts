@@ -43,4 +43,36 @@ describe('registering a FakeNode in a fake cluster', () => {
       expect(JSON.stringify(node(c, 'w-2').metadata.managedFields)).to.include('f:zone').and.not.to.include('f:metal3.io/uuid');
     }
   });
+
+  /** Every stored object's key and resourceVersion, but the node Leases' (the kubelet's heartbeat). */
+  const versions = (c: FakeCluster): string[] =>
+    c.resources.store
+      .collectionNames()
+      .filter((coll) => !coll.endsWith('/leases'))
+      .flatMap((coll) => c.resources.store.list(coll).map((e) => `${e.key}@${e.object.metadata.resourceVersion}`));
+
+  it('registering the same spec again (the operator reconciles on every event) renews the Lease and writes nothing else', async () => {
+    const c = await sim.createCluster({ name: 'r' });
+    const spec: FakeNodeSpec = { clusterName: 'r', nodeName: 'r-cp-0', role: 'control-plane', internalIP: '10.0.0.2' };
+    registerNode(c, facts(c), spec, new Date('2030-01-01T00:00:00Z'));
+    const before = versions(c);
+    registerNode(c, facts(c), spec, new Date('2030-01-01T00:00:10Z'));
+    expect(versions(c)).to.deep.equal(before);
+    const lease = c.resources.get(c.kind('coordination.k8s.io', 'v1', 'leases'), 'kube-node-lease', 'r-cp-0');
+    expect((lease.spec as { renewTime: string }).renewTime).to.equal('2030-01-01T00:00:10.000000Z');
+  });
+
+  it('registering again brings back a static Pod a client deleted, and follows a changed spec', async () => {
+    const c = await sim.createCluster({ name: 'd' });
+    const spec: FakeNodeSpec = { clusterName: 'd', nodeName: 'd-cp-0', role: 'control-plane' };
+    registerNode(c, facts(c), spec, new Date());
+    const pods = c.kind('', 'v1', 'pods');
+    c.resources.delete(pods, 'kube-system', 'kube-scheduler-d-cp-0');
+    registerNode(c, facts(c), spec, new Date());
+    expect(c.resources.find(pods, 'kube-system', 'kube-scheduler-d-cp-0')).to.not.equal(undefined);
+    registerNode(c, facts(c), { ...spec, ready: false }, new Date());
+    const ready = ((node(c, 'd-cp-0').status as { conditions: { type: string; status: string }[] }).conditions).find((x) => x.type === 'Ready');
+    expect(ready?.status).to.equal('False');
+  });
 });
+

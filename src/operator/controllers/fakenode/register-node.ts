@@ -46,10 +46,49 @@ export interface ServingFacts {
 /** Creates or updates the Node and what comes with its role. Idempotent. */
 export function registerNode(cluster: FakeCluster, facts: ServingFacts, spec: FakeNodeSpec, at: Date): void {
   const now = kubeTime(at);
-  // Before the Node is written: its creation records its Events and settles the addons.
-  if (facts.contents === 'kubeadm') watchKubeadmCluster(cluster, { podCIDR: POD_CIDR });
-  // The Node, its static Pods and kubeadm's objects are many writes: the addons settle once, after them.
-  deferSettling(cluster, now, () => writeNode(cluster, facts, spec, now));
+  const registration = registrationOf(facts, spec);
+  if (isRegisteredAlready(cluster, spec.nodeName, registration)) {
+    // The kubelet's heartbeat is all a registration of the same spec into an untouched cluster changes.
+    ensureLease(cluster, nodeLease(spec.nodeName, cluster.resources.get(cluster.kind('', 'v1', 'nodes'), undefined, spec.nodeName).metadata.uid!, now));
+  } else {
+    // Before the Node is written: its creation records its Events and settles the addons.
+    if (facts.contents === 'kubeadm') watchKubeadmCluster(cluster, { podCIDR: POD_CIDR });
+    // The Node, its static Pods and kubeadm's objects are many writes: the addons settle once, after them.
+    deferSettling(cluster, now, () => writeNode(cluster, facts, spec, now));
+  }
+  recordRegistration(cluster, spec.nodeName, registration);
+}
+
+/**
+ * What a Node was last registered from, and its cluster's resourceVersion right after. The
+ * operator reconciles a FakeNode again on each of its events (its finalizer, its status): when
+ * the spec and the serving facts are the same and nothing was written to the cluster since, the
+ * Node, its static Pods, kubeadm's objects and the addons are as that registration left them,
+ * and rendering and checking them all again would find nothing to do.
+ */
+interface Registration {
+  /** The spec and the facts but the CA, as one string. */
+  readonly key: string;
+  /** The CA certificate, kept by reference: the operator hands out the same string for a cluster. */
+  readonly caCertPem: string;
+  resourceVersion?: number;
+}
+const registrations = new WeakMap<FakeCluster, Map<string, Registration>>();
+
+function registrationOf(facts: ServingFacts, spec: FakeNodeSpec): Registration {
+  return { key: JSON.stringify([spec, facts.kubernetesVersion, facts.controlPlaneEndpoint, facts.contents, facts.templateDir ?? '']), caCertPem: facts.caCertPem };
+}
+
+function isRegisteredAlready(cluster: FakeCluster, nodeName: string, r: Registration): boolean {
+  const last = registrations.get(cluster)?.get(nodeName);
+  return last !== undefined && last.key === r.key && last.caCertPem === r.caCertPem && last.resourceVersion === cluster.resources.store.resourceVersion;
+}
+
+function recordRegistration(cluster: FakeCluster, nodeName: string, r: Registration): void {
+  let byNode = registrations.get(cluster);
+  if (!byNode) registrations.set(cluster, (byNode = new Map()));
+  r.resourceVersion = cluster.resources.store.resourceVersion;
+  byNode.set(nodeName, r);
 }
 
 function writeNode(cluster: FakeCluster, facts: ServingFacts, spec: FakeNodeSpec, now: string): void {
@@ -183,6 +222,7 @@ function nodeLease(nodeName: string, nodeUID: string, now: string): KubeObject {
 
 /** Removes a node; its static pods and lease go with it (owner references), and its etcd member leaves. */
 export function removeNode(cluster: FakeCluster, nodeName: string): void {
+  registrations.get(cluster)?.delete(nodeName);
   cluster.removeNode(nodeName);
   cluster.etcd.removeMemberByName(nodeName);
 }
