@@ -39,10 +39,11 @@ const WRITE_TIME = 'fkasWriteTime';
 /** The built-in kinds, to default a template's objects as kube-apiserver would on create. */
 const KINDS = new KindRegistry();
 
-/** A template parsed once: its objects with the placeholders, as markers, still in their strings. */
+/** A template parsed once: its objects with the placeholders, as markers, still in their strings, and how to render each. */
 interface ParsedTemplate {
   readonly name: TemplateName;
   readonly objects: readonly unknown[];
+  readonly renderers: readonly Renderer[];
 }
 
 /** Parsed templates by file path: YAML is parsed once per process, not once per node. */
@@ -66,7 +67,7 @@ function template(name: TemplateName, dir: string | undefined): ParsedTemplate {
       asWrittenBy(o as KubeObject, TEMPLATE_WRITERS[name]);
       freezeUnchanging(o);
     }
-    const t = { name, objects };
+    const t = { name, objects, renderers: objects.map((o) => rendererOf(o) ?? (() => o)) };
     parsed.set(path, t);
     return t;
   }
@@ -90,7 +91,36 @@ export function renderTemplate(name: TemplateName, vars: Readonly<Record<string,
           return v;
         })
       : text;
-  return t.objects.map((o) => substitute(o, fill) as KubeObject);
+  return t.objects.map((o, i) => {
+    const rendered = t.renderers[i]!(fill) as KubeObject;
+    sourceOf.set(rendered, o as object);
+    return rendered;
+  });
+}
+
+/** Each rendered object's parsed template object. */
+const sourceOf = new WeakMap<KubeObject, object>();
+/** Parsed template objects a render of which passed kube-apiserver's type checks. */
+const typesPassed = new WeakSet<object>();
+
+/**
+ * Whether a render of the same template object passed kube-apiserver's type
+ * checks already, so this one may skip them (WriteOptions.typesChecked).
+ * Renders of one template object differ only in the strings placeholders
+ * fill, and every variable has one format whatever its value (names,
+ * addresses, versions, RFC 3339 times, base64): what passed once passes
+ * again. A template object whose render failed is checked every time, so
+ * its error is the one kube-apiserver would give.
+ */
+export function typesCheckedBefore(rendered: KubeObject): boolean {
+  const source = sourceOf.get(rendered);
+  return source !== undefined && typesPassed.has(source);
+}
+
+/** Records that `rendered` passed the type checks (its create succeeded). */
+export function recordTypesPassed(rendered: KubeObject): void {
+  const source = sourceOf.get(rendered);
+  if (source) typesPassed.add(source);
 }
 
 /**
@@ -126,15 +156,30 @@ function freezeUnchanging(value: unknown): boolean {
   return changing;
 }
 
-/** A copy of a parsed YAML value with `fill` applied to every string, keys included; frozen (unchanging) parts are shared. */
-function substitute(value: unknown, fill: (s: string) => string): unknown {
-  if (typeof value === 'string') return fill(value);
-  if (Object.isFrozen(value)) return value;
-  if (Array.isArray(value)) return value.map((v) => substitute(v, fill));
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[fill(k)] = substitute(v, fill);
-    return out;
+/** Makes a copy of a parsed value with `fill` applied to every string holding a placeholder, keys included. */
+type Renderer = (fill: (s: string) => string) => unknown;
+
+/**
+ * How to render a parsed value, worked out once per template: frozen
+ * (unchanging) parts and strings without a placeholder are handed out as
+ * they are (undefined: nothing to render); the rest is copied, and only the
+ * strings and keys that hold a placeholder are filled. Rendering then walks
+ * just the parts that change instead of testing every key and string.
+ */
+function rendererOf(value: unknown): Renderer | undefined {
+  if (typeof value === 'string') return value.includes('__fkas_var_') ? (fill) => fill(value) : undefined;
+  if (Object.isFrozen(value)) return undefined;
+  if (Array.isArray(value)) {
+    const items = value.map(rendererOf);
+    return (fill) => value.map((v, i) => (items[i] ? items[i](fill) : v));
   }
-  return value;
+  if (value !== null && typeof value === 'object') {
+    const fields = Object.entries(value).map(([key, v]) => ({ key, keyFilled: key.includes('__fkas_var_'), render: rendererOf(v), value: v }));
+    return (fill) => {
+      const out: Record<string, unknown> = {};
+      for (const f of fields) out[f.keyFilled ? fill(f.key) : f.key] = f.render ? f.render(fill) : f.value;
+      return out;
+    };
+  }
+  return undefined;
 }

@@ -51,6 +51,10 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+const HIGH_SURROGATE_MIN = 0xd800;
+const HIGH_SURROGATE_MAX = 0xdbff;
+const isLowSurrogate = (unit: number): boolean => unit >= 0xdc00 && unit <= 0xdfff;
+
 /** Hashes by template object: a template is hashed once, however many Pods and settles use it. */
 const hashes = new WeakMap<object, string>();
 
@@ -62,10 +66,14 @@ const hashes = new WeakMap<object, string>();
 export function templateHash(template: object): string {
   const known = hashes.get(template);
   if (known !== undefined) return known;
+  const text = JSON.stringify(template) ?? '';
   let h = 0x811c9dc5;
-  for (const ch of JSON.stringify(template) ?? '') {
-    h ^= ch.charCodeAt(0) & 0xff;
+  // By code point, each contributing the low byte of its first UTF-16 unit: an astral character's second unit is skipped.
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    h ^= unit & 0xff;
     h = Math.imul(h, 0x01000193) >>> 0;
+    if (unit >= HIGH_SURROGATE_MIN && unit <= HIGH_SURROGATE_MAX && isLowSurrogate(text.charCodeAt(i + 1))) i++;
   }
   let out = '';
   for (const digit of String(h)) out += SAFE_ALPHABET[digit.charCodeAt(0) % SAFE_ALPHABET.length];

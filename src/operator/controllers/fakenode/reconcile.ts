@@ -1,39 +1,20 @@
-import type { FakeCluster } from '../../../simulator/cluster.js';
-import { cloneObject, isPlainObject, jsonEqual, kubeTime, type KubeObject } from '../../../simulator/store/object.js';
-import { nodeObject } from '../../../simulator/templates/node.js';
-import {
-  API_VERSION,
-  FAKE_NODE,
-  FAKE_NODE_FINALIZER,
-  METAL3_UUID_LABEL,
-  NODE_ROLE_CONTROL_PLANE_LABEL,
-  type Condition,
-  type FakeNode,
-  type FakeNodeStatus,
-} from '../../api/v1alpha1.js';
+import { jsonEqual } from '../../../simulator/store/object.js';
+import { API_VERSION, FAKE_NODE, FAKE_NODE_FINALIZER, type Condition, type FakeNode, type FakeNodeStatus } from '../../api/v1alpha1.js';
 import { fakeApiServerKeyFor, splitKey, type OperatorContext, type ServedCluster } from '../../context.js';
 import type { ResourcePath } from '../../kube/client.js';
 import { addFinalizer, removeFinalizer, setCondition } from '../../kube/objects.js';
 import { withProgress } from '../../kube/progress-conditions.js';
 import type { ReconcileResult } from '../../queue/work-queue.js';
-import { renderTemplate } from '../../workload/templates.js';
-import { deferSettling, dnsServiceIP, watchKubeadmCluster } from '../../workload/kubeadm-addons.js';
+import { registerNode, removeNode } from './register-node.js';
 import { nodeSpecProblems } from './spec.js';
 
 /**
- * FakeNode → a Node in its fake cluster (plus, for control-plane nodes, the
- * static pods kubeadm would run and, on the first one, what `kubeadm init`
- * leaves behind). Fields CAPI adds to the Node (labels, annotations,
- * taints, spec.unschedulable) are kept: we only own what the FakeNode says.
+ * FakeNode → a Node in its fake cluster (register-node.ts does the writes),
+ * its finalizer, and status conditions that say how registration went.
  */
 
 /** While its FakeAPIServer is not serving, look again this often (its events also wake us). */
 const WAIT_FOR_SERVER_MS = 5_000;
-const NODE_LEASE_DURATION_SECONDS = 40;
-const CONTROL_PLANE_TAINT = { key: NODE_ROLE_CONTROL_PLANE_LABEL, effect: 'NoSchedule' };
-/** kubeadm's defaults, used in the rendered kubeadm ClusterConfiguration. */
-const POD_CIDR = '10.244.0.0/16';
-const SERVICE_CIDR = '10.96.0.0/12';
 
 export function fakeNodePath(namespace: string, name?: string): ResourcePath {
   return { apiVersion: API_VERSION, plural: FAKE_NODE.plural, namespace, ...(name ? { name } : {}) };
@@ -79,7 +60,7 @@ export async function reconcileFakeNode(ctx: OperatorContext, key: string): Prom
     return { requeueAfterMs: WAIT_FOR_SERVER_MS };
   }
   try {
-    registerNode(ctx, served, fn);
+    registerFakeNode(ctx, served, fn);
   } catch (err) {
     const message = `registering node ${fn.spec.nodeName} failed: ${(err as Error).message.split('\n')[0]}`;
     conditions = setCondition(conditions, { type: 'Registered', status: 'False', reason: 'RegistrationFailed', message }, gen, now);
@@ -120,142 +101,16 @@ function shardActsForNode(ctx: OperatorContext, fn: FakeNode, fasKey: string | u
   return Boolean(fn.metadata.deletionTimestamp) && shard.actsFor(fasKey!, fas);
 }
 
-/** Creates or updates the Node and what comes with its role. Idempotent. */
-export function registerNode(ctx: OperatorContext, served: ServedCluster, fn: FakeNode): void {
-  // The Node, its static Pods and kubeadm's objects are many writes: the addons settle once, after them.
-  deferSettling(served.cluster, kubeTime(ctx.now()), () => writeNode(ctx, served, fn));
-}
-
-function writeNode(ctx: OperatorContext, served: ServedCluster, fn: FakeNode): void {
-  const cluster = served.cluster;
-  const role = fn.spec.role ?? 'worker';
-  const nodeName = fn.spec.nodeName;
-  const labels: Record<string, string> = { ...fn.spec.labels };
-  if (fn.spec.uuid) labels[METAL3_UUID_LABEL] = fn.spec.uuid;
-  if (role === 'control-plane') labels[NODE_ROLE_CONTROL_PLANE_LABEL] = '';
-  const now = kubeTime(ctx.now());
-  // Before the Node is written: its creation records its Events and settles the addons.
-  if (ctx.clusterContents === 'kubeadm') watchKubeadmCluster(cluster, { podCIDR: POD_CIDR });
-  const desired = nodeObject(
-    {
-      name: nodeName,
-      ...(fn.spec.providerID ? { providerID: fn.spec.providerID } : {}),
-      ...(fn.spec.uuid ? { uuid: fn.spec.uuid } : {}),
-      labels,
-      kubeletVersion: fn.spec.kubernetesVersion || served.version,
-      ready: fn.spec.ready ?? true,
-      ...(fn.spec.internalIP ? { internalIP: fn.spec.internalIP } : {}),
-      ...(role === 'control-plane' ? { taints: [CONTROL_PLANE_TAINT] } : {}),
-    },
-    now,
-  );
-  const nodeKind = cluster.kind('', 'v1', 'nodes');
-  const existing = cluster.resources.find(nodeKind, undefined, nodeName);
-  const node = existing ? mergeNode(existing, desired, role === 'control-plane') : cluster.applyObject(desired);
-  if (existing && !jsonEqual(existing, node)) {
-    const main = cluster.resources.update(nodeKind, undefined, nodeName, { ...node, metadata: { ...node.metadata, resourceVersion: '' } });
-    if (!jsonEqual(main.status, node.status)) cluster.resources.update(nodeKind, undefined, nodeName, { ...node, metadata: { ...node.metadata, resourceVersion: '' } }, { subresource: 'status' });
-  }
-  const nodeUID = cluster.resources.get(nodeKind, undefined, nodeName).metadata.uid!;
-  cluster.applyObject(nodeLease(nodeName, nodeUID, now));
-  const nodeIP = fn.spec.internalIP ?? '127.0.0.1';
-  if (role === 'control-plane') {
-    const vars = {
-      nodeName,
-      nodeUID,
-      nodeIP,
-      kubernetesVersion: fn.spec.kubernetesVersion || served.version,
-      clusterName: fn.spec.clusterName,
-      podCIDR: POD_CIDR,
-      serviceCIDR: SERVICE_CIDR,
-      now,
-    };
-    const etcdPodExisted = !!cluster.resources.find(cluster.kind('', 'v1', 'pods'), 'kube-system', `etcd-${nodeName}`);
-    for (const obj of renderTemplate('control-plane-node', vars, ctx.workloadTemplateDir)) applyOnce(cluster, obj);
-    // The node's etcd joins once, when its etcd pod first appears; a member that CAPI removed later stays removed.
-    if (!etcdPodExisted) cluster.etcd.addMember(nodeName, { ip: nodeIP });
-    if (!cluster.resources.find(cluster.kind('', 'v1', 'configmaps'), 'kube-system', 'kubeadm-config')) {
-      const init = renderTemplate(
-        'kubeadm-init',
-        {
-          clusterName: fn.spec.clusterName,
-          kubernetesVersion: served.version,
-          controlPlaneEndpoint: `${served.host}:${served.port}`,
-          podCIDR: POD_CIDR,
-          serviceCIDR: SERVICE_CIDR,
-          dnsServiceIP: dnsServiceIP(SERVICE_CIDR),
-          caCertBase64: Buffer.from(ctx.simulator.caOf(cluster.name)?.certPem ?? '').toString('base64'),
-          now,
-        },
-        ctx.workloadTemplateDir,
-      );
-      for (const obj of init) applyOnce(cluster, obj);
-    }
-  } else {
-    // A node that stopped being control-plane loses its static pods.
-    for (const c of ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler']) cluster.deleteObject('v1', 'Pod', 'kube-system', `${c}-${nodeName}`);
-    cluster.etcd.removeMemberByName(nodeName);
-  }
-}
-
-/** Objects that clients may change after we create them (CAPI upgrades images): create only. */
-function applyOnce(cluster: FakeCluster, obj: KubeObject): void {
-  const k = cluster.registry.byKind(obj.apiVersion ?? '', obj.kind ?? '');
-  if (!k) throw new Error(`workload template object ${obj.kind ?? '?'}/${obj.metadata?.name ?? '?'} has a kind the fake cluster does not serve`);
-  if (cluster.resources.find(k, obj.metadata.namespace, obj.metadata.name!)) return;
-  cluster.applyObject(obj);
-}
-
-/** Our fields from `desired`, everything else from `existing`. */
-function mergeNode(existing: KubeObject, desired: KubeObject, controlPlane: boolean): KubeObject {
-  const node = cloneObject(existing);
-  node.metadata.labels = { ...existing.metadata.labels, ...desired.metadata.labels };
-  if (!controlPlane && node.metadata.labels[NODE_ROLE_CONTROL_PLANE_LABEL] !== undefined && desired.metadata.labels?.[NODE_ROLE_CONTROL_PLANE_LABEL] === undefined) {
-    delete node.metadata.labels[NODE_ROLE_CONTROL_PLANE_LABEL];
-  }
-  node.metadata.annotations = { ...desired.metadata.annotations, ...existing.metadata.annotations };
-  const spec = isPlainObject(node.spec) ? node.spec : {};
-  const want = desired.spec as { providerID?: string; taints?: Record<string, string>[] };
-  if (want.providerID && !spec.providerID) spec.providerID = want.providerID; // providerID is immutable once set
-  const taints = Array.isArray(spec.taints) ? (spec.taints as Record<string, string>[]) : [];
-  const hasCpTaint = taints.some((t) => t.key === CONTROL_PLANE_TAINT.key);
-  if (controlPlane && !hasCpTaint) spec.taints = [...taints, CONTROL_PLANE_TAINT];
-  if (!controlPlane && hasCpTaint) spec.taints = taints.filter((t) => t.key !== CONTROL_PLANE_TAINT.key);
-  node.spec = spec;
-  const status = isPlainObject(node.status) ? node.status : {};
-  const wantStatus = desired.status as { conditions: Record<string, string>[]; nodeInfo: Record<string, string>; addresses: unknown[] };
-  const wantReady = wantStatus.conditions.find((c) => c.type === 'Ready')!;
-  const conds = Array.isArray(status.conditions) ? (status.conditions as Record<string, string>[]) : [];
-  const ready = conds.find((c) => c.type === 'Ready');
-  if (!ready || ready.status !== wantReady.status) {
-    status.conditions = [...conds.filter((c) => c.type !== 'Ready'), wantReady];
-  }
-  const info = isPlainObject(status.nodeInfo) ? status.nodeInfo : {};
-  if (info.kubeletVersion !== wantStatus.nodeInfo.kubeletVersion) {
-    status.nodeInfo = { ...info, kubeletVersion: wantStatus.nodeInfo.kubeletVersion, kubeProxyVersion: wantStatus.nodeInfo.kubeletVersion };
-  }
-  if (!jsonEqual(status.addresses, wantStatus.addresses)) status.addresses = wantStatus.addresses;
-  node.status = status;
-  return node;
-}
-
-function nodeLease(nodeName: string, nodeUID: string, now: string): KubeObject {
-  return {
-    apiVersion: 'coordination.k8s.io/v1',
-    kind: 'Lease',
-    metadata: {
-      name: nodeName,
-      namespace: 'kube-node-lease',
-      ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: nodeName, uid: nodeUID }],
-    },
-    spec: { holderIdentity: nodeName, leaseDurationSeconds: NODE_LEASE_DURATION_SECONDS, renewTime: now.replace('Z', '.000000Z') },
+/** The Node and what comes with its role, as the spec says, in the cluster served for it. Idempotent. */
+function registerFakeNode(ctx: OperatorContext, served: ServedCluster, fn: FakeNode): void {
+  const facts = {
+    kubernetesVersion: served.version,
+    controlPlaneEndpoint: `${served.host}:${served.port}`,
+    caCertPem: ctx.simulator.caOf(served.cluster.name)?.certPem ?? '',
+    contents: ctx.clusterContents,
+    ...(ctx.workloadTemplateDir ? { templateDir: ctx.workloadTemplateDir } : {}),
   };
-}
-
-/** Removes a node; its static pods and lease go with it (owner references), and its etcd member leaves. */
-export function removeNode(cluster: FakeCluster, nodeName: string): void {
-  cluster.removeNode(nodeName);
-  cluster.etcd.removeMemberByName(nodeName);
+  registerNode(served.cluster, facts, fn.spec, ctx.now());
 }
 
 /** Hands the status to the kind's StatusWriter (batched writes), unless it is what was decided last. */
