@@ -215,7 +215,16 @@ export function requestFieldManager(fieldManagerParam: string | null, userAgent:
  */
 export function managerFromUserAgent(userAgent: string | undefined): string {
   if (!userAgent) return UNKNOWN_MANAGER;
-  const product = userAgent.split('/')[0]!;
+  // A client sends the same User-Agent on every request: the last one's manager is kept.
+  if (userAgent === lastUserAgent.userAgent) return lastUserAgent.manager;
+  const manager = managerOfProduct(userAgent.split('/')[0]!);
+  lastUserAgent = { userAgent, manager };
+  return manager;
+}
+
+let lastUserAgent = { userAgent: '', manager: '' };
+
+function managerOfProduct(product: string): string {
   let out = '';
   for (const ch of product) {
     if (!/\P{C}/u.test(ch)) continue;

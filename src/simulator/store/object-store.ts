@@ -44,20 +44,48 @@ export interface Entry {
   object: KubeObject;
   /** Serialized form, built on first read and reused by LIST and watches until the object changes. */
   json?: string;
-  /** Serialized without apiVersion and kind, as an item of a typed (built-in) list: built on first such LIST. */
-  itemJson?: string;
+  /**
+   * Serialized without apiVersion and kind, as an item of a typed (built-in) list, in UTF-8: built
+   * on first such LIST. Kept as bytes: a list answer is then copied together, not encoded again.
+   */
+  itemBytes?: Buffer;
 }
 
-/** A listed object; `json(true)` is its form inside a typed list (no apiVersion and kind), cached like the whole one. */
+/** A listed object; `itemBytes()` is its form inside a typed list (no apiVersion and kind), cached like the JSON. */
 export interface ListedEntry {
   readonly key: string;
   readonly object: KubeObject;
-  json(typedItem?: boolean): string;
+  json(): string;
+  itemBytes(): Buffer;
 }
 
-function itemJsonOf(object: KubeObject): string {
+/** A ListedEntry reading through to its entry's caches (a class: a list makes no closures per item). */
+class Listed implements ListedEntry {
+  constructor(
+    readonly key: string,
+    private readonly entry: Entry,
+  ) {}
+
+  get object(): KubeObject {
+    return this.entry.object;
+  }
+
+  json(): string {
+    return (this.entry.json ??= JSON.stringify(this.entry.object));
+  }
+
+  itemBytes(): Buffer {
+    return (this.entry.itemBytes ??= itemBytesOf(this.entry.object));
+  }
+}
+
+function itemBytesOf(object: KubeObject): Buffer {
   // undefined properties are left out by JSON.stringify; the copy is made once per object version.
-  return JSON.stringify({ ...object, apiVersion: undefined, kind: undefined });
+  const text = JSON.stringify({ ...object, apiVersion: undefined, kind: undefined });
+  // Its own memory, not a slice of Node's shared pool: a kept slice would keep the whole pool alive.
+  const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
+  bytes.write(text);
+  return bytes;
 }
 
 /** Every object of a store and its version: what a durable backend saves and restores. */
@@ -256,7 +284,7 @@ export class ObjectStore {
     const out: ListedEntry[] = [];
     const add = (key: string, entry: Entry): void => {
       if (prefix && !key.startsWith(prefix)) return;
-      out.push({ key, object: entry.object, json: (typedItem) => (typedItem ? (entry.itemJson ??= itemJsonOf(entry.object)) : (entry.json ??= JSON.stringify(entry.object))) });
+      out.push(new Listed(key, entry));
     };
     if (coll) for (const [key, entry] of coll) add(key, entry);
     for (const [key, entry] of this.lentEntries(collection)) add(key, entry);

@@ -199,7 +199,8 @@ export class Resources {
     let next: KubeObject;
     const hasStatusSubresource = kind.subresources.includes('status');
     if (opts.subresource === 'status') {
-      next = cloneObject(existing);
+      // The live managedFields are not copied: commit replaces them as a whole, never in place.
+      next = cloneObject(existing, { kept: existing.metadata.managedFields });
       if (body.status === undefined) delete next.status;
       else next.status = cloneObject(body.status);
     } else {
