@@ -367,8 +367,9 @@ async function servePatch(ex: Exchange, cluster: ClusterView, kind: KindInfo, in
   const body = await ex.body();
   const force = ex.query.get('force') === 'true';
   const existing = r.find(kind, info.namespace, info.name!);
-  const checkApplied = (applied: Record<string, unknown>): void => rejectWrongPatchResult(kind, 'apply', () => applied, applied, info.name!);
-  const opts = { apiVersion: apiVersionOf(kind), kind: kind.kind, fieldManager, force, namespaced: kind.namespaced, checkApplied };
+  // Made only for an apply: a closure per request is not free on the serving path.
+  const checkApplied = isApply ? (applied: Record<string, unknown>): void => rejectWrongPatchResult(kind, 'apply', () => applied, applied, info.name!) : undefined;
+  const opts = { apiVersion: apiVersionOf(kind), kind: kind.kind, fieldManager, force, namespaced: kind.namespaced, ...(checkApplied ? { checkApplied } : {}) };
   if (!existing) {
     if (!isApply || sub !== undefined) r.get(kind, info.namespace, info.name!); // throws the NotFound
     const applied = applyPatch(contentType, undefined, body, opts);
