@@ -59,23 +59,29 @@ export interface ListedEntry {
   itemBytes(): Buffer;
 }
 
-/** A ListedEntry reading through to its entry's caches (a class: a list makes no closures per item). */
+/**
+ * A ListedEntry reading through to its entry's caches (a class: a list
+ * makes no closures per item). Its entry is private (#): a listed entry
+ * is its key and object, whichever caches were filled.
+ */
 class Listed implements ListedEntry {
+  readonly object: KubeObject;
+  readonly #entry: Entry;
+
   constructor(
     readonly key: string,
-    private readonly entry: Entry,
-  ) {}
-
-  get object(): KubeObject {
-    return this.entry.object;
+    entry: Entry,
+  ) {
+    this.object = entry.object;
+    this.#entry = entry;
   }
 
   json(): string {
-    return (this.entry.json ??= JSON.stringify(this.entry.object));
+    return (this.#entry.json ??= JSON.stringify(this.object));
   }
 
   itemBytes(): Buffer {
-    return (this.entry.itemBytes ??= itemBytesOf(this.entry.object));
+    return (this.#entry.itemBytes ??= itemBytesOf(this.object));
   }
 }
 

@@ -53,7 +53,7 @@ describe('managedFields after an Update', () => {
     expect(created?.map((e) => e.manager)).to.deep.equal(['kubelet']);
   });
 
-  it('a status write compares the original that shares the live object\'s parts, and stores what comparing the copy stores', () => {
+  it('a status write compares the original that shares the live object\'s parts, and stores what comparing the copy stores (the live managedFields not copied, and left as they were)', () => {
     const options = { name: 'c', kubernetesVersion: 'v1.34.0', advertiseHost: '127.0.0.1', now: () => new Date(NOW) };
     const [lean, plain] = [new FakeCluster(options), new FakeCluster(options)];
     const nodes = lean.kind('', 'v1', 'nodes');
@@ -83,9 +83,15 @@ describe('managedFields after an Update', () => {
             return `refused: ${(e as Error).message}`;
           }
         };
-        const a = outcome(() => lean.resources.commit(nodes, live(lean), cloneObject(next), { ...write, sharedOriginal: next }));
+        // As the status PATCH handler: the copy keeps the live managedFields by reference. Frozen, so a
+        // write into them throws (and the outcomes differ); the previous version must stay as it was.
+        const previous = live(lean);
+        const snapshot = JSON.stringify(previous);
+        deepFreeze(previous.metadata.managedFields);
+        const a = outcome(() => lean.resources.commit(nodes, previous, cloneObject(next, { kept: previous.metadata.managedFields }), { ...write, sharedOriginal: next }));
         const b = outcome(() => plain.resources.commit(nodes, live(plain), cloneObject({ ...next, metadata: live(plain).metadata }), write));
         expect(a).to.equal(b);
+        expect(JSON.stringify(previous)).to.equal(snapshot);
       }),
       { numRuns: 300 },
     );
@@ -171,4 +177,10 @@ function reversed(tree: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(tree).reverse()) out[k] = reversed(tree[k] as Record<string, unknown>);
   return out;
+}
+
+function deepFreeze(value: unknown): void {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const v of Object.values(value)) deepFreeze(v);
 }
