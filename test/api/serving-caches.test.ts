@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { Simulator } from '../../src/simulator/simulator.js';
 import type { FakeCluster } from '../../src/simulator/cluster.js';
 import { managerFromUserAgent } from '../../src/simulator/store/managed-fields.js';
+import { jsonOf } from '../../src/simulator/store/object-store.js';
 import { cloneObject, type KubeObject } from '../../src/simulator/store/object.js';
 import { rawClient, type RawClient } from '../support/raw-client.js';
 
@@ -64,6 +65,38 @@ describe('what the fake API server reuses between requests follows every write',
     expect(managers).to.include('bob').and.not.include('alice');
     expect(entries.find((e) => e.manager === 'bob')!.fieldsV1).to.deep.equal({ 'f:status': { 'f:conditions': { 'k:{"type":"Ready"}': { 'f:message': {} } } } });
     expect(node('node-b').metadata.managedFields).to.deep.equal(entries);
+  });
+});
+
+describe('a watched object\'s answer to its write', function () {
+  this.timeout(30_000);
+  let sim: Simulator;
+  let cluster: FakeCluster;
+  let c: RawClient;
+  before(async () => {
+    sim = new Simulator();
+    cluster = await sim.createCluster({ name: 'watched-writes' });
+    cluster.addNode({ name: 'node-w', providerID: 'fake://watched-writes/node-w', internalIP: '10.0.0.1' });
+    c = await rawClient(cluster.endpoint, sim.caOf('watched-writes')!);
+  });
+  after(async () => sim.close());
+
+  it('is the JSON its watchers got for that version, and a dry run (no event) answers what it would store', async () => {
+    const events: string[] = [];
+    // As a watch serializes every event (store/watch.ts).
+    const unsubscribe = cluster.resources.store.subscribe('/nodes', (e) => events.push(jsonOf(e.object)));
+    const patch = (message: string, query = '') =>
+      c.request('PATCH', `/api/v1/nodes/node-w/status?fieldManager=hb${query}`, { body: JSON.stringify({ status: { conditions: [{ type: 'Ready', status: 'True', message }] } }), contentType: 'application/strategic-merge-patch+json' });
+    for (const message of ['one', 'two']) {
+      const res = await patch(message);
+      expect(res.status).to.equal(200);
+      expect(res.text).to.equal(events.at(-1));
+      expect(res.json<KubeObject>().metadata.resourceVersion).to.equal(cluster.resources.find(cluster.kind('', 'v1', 'nodes'), undefined, 'node-w')!.metadata.resourceVersion);
+    }
+    const dry = await patch('dry', '&dryRun=All');
+    unsubscribe();
+    expect(events).to.have.length(2);
+    expect(JSON.stringify(dry.json<{ status: unknown }>().status)).to.include('"message":"dry"');
   });
 });
 

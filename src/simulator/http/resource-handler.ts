@@ -6,7 +6,7 @@ import { cloneObject, isPlainObject, type KubeObject } from '../store/object.js'
 import { requestFieldManager } from '../store/managed-fields.js';
 import type { DeleteOptions, PropagationPolicy } from '../store/resources.js';
 import { Watch } from '../store/watch.js';
-import type { ListedEntry } from '../store/object-store.js';
+import { jsonMadeOf, type ListedEntry } from '../store/object-store.js';
 import {
   CONTINUE_TOO_OLD_MESSAGE,
   LIST_TOO_OLD_MESSAGE,
@@ -161,6 +161,8 @@ function sendObject(ex: Exchange, kind: KindInfo, obj: KubeObject, code: number)
   if (shape.kind === 'object' && protobufAnswer(ex, kind)) {
     return ex.sendRaw(code, encodeKubernetesProtobuf(obj, apiVersionOf(kind), kind.kind), PROTOBUF_MEDIA_TYPE);
   }
+  // A write's answer: its watchers' event serialized the stored object already (a Node's is 4 KB).
+  if (shape.kind === 'object') return ex.sendRaw(code, jsonMadeOf(obj) ?? JSON.stringify(obj), shape.contentType);
   ex.sendJson(code, shapeObject(shape, kind, obj, ex.query), shape.contentType);
 }
 

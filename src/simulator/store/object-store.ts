@@ -37,6 +37,11 @@ export function jsonOf(object: KubeObject): string {
   return json;
 }
 
+/** The JSON jsonOf made of an object already, if it did: a watched object's answer to its write is its event's JSON. */
+export function jsonMadeOf(object: KubeObject): string | undefined {
+  return eventJson.get(object);
+}
+
 /** Events kept per cluster for watch resumption; older resourceVersions get 410 Gone. */
 export const WATCH_HISTORY_LIMIT = 1000;
 
