@@ -89,6 +89,8 @@ export function managedFieldsAfterUpdate(
   now: string,
   /** `after`, or an object of the same value sharing the live object's unchanged parts (compared faster). */
   compared: KubeObject = after,
+  /** Told whether the comparison found a field the write changed: then `after` differs from `before`. */
+  seen?: { changed: boolean },
 ): ManagedFieldsEntry[] | undefined {
   const sent = who.subresource ? undefined : after.metadata.managedFields;
   let entries: ManagedFieldsEntry[];
@@ -106,6 +108,7 @@ export function managedFieldsAfterUpdate(
     scope.part === 'status'
       ? compareFields(before, compared, rootType(apiVersion, kind), scope)
       : compareFields(withoutManaged(before), withoutManaged(compared), rootType(apiVersion, kind), scope);
+  if (seen) seen.changed = diff.added.size > 0 || diff.modified.size > 0 || diff.removed.size > 0;
   const out = updatedEntries(entries, diff, who, apiVersion, now);
   out.sort(compareEntries);
   return out.length > 0 ? out : undefined;

@@ -4,7 +4,7 @@ import { compareFields, fieldSetOf, rootType, toFieldsV1, type FieldScope } from
 import { managedFieldsAfterUpdate, updatedEntries, type ManagedFieldsEntry } from '../../../src/simulator/store/managed-fields.js';
 import { zeroObjectOf } from '../../../src/simulator/store/typed-zeros.js';
 import { FakeCluster } from '../../../src/simulator/cluster.js';
-import { cloneObject, type KubeObject } from '../../../src/simulator/store/object.js';
+import { cloneObject, isPlainObject, jsonEqual, type KubeObject } from '../../../src/simulator/store/object.js';
 import { referenceUpdateEntries } from './write-path-reference.js';
 import { edited, edits, SEEDS, sharing } from './random-writes.js';
 
@@ -95,6 +95,26 @@ describe('managedFields after an Update', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('a comparison that finds a change is right about it: the object differs, so the write is no no-op', () => {
+    const seen = { changed: false };
+    const counts = { changed: 0, unchanged: 0 };
+    fc.assert(
+      fc.property(fc.nat({ max: SEEDS.length - 1 }), edits, sharing, fc.boolean(), (seed, second, share, throughStatus) => {
+        const { apiVersion, kind, object } = SEEDS[seed]!;
+        // An entry, so that the update is recorded (an object without any gets none).
+        const before = { ...object, metadata: { ...object.metadata, managedFields: [kubelet({ 'f:metadata': { 'f:annotations': {} } })] } };
+        const after = edited(before, second, share);
+        fc.pre(isPlainObject(after.metadata)); // the write path refuses an object without metadata first
+        managedFieldsAfterUpdate(before, after, { manager: 'me', ...(throughStatus ? { subresource: 'status' as const } : {}) }, apiVersion, kind, true, NOW, after, seen);
+        counts[seen.changed ? 'changed' : 'unchanged']++;
+        if (seen.changed) expect(jsonEqual(before, after)).to.equal(false);
+      }),
+      { numRuns: 1_000 },
+    );
+    expect(counts.changed, 'runs with a change found').to.be.greaterThan(100);
+    expect(counts.unchanged, 'runs without').to.be.greaterThan(50);
   });
 
   describe('the lean entries are the plain ones', () => {
