@@ -103,10 +103,12 @@ describe('managedFields after an Update', () => {
     fc.assert(
       fc.property(fc.nat({ max: SEEDS.length - 1 }), edits, sharing, fc.boolean(), (seed, second, share, throughStatus) => {
         const { apiVersion, kind, object } = SEEDS[seed]!;
-        // An entry, so that the update is recorded (an object without any gets none).
-        const before = { ...object, metadata: { ...object.metadata, managedFields: [kubelet({ 'f:metadata': { 'f:annotations': {} } })] } };
-        const after = edited(before, second, share);
+        // An entry, so that the update is recorded (an object without any gets none); the edits leave it alone.
+        const managedFields = [kubelet({ 'f:metadata': { 'f:annotations': {} } })];
+        const before = { ...object, metadata: { ...object.metadata, managedFields } };
+        const after = edited(object, second, share);
         fc.pre(isPlainObject(after.metadata)); // the write path refuses an object without metadata first
+        after.metadata = { ...after.metadata, managedFields };
         managedFieldsAfterUpdate(before, after, { manager: 'me', ...(throughStatus ? { subresource: 'status' as const } : {}) }, apiVersion, kind, true, NOW, after, seen);
         counts[seen.changed ? 'changed' : 'unchanged']++;
         if (seen.changed) expect(jsonEqual(before, after)).to.equal(false);
