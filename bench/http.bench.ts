@@ -7,6 +7,7 @@ import { ADMIN_USER, Simulator } from '../src/simulator/simulator.js';
 import { RequestMetrics, REQUEST_METRICS_MODES, type RequestMetricsMode } from '../src/operator/request-metrics.js';
 import { OperatorMetrics } from '../src/telemetry/metrics.js';
 import { report, runWorker, type LoadResult } from './support.js';
+import { inProcessRequestCost } from './in-process-requests.js';
 
 
 const NODES = 10;
@@ -70,6 +71,8 @@ export async function benchHttp(): Promise<void> {
       report(`PATCH nodes/node-0/status, ${connections} conn: p50 latency`, patch.p50Ms, 'ms');
       report(`PATCH nodes/node-0/status, ${connections} conn: p99 latency`, patch.p99Ms, 'ms');
     }
+    // After the load runs: the same paths in-process, steadier than requests/s on a shared machine.
+    await inProcessRequestCost(cluster);
     if (REQUEST_METRICS !== 'off') observerCost();
   } finally {
     await sim.close();

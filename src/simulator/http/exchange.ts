@@ -54,15 +54,7 @@ export class Exchange {
   async body(limit = MAX_BODY_BYTES): Promise<Buffer> {
     const declared = Number(this.header('content-length'));
     if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of this.req as AsyncIterable<Buffer | string>) {
-      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-      size += buf.length;
-      if (size > limit) throw tooLarge(limit);
-      chunks.push(buf);
-    }
-    return Buffer.concat(chunks);
+    return readBody(this.req, limit);
   }
 
   sendJson(code: number, body: unknown, contentType = JSON_CONTENT_TYPE): void {
@@ -130,6 +122,37 @@ export class Exchange {
   onClose(fn: () => void): void {
     this.res.on('close', fn);
   }
+}
+
+/**
+ * A request's whole body, read through its events: one promise per body
+ * (an async iterator makes several per chunk, on every write request).
+ * Too much is refused as the iterator would: the stream is destroyed. The
+ * listeners are anonymous and stay until the request is gone: settling the
+ * promise again (a close after the end) changes nothing.
+ */
+function readBody(req: AnyRequest, limit: number): Promise<Buffer> {
+  if (req.readableEnded) return Promise.resolve(Buffer.alloc(0));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer | string): void => {
+      if (size > limit) return;
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      size += buf.length;
+      if (size <= limit) chunks.push(buf);
+      else {
+        req.destroy();
+        reject(tooLarge(limit));
+      }
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+    // Closed before its end: the client went away mid-body.
+    req.on('close', () => {
+      if (!req.readableEnded) reject(new Error('the request was closed before its body was read'));
+    });
+  });
 }
 
 function tooLarge(limit: number): StatusError {

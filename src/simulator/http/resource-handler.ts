@@ -6,7 +6,7 @@ import { cloneObject, isPlainObject, type KubeObject } from '../store/object.js'
 import { requestFieldManager } from '../store/managed-fields.js';
 import type { DeleteOptions, PropagationPolicy } from '../store/resources.js';
 import { Watch } from '../store/watch.js';
-import type { ListedEntry } from '../store/object-store.js';
+import { jsonMadeOf, type ListedEntry } from '../store/object-store.js';
 import {
   CONTINUE_TOO_OLD_MESSAGE,
   LIST_TOO_OLD_MESSAGE,
@@ -161,6 +161,8 @@ function sendObject(ex: Exchange, kind: KindInfo, obj: KubeObject, code: number)
   if (shape.kind === 'object' && protobufAnswer(ex, kind)) {
     return ex.sendRaw(code, encodeKubernetesProtobuf(obj, apiVersionOf(kind), kind.kind), PROTOBUF_MEDIA_TYPE);
   }
+  // A write's answer: its watchers' event serialized the stored object already (a Node's is 4 KB).
+  if (shape.kind === 'object') return ex.sendRaw(code, jsonMadeOf(obj) ?? JSON.stringify(obj), shape.contentType);
   ex.sendJson(code, shapeObject(shape, kind, obj, ex.query), shape.contentType);
 }
 
@@ -258,12 +260,29 @@ async function sendList(ex: Exchange, cluster: ClusterView, kind: KindInfo, ns: 
     // Fast path: splice cached object JSON instead of re-serializing every item.
     const head = JSON.stringify({ kind: kind.listKind, apiVersion: apiVersionOf(kind), metadata });
     // Items of a built-in list carry no apiVersion and kind (custom resource lists keep them), each form cached per object version.
-    const typed = !kind.custom;
-    ex.sendRaw(200, `${head.slice(0, -1)},"items":[${page.map((e) => e.json(typed)).join(',')}]}`, shape.contentType);
+    if (kind.custom) {
+      ex.sendRaw(200, `${head.slice(0, -1)},"items":[${page.map((e) => e.json()).join(',')}]}`, shape.contentType);
+      return;
+    }
+    ex.sendRaw(200, listBytes(`${head.slice(0, -1)},"items":[`, page), shape.contentType);
     return;
   }
   ex.sendJson(200, shapeList(shape, kind, page.map((e) => e.object), metadata, q), shape.contentType);
 }
+
+/** A typed list's answer: its head, then the items' cached bytes, copied once into one buffer. */
+function listBytes(head: string, page: readonly ListedEntry[]): Buffer {
+  const parts: Buffer[] = [Buffer.from(head)];
+  for (let i = 0; i < page.length; i++) {
+    if (i > 0) parts.push(COMMA);
+    parts.push(page[i]!.itemBytes());
+  }
+  parts.push(LIST_END);
+  return Buffer.concat(parts);
+}
+
+const COMMA = Buffer.from(',');
+const LIST_END = Buffer.from(']}');
 
 interface ContinueToken {
   readonly rv: string;
@@ -350,8 +369,9 @@ async function servePatch(ex: Exchange, cluster: ClusterView, kind: KindInfo, in
   const body = await ex.body();
   const force = ex.query.get('force') === 'true';
   const existing = r.find(kind, info.namespace, info.name!);
-  const checkApplied = (applied: Record<string, unknown>): void => rejectWrongPatchResult(kind, 'apply', () => applied, applied, info.name!);
-  const opts = { apiVersion: apiVersionOf(kind), kind: kind.kind, fieldManager, force, namespaced: kind.namespaced, checkApplied };
+  // Made only for an apply: a closure per request is not free on the serving path.
+  const checkApplied = isApply ? (applied: Record<string, unknown>): void => rejectWrongPatchResult(kind, 'apply', () => applied, applied, info.name!) : undefined;
+  const opts = { apiVersion: apiVersionOf(kind), kind: kind.kind, fieldManager, force, namespaced: kind.namespaced, ...(checkApplied ? { checkApplied } : {}) };
   if (!existing) {
     if (!isApply || sub !== undefined) r.get(kind, info.namespace, info.name!); // throws the NotFound
     const applied = applyPatch(contentType, undefined, body, opts);
@@ -380,7 +400,8 @@ async function servePatch(ex: Exchange, cluster: ClusterView, kind: KindInfo, in
       else next.status = patched.status;
       // Metadata changes through /status are ignored, as in kube-apiserver.
       // The copy is the store's; the original shares the live object's unchanged parts (for managedFields).
-      const stored = r.commit(kind, existing, cloneObject(next), { ...write, sharedOriginal: next });
+      // The live managedFields are not copied: the write replaces them as a whole, never in place.
+      const stored = r.commit(kind, existing, cloneObject(next, { kept: existing.metadata.managedFields }), { ...write, sharedOriginal: next });
       await durable(r);
       return sendObject(ex, kind, stored, 200);
     }
@@ -391,7 +412,8 @@ async function servePatch(ex: Exchange, cluster: ClusterView, kind: KindInfo, in
   if (rv && rv !== existing.metadata.resourceVersion) {
     throw new StatusError(409, 'Conflict', `Operation cannot be fulfilled on ${kind.plural} "${info.name!}": the object has been modified; please apply your changes to the latest version and try again`);
   }
-  const stored = r.commit(kind, existing, cloneObject(patched), write);
+  // Unless the patch rewrote them, the live managedFields are not copied (see above).
+  const stored = r.commit(kind, existing, cloneObject(patched, { kept: existing.metadata.managedFields }), write);
   await durable(r);
   return sendObject(ex, kind, stored, 200);
 }

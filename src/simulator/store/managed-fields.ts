@@ -89,6 +89,8 @@ export function managedFieldsAfterUpdate(
   now: string,
   /** `after`, or an object of the same value sharing the live object's unchanged parts (compared faster). */
   compared: KubeObject = after,
+  /** Told whether the comparison found a field the write changed: then `after` differs from `before`. */
+  seen?: { changed: boolean },
 ): ManagedFieldsEntry[] | undefined {
   const sent = who.subresource ? undefined : after.metadata.managedFields;
   let entries: ManagedFieldsEntry[];
@@ -106,6 +108,7 @@ export function managedFieldsAfterUpdate(
     scope.part === 'status'
       ? compareFields(before, compared, rootType(apiVersion, kind), scope)
       : compareFields(withoutManaged(before), withoutManaged(compared), rootType(apiVersion, kind), scope);
+  if (seen) seen.changed = diff.added.size > 0 || diff.modified.size > 0 || diff.removed.size > 0;
   const out = updatedEntries(entries, diff, who, apiVersion, now);
   out.sort(compareEntries);
   return out.length > 0 ? out : undefined;
@@ -215,7 +218,16 @@ export function requestFieldManager(fieldManagerParam: string | null, userAgent:
  */
 export function managerFromUserAgent(userAgent: string | undefined): string {
   if (!userAgent) return UNKNOWN_MANAGER;
-  const product = userAgent.split('/')[0]!;
+  // A client sends the same User-Agent on every request: the last one's manager is kept.
+  if (userAgent === lastUserAgent.userAgent) return lastUserAgent.manager;
+  const manager = managerOfProduct(userAgent.split('/')[0]!);
+  lastUserAgent = { userAgent, manager };
+  return manager;
+}
+
+let lastUserAgent = { userAgent: '', manager: '' };
+
+function managerOfProduct(product: string): string {
   let out = '';
   for (const ch of product) {
     if (!/\P{C}/u.test(ch)) continue;

@@ -37,6 +37,11 @@ export function jsonOf(object: KubeObject): string {
   return json;
 }
 
+/** The JSON jsonOf made of an object already, if it did: a watched object's answer to its write is its event's JSON. */
+export function jsonMadeOf(object: KubeObject): string | undefined {
+  return eventJson.get(object);
+}
+
 /** Events kept per cluster for watch resumption; older resourceVersions get 410 Gone. */
 export const WATCH_HISTORY_LIMIT = 1000;
 
@@ -44,20 +49,54 @@ export interface Entry {
   object: KubeObject;
   /** Serialized form, built on first read and reused by LIST and watches until the object changes. */
   json?: string;
-  /** Serialized without apiVersion and kind, as an item of a typed (built-in) list: built on first such LIST. */
-  itemJson?: string;
+  /**
+   * Serialized without apiVersion and kind, as an item of a typed (built-in) list, in UTF-8: built
+   * on first such LIST. Kept as bytes: a list answer is then copied together, not encoded again.
+   */
+  itemBytes?: Buffer;
 }
 
-/** A listed object; `json(true)` is its form inside a typed list (no apiVersion and kind), cached like the whole one. */
+/** A listed object; `itemBytes()` is its form inside a typed list (no apiVersion and kind), cached like the JSON. */
 export interface ListedEntry {
   readonly key: string;
   readonly object: KubeObject;
-  json(typedItem?: boolean): string;
+  json(): string;
+  itemBytes(): Buffer;
 }
 
-function itemJsonOf(object: KubeObject): string {
+/**
+ * A ListedEntry reading through to its entry's caches (a class: a list
+ * makes no closures per item). Its entry is private (#): a listed entry
+ * is its key and object, whichever caches were filled.
+ */
+class Listed implements ListedEntry {
+  readonly object: KubeObject;
+  readonly #entry: Entry;
+
+  constructor(
+    readonly key: string,
+    entry: Entry,
+  ) {
+    this.object = entry.object;
+    this.#entry = entry;
+  }
+
+  json(): string {
+    return (this.#entry.json ??= JSON.stringify(this.object));
+  }
+
+  itemBytes(): Buffer {
+    return (this.#entry.itemBytes ??= itemBytesOf(this.object));
+  }
+}
+
+function itemBytesOf(object: KubeObject): Buffer {
   // undefined properties are left out by JSON.stringify; the copy is made once per object version.
-  return JSON.stringify({ ...object, apiVersion: undefined, kind: undefined });
+  const text = JSON.stringify({ ...object, apiVersion: undefined, kind: undefined });
+  // Its own memory, not a slice of Node's shared pool: a kept slice would keep the whole pool alive.
+  const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
+  bytes.write(text);
+  return bytes;
 }
 
 /** Every object of a store and its version: what a durable backend saves and restores. */
@@ -256,7 +295,7 @@ export class ObjectStore {
     const out: ListedEntry[] = [];
     const add = (key: string, entry: Entry): void => {
       if (prefix && !key.startsWith(prefix)) return;
-      out.push({ key, object: entry.object, json: (typedItem) => (typedItem ? (entry.itemJson ??= itemJsonOf(entry.object)) : (entry.json ??= JSON.stringify(entry.object))) });
+      out.push(new Listed(key, entry));
     };
     if (coll) for (const [key, entry] of coll) add(key, entry);
     for (const [key, entry] of this.lentEntries(collection)) add(key, entry);

@@ -53,10 +53,15 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
  * instead of copied: it cannot change, so every cluster may hold the same
  * one (the unchanging parts of the workload templates). The root is always
  * a fresh copy.
+ *
+ * `kept` is one container below the root kept by reference: a stored part
+ * the caller knows is replaced as a whole, never changed in place (a live
+ * object's managedFields, which every write recomputes into a new list).
  */
-export function cloneObject<T>(obj: T, opts: { readonly shareFrozen?: boolean } = {}): T {
+export function cloneObject<T>(obj: T, opts: CloneOptions = {}): T {
   if (typeof obj !== 'object' || obj === null) return obj;
   const share = opts.shareFrozen === true;
+  const kept = opts.kept;
   const root = copyShallow(obj as object);
   const pending: Array<Record<string, unknown> | unknown[]> = [root];
   while (pending.length > 0) {
@@ -64,21 +69,26 @@ export function cloneObject<T>(obj: T, opts: { readonly shareFrozen?: boolean } 
     if (Array.isArray(container)) {
       for (let i = 0; i < container.length; i++) {
         const v: unknown = container[i];
-        if (isCopied(v, share)) pending.push((container[i] = copyShallow(v)));
+        if (isCopied(v, share, kept)) pending.push((container[i] = copyShallow(v)));
       }
     } else {
       for (const k of Object.keys(container)) {
         const v = container[k];
-        if (isCopied(v, share)) pending.push((container[k] = copyShallow(v)));
+        if (isCopied(v, share, kept)) pending.push((container[k] = copyShallow(v)));
       }
     }
   }
   return root as T;
 }
 
-/** Containers are copied; with `share`, frozen ones are kept (see cloneObject). */
-function isCopied(v: unknown, share: boolean): v is object {
-  return typeof v === 'object' && v !== null && !(share && Object.isFrozen(v));
+export interface CloneOptions {
+  readonly shareFrozen?: boolean;
+  readonly kept?: unknown;
+}
+
+/** Containers are copied; with `share`, frozen ones are kept, and so is `kept` (see cloneObject). */
+function isCopied(v: unknown, share: boolean, kept: unknown): v is object {
+  return typeof v === 'object' && v !== null && v !== kept && !(share && Object.isFrozen(v));
 }
 
 function copyShallow(v: object): Record<string, unknown> | unknown[] {

@@ -199,7 +199,8 @@ export class Resources {
     let next: KubeObject;
     const hasStatusSubresource = kind.subresources.includes('status');
     if (opts.subresource === 'status') {
-      next = cloneObject(existing);
+      // The live managedFields are not copied: commit replaces them as a whole, never in place.
+      next = cloneObject(existing, { kept: existing.metadata.managedFields });
       if (body.status === undefined) delete next.status;
       else next.status = cloneObject(body.status);
     } else {
@@ -239,8 +240,9 @@ export class Resources {
     }
     if (meta.finalizers?.length === 0) delete meta.finalizers;
     meta.resourceVersion = old.resourceVersion;
-    if (opts.manager !== undefined) this.recordWriter(kind, existing, next, opts);
-    if (jsonEqual(existing, next)) return existing; // a no-op write keeps its resourceVersion
+    const changed = opts.manager !== undefined && this.recordWriter(kind, existing, next, opts);
+    // A no-op write keeps its resourceVersion (the writer's comparison, when it found a change, tells it is none).
+    if (!changed && jsonEqual(existing, next)) return existing;
     if (old.generation !== undefined && specChanged(existing, next)) meta.generation = old.generation + 1;
     if (opts.dryRun) return next;
     if (meta.deletionTimestamp && !meta.finalizers?.length) {
@@ -359,20 +361,24 @@ export class Resources {
   /**
    * An API write: the object completed as its Go type (zero values Go
    * writes), then, unless server-side apply already did, the writer
-   * recorded in managedFields as an Update of the fields it set.
+   * recorded in managedFields as an Update of the fields it set. Returns
+   * whether that comparison found a field the write changed (false when
+   * none was made, for an apply or an object without managedFields).
    */
-  private recordWriter(kind: KindInfo, existing: KubeObject | undefined, next: KubeObject, opts: UpdateOptions): void {
+  private recordWriter(kind: KindInfo, existing: KubeObject | undefined, next: KubeObject, opts: UpdateOptions): boolean {
     const apiVersion = apiVersionOf(kind);
     if (opts.subresource !== 'status') applyDefaults(kind, next, existing === undefined);
     const zerosAdded = !kind.custom && fillTypedZeros(next, apiVersion, kind.kind);
-    if (opts.operation === 'Apply') return;
+    if (opts.operation === 'Apply') return false;
     const before = existing ?? (kind.custom ? undefined : zeroObjectOf(apiVersion, kind.kind));
     const who = { manager: opts.manager!, ...(opts.subresource ? { subresource: opts.subresource } : {}) };
     // Only status is compared through the status subresource, and only zeros changed it since the copy.
     const shared = opts.sharedOriginal && opts.subresource === 'status' && !kind.custom && !zerosAdded ? opts.sharedOriginal : next;
-    const managed = managedFieldsAfterUpdate(before, next, who, apiVersion, kind.kind, kind.subresources.includes('status'), kubeTime(this.now()), shared);
+    const seen = { changed: false };
+    const managed = managedFieldsAfterUpdate(before, next, who, apiVersion, kind.kind, kind.subresources.includes('status'), kubeTime(this.now()), shared, seen);
     if (managed) next.metadata.managedFields = managed;
     else delete next.metadata.managedFields;
+    return seen.changed;
   }
 
   private requireActiveNamespace(namespace: string): void {

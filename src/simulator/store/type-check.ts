@@ -69,13 +69,21 @@ const DURATION = /^[-+]?(\d+(\.\d*)?|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)((\d+
 
 /** Go's short name of a message type: `io.k8s.api.core.v1.Container` → `v1.Container`. */
 function goTypeName(ref: string): string {
-  const parts = ref.split('.');
-  return parts.slice(-2).join('.');
+  // Asked for every struct a write's check descends into, for a few hundred schema types: named once each.
+  let name = goTypeNames.get(ref);
+  if (name === undefined) goTypeNames.set(ref, (name = ref.split('.').slice(-2).join('.')));
+  return name;
 }
 
 function structName(message: MessageType): string {
-  return message.name.split('.').pop() ?? message.name;
+  let name = structNames.get(message);
+  if (name === undefined) structNames.set(message, (name = message.name.split('.').pop() ?? message.name));
+  return name;
 }
+
+/** Bounded by the schema's type names (they live as long as the process). */
+const goTypeNames = new Map<string, string>();
+const structNames = new WeakMap<MessageType, string>();
 
 export function jsonKindOf(v: unknown): JsonKind {
   if (Array.isArray(v)) return 'array';

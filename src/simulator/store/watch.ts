@@ -69,9 +69,10 @@ export class Watch {
     this.unsubscribe = store.subscribe(req.collection, (e) => this.onEvent(e));
     if (fromState) {
       if (req.sendInitialEvents !== false) {
-        for (const { object, json } of store.list(req.collection, req.namespace)) {
+        for (const entry of store.list(req.collection, req.namespace)) {
+          const object = entry.object;
           if (!req.matches(object)) continue;
-          this.send(req.frame ? req.frame('ADDED', object) : line('ADDED', req.render ? req.render(object) : json()));
+          this.send(req.frame ? req.frame('ADDED', object) : line('ADDED', req.render ? req.render(object) : entry.json()));
         }
       }
       if (req.sendInitialEvents) this.bookmark(true);

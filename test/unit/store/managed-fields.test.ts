@@ -4,7 +4,7 @@ import { compareFields, fieldSetOf, rootType, toFieldsV1, type FieldScope } from
 import { managedFieldsAfterUpdate, updatedEntries, type ManagedFieldsEntry } from '../../../src/simulator/store/managed-fields.js';
 import { zeroObjectOf } from '../../../src/simulator/store/typed-zeros.js';
 import { FakeCluster } from '../../../src/simulator/cluster.js';
-import { cloneObject, type KubeObject } from '../../../src/simulator/store/object.js';
+import { cloneObject, isPlainObject, jsonEqual, type KubeObject } from '../../../src/simulator/store/object.js';
 import { referenceUpdateEntries } from './write-path-reference.js';
 import { edited, edits, SEEDS, sharing } from './random-writes.js';
 
@@ -53,7 +53,7 @@ describe('managedFields after an Update', () => {
     expect(created?.map((e) => e.manager)).to.deep.equal(['kubelet']);
   });
 
-  it('a status write compares the original that shares the live object\'s parts, and stores what comparing the copy stores', () => {
+  it('a status write compares the original that shares the live object\'s parts, and stores what comparing the copy stores (the live managedFields not copied, and left as they were)', () => {
     const options = { name: 'c', kubernetesVersion: 'v1.34.0', advertiseHost: '127.0.0.1', now: () => new Date(NOW) };
     const [lean, plain] = [new FakeCluster(options), new FakeCluster(options)];
     const nodes = lean.kind('', 'v1', 'nodes');
@@ -83,12 +83,40 @@ describe('managedFields after an Update', () => {
             return `refused: ${(e as Error).message}`;
           }
         };
-        const a = outcome(() => lean.resources.commit(nodes, live(lean), cloneObject(next), { ...write, sharedOriginal: next }));
+        // As the status PATCH handler: the copy keeps the live managedFields by reference. Frozen, so a
+        // write into them throws (and the outcomes differ); the previous version must stay as it was.
+        const previous = live(lean);
+        const snapshot = JSON.stringify(previous);
+        deepFreeze(previous.metadata.managedFields);
+        const a = outcome(() => lean.resources.commit(nodes, previous, cloneObject(next, { kept: previous.metadata.managedFields }), { ...write, sharedOriginal: next }));
         const b = outcome(() => plain.resources.commit(nodes, live(plain), cloneObject({ ...next, metadata: live(plain).metadata }), write));
         expect(a).to.equal(b);
+        expect(JSON.stringify(previous)).to.equal(snapshot);
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('a comparison that finds a change is right about it: the object differs, so the write is no no-op', () => {
+    const seen = { changed: false };
+    const counts = { changed: 0, unchanged: 0 };
+    fc.assert(
+      fc.property(fc.nat({ max: SEEDS.length - 1 }), edits, sharing, fc.boolean(), (seed, second, share, throughStatus) => {
+        const { apiVersion, kind, object } = SEEDS[seed]!;
+        // An entry, so that the update is recorded (an object without any gets none); the edits leave it alone.
+        const managedFields = [kubelet({ 'f:metadata': { 'f:annotations': {} } })];
+        const before = { ...object, metadata: { ...object.metadata, managedFields } };
+        const after = edited(object, second, share);
+        fc.pre(isPlainObject(after.metadata)); // the write path refuses an object without metadata first
+        after.metadata = { ...after.metadata, managedFields };
+        managedFieldsAfterUpdate(before, after, { manager: 'me', ...(throughStatus ? { subresource: 'status' as const } : {}) }, apiVersion, kind, true, NOW, after, seen);
+        counts[seen.changed ? 'changed' : 'unchanged']++;
+        if (seen.changed) expect(jsonEqual(before, after)).to.equal(false);
+      }),
+      { numRuns: 1_000 },
+    );
+    expect(counts.changed, 'runs with a change found').to.be.greaterThan(100);
+    expect(counts.unchanged, 'runs without').to.be.greaterThan(50);
   });
 
   describe('the lean entries are the plain ones', () => {
@@ -171,4 +199,10 @@ function reversed(tree: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(tree).reverse()) out[k] = reversed(tree[k] as Record<string, unknown>);
   return out;
+}
+
+function deepFreeze(value: unknown): void {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const v of Object.values(value)) deepFreeze(v);
 }
