@@ -12,7 +12,7 @@ import { eventually, startOperatorFixture, type OperatorFixture } from '../suppo
 const FAS = { apiVersion: 'fkas.metal3.io/v1alpha1', plural: 'fakeapiservers', namespace: 'default' };
 const FN = { apiVersion: 'fkas.metal3.io/v1alpha1', plural: 'fakenodes', namespace: 'default' };
 /** A range of its own, small enough to fill. */
-const RANGE = { min: 33100, max: 33104 };
+const RANGE = { min: 31100, max: 31104 };
 const CRD = { apiVersion: 'apiextensions.k8s.io/v1', plural: 'customresourcedefinitions' };
 
 const condition = (o: { status?: { conditions?: Condition[] } }, type: string): Condition | undefined => o.status?.conditions?.find((c) => c.type === type);
@@ -65,7 +65,7 @@ describe('operator conditions', function () {
     });
 
     it('reports PortUnavailable for a spec.port another process holds, and tells the user to pick another', async () => {
-      const port = 33150;
+      const port = 31150;
       expect(await hold(port)).to.equal(true);
       await create('pinned', { port });
       const ready = await eventually(async () => {

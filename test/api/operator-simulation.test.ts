@@ -16,7 +16,7 @@ const run = promisify(execFile);
 
 const FAS = { apiVersion: 'fkas.metal3.io/v1alpha1', plural: 'fakeapiservers', namespace: 'default' };
 /** A range of its own. */
-const RANGE = { min: 33200, max: 33209 };
+const RANGE = { min: 31200, max: 31209 };
 
 const condition = (o: { status?: { conditions?: Condition[] } }, type: string): Condition | undefined => o.status?.conditions?.find((c) => c.type === type);
 

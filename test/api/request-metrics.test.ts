@@ -36,7 +36,7 @@ for (const mode of ['cluster', 'aggregate'] as const) {
     this.timeout(60_000);
     let f: OperatorFixture;
     let kubeconfig: string;
-    const range = mode === 'cluster' ? { min: 33300, max: 33309 } : { min: 33310, max: 33319 };
+    const range = mode === 'cluster' ? { min: 31300, max: 31309 } : { min: 31310, max: 31319 };
     const scope = mode === 'cluster' ? { namespace: 'default', cluster: 'metered' } : { namespace: '', cluster: '' };
     const metrics = async (): Promise<string> => (await fetch(`http://127.0.0.1:${f.operator.probePort}/metrics`)).text();
     const kubectl = (args: string[]) => run('kubectl', ['--kubeconfig', kubeconfig, ...args], { env: { ...process.env, HOME: f.dir } });

@@ -15,7 +15,7 @@ describe('the legacy shim with 100 /register calls in flight', function () {
   this.timeout(120_000);
   let f: ShimFixture;
 
-  before(async () => (f = await startShimFixture({ portRange: { min: 33000, max: 33999 }, informers: 'operator' })));
+  before(async () => (f = await startShimFixture({ portRange: { min: 31000, max: 31999 }, informers: 'operator' })));
   after(async () => f?.close());
 
   it(`answers ${IN_FLIGHT} concurrent POST /register calls all with 200, each within ${ADDED_P99_LIMIT_MS} ms (p99) of its cluster turning Ready`, async () => {

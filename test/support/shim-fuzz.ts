@@ -179,7 +179,7 @@ export function shimFuzz(kubeconfig: () => string | undefined): void {
 
     before(async () => {
       const path = kubeconfig();
-      f = await startShimFixture({ portRange: { min: 34300, max: 34399 }, informers: 'operator', ...(path ? { kubeconfigPath: path } : {}) });
+      f = await startShimFixture({ portRange: { min: 30300, max: 30399 }, informers: 'operator', ...(path ? { kubeconfigPath: path } : {}) });
       const r = await f.send('POST', '/register', { cluster: CLUSTER, namespace: 'default' });
       expect(r.status, JSON.stringify(r.json)).to.equal(200);
       snapshotBefore = await f.snapshot();

@@ -51,7 +51,7 @@ export function shimBehaviour(kubeconfig: () => string | undefined): void {
     let f: ShimFixture;
 
     before(async () => {
-      f = await startShimFixture({ portRange: { min: 34000, max: 34199 }, informers: 'operator', ...kubeconfigOption(kubeconfig()) });
+      f = await startShimFixture({ portRange: { min: 30000, max: 30199 }, informers: 'operator', ...kubeconfigOption(kubeconfig()) });
       const r = await f.send('POST', '/register', { cluster: 'shim-a', namespace: 'default' });
       expect(r.status, JSON.stringify(r.json)).to.equal(200);
     });
@@ -215,7 +215,7 @@ export function shimBehaviour(kubeconfig: () => string | undefined): void {
   describe('the legacy shim alone (its own watches, no operator informers)', function () {
     this.timeout(60_000);
     let f: ShimFixture;
-    before(async () => (f = await startShimFixture({ portRange: { min: 34200, max: 34299 }, informers: 'own', ...kubeconfigOption(kubeconfig()) })));
+    before(async () => (f = await startShimFixture({ portRange: { min: 30200, max: 30299 }, informers: 'own', ...kubeconfigOption(kubeconfig()) })));
     after(async () => f?.close());
 
     it('registers a cluster and a node, woken by its own watch, without polling', async () => {

@@ -22,7 +22,7 @@ import { E2EInfrastructureProvider } from '../provider/provider.js';
 export const TEMPLATE = join(REPO_ROOT, 'test/e2e/templates/cluster-template.yaml');
 const OPERATOR_READY_MS = 120_000;
 /** Fake clusters of the e2e suite get ports from here. */
-const PORT_RANGE = '34000-34499';
+const PORT_RANGE = '30500-30999';
 
 export interface E2EEnvironment {
   readonly cp: ControlPlane;

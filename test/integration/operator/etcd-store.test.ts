@@ -16,7 +16,7 @@ import { failsAtStart, killAndRestoreSpec } from '../../support/durable-store-sp
  */
 describe('the operator with --store etcd: across kill -9', function () {
   this.timeout(10 * 60_000);
-  const PORT_RANGE = '33400-33499';
+  const PORT_RANGE = '31400-31499';
   let cp: ControlPlane;
   let client: KubeClient;
   let etcd: TestEtcd;

@@ -25,6 +25,6 @@ describe('the operator with --store file: across kill -9', function () {
   });
 
   it('restores every object with its UID, contents and resourceVersion, keeps deletions, and seeds nothing over them', async () => {
-    await killAndRestoreSpec({ client, kubeconfigPath: cp.kubeconfigPath, dir, portRange: '33300-33399', storeArgs: ['--store', `file:${join(dir, 'store')}`] });
+    await killAndRestoreSpec({ client, kubeconfigPath: cp.kubeconfigPath, dir, portRange: '31300-31399', storeArgs: ['--store', `file:${join(dir, 'store')}`] });
   });
 });

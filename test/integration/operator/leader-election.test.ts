@@ -68,7 +68,7 @@ describe('leader election over a coordination.k8s.io Lease (--leader-elect)', fu
     const replicas = probes.map((probePort, i) => {
       const p = new ManagedProcess(`fkas-operator-${i}`, process.execPath, [
         '--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), 'operator', '--leader-elect', '--leader-elect-namespace', 'default',
-        '--kubeconfig', cp.kubeconfigPath, '--port-range', '33300-33399', '--probe-port', String(probePort), '--shim-port', '0',
+        '--kubeconfig', cp.kubeconfigPath, '--port-range', '31300-31399', '--probe-port', String(probePort), '--shim-port', '0',
       ], join(dir, `operator-${i}.log`), { ...process.env, FKAS_LOG_LEVEL: 'info' });
       p.start();
       return p;

@@ -67,7 +67,7 @@ describe('the operator survives what happens to real deployments', function () {
     const start = (): ManagedProcess => {
       const p = new ManagedProcess('fkas-operator', process.execPath, [
         '--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), 'operator',
-        '--kubeconfig', cp.kubeconfigPath, '--port-range', '33000-33099', '--probe-port', String(probePort), '--shim-port', '0',
+        '--kubeconfig', cp.kubeconfigPath, '--port-range', '31000-31099', '--probe-port', String(probePort), '--shim-port', '0',
       ], join(dir, 'operator.log'), { ...process.env, FKAS_LOG_LEVEL: 'info' });
       p.start();
       return p;
@@ -97,14 +97,14 @@ describe('the operator survives what happens to real deployments', function () {
   });
 
   it('keeps running through a kube-apiserver restart and reconciles what is created after it', async () => {
-    const f = await startOperatorFixture({ kubeconfigPath: cp.kubeconfigPath, config: { portRange: { min: 33100, max: 33199 } } });
+    const f = await startOperatorFixture({ kubeconfigPath: cp.kubeconfigPath, config: { portRange: { min: 31100, max: 31199 } } });
     try {
       await client.create(fasPath(), { apiVersion: 'fkas.metal3.io/v1alpha1', kind: 'FakeAPIServer', metadata: { name: 'before-restart', namespace: 'default' }, spec: {} });
       await readyFas('before-restart');
       await cp.restartApiServer();
       await client.create(fasPath(), { apiVersion: 'fkas.metal3.io/v1alpha1', kind: 'FakeAPIServer', metadata: { name: 'after-restart', namespace: 'default' }, spec: {} });
       const after = await readyFas('after-restart');
-      expect(after.status!.endpoint!.port).to.be.within(33100, 33199);
+      expect(after.status!.endpoint!.port).to.be.within(31100, 31199);
       expect(f.operator.isReady).to.equal(true);
     } finally {
       await f.close();

@@ -17,7 +17,7 @@ const READY_MS = 60_000;
 /** A cold build of client-go on 2 cores takes minutes; a warm one is a no-op. */
 const INFORMER_BUILD_TIMEOUT_MS = 15 * 60_000;
 const INFORMER = join(REPO_ROOT, 'bin/informer');
-const PORT_RANGE = '33200-33299';
+const PORT_RANGE = '31200-31299';
 
 interface CacheLine {
   readonly names: string[];

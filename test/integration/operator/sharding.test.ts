@@ -23,7 +23,7 @@ const FAILOVER_MS = 15_000;
 /** How long a member Lease lasts unrenewed (DEFAULT_SHARD_LEASE_DURATION_MS): a graceful stop must not wait for it. */
 const MEMBER_LEASE_MS = DEFAULT_SHARD_LEASE_DURATION_MS;
 const READY_MS = 120_000;
-const PORT_RANGE = '33600-33799';
+const PORT_RANGE = '31600-31799';
 /** Requests in flight at once when the spec reads 100 clusters. */
 const PARALLEL = 16;
 /** How long the spec watches settled replicas for management-API calls other than Lease renewals. */
